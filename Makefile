@@ -1,0 +1,114 @@
+# winch: a fast, scriptable container-registry client.
+# `make` builds lib/libwinch.a, lib/libwinch.so and ./winch. `make test` installs
+# what is missing (Debian packages) and runs every test. `make demo` shows the main job.
+
+VERSION     := 0.1.0
+SOVERSION   := 0
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      ?= $(PREFIX)/bin
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+MANDIR      ?= $(PREFIX)/share/man
+DATADIR     ?= $(PREFIX)/share
+PKG_CONFIG  ?= pkg-config
+CC          ?= cc
+
+DEPS_PC     := libcurl libcjson libcrypto libarchive zlib
+DEP_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null)
+DEP_LIBS    := $(shell $(PKG_CONFIG) --libs $(DEPS_PC) 2>/dev/null)
+
+WARN        := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS      ?= -O2 -g
+ALL_CFLAGS   = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(DEP_CFLAGS) -Ilib -DWN_VERSION_STR='"$(VERSION)"' -MMD -MP
+ifneq ($(SANITIZE),)
+ALL_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS     += -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC     := $(wildcard lib/*.c)
+LIB_OBJ     := $(LIB_SRC:.c=.o)
+LIB_PIC     := $(LIB_SRC:.c=.pic.o)
+CMD_SRC     := $(filter-out cmd/completion-data.c,$(wildcard cmd/*.c))
+CMD_OBJ     := $(CMD_SRC:.c=.o) cmd/completion-data.o
+UNIT_SRC    := $(wildcard tests/unit/t-*.c)
+UNIT_BIN    := $(UNIT_SRC:.c=)
+FUZZ_SRC    := $(wildcard tests/fuzz/f-*.c)
+FUZZ_REPLAY := $(FUZZ_SRC:.c=.replay)
+
+.PHONY: all deps test check demo install uninstall clean fuzz unit bench
+all: lib/libwinch.a lib/libwinch.so winch
+
+lib/%.o: lib/%.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+lib/%.pic.o: lib/%.c
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DWN_BUILDING_SO -c -o $@ $<
+cmd/%.o: cmd/%.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+cmd/completion-data.c: completions/winch.bash completions/winch.zsh completions/winch.fish tests/tools/embed.sh
+	sh tests/tools/embed.sh > $@
+
+lib/libwinch.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+lib/libwinch.so: $(LIB_PIC)
+	$(CC) -shared -Wl,-soname,libwinch.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+winch: $(CMD_OBJ) lib/libwinch.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) lib/libwinch.a $(DEP_LIBS)
+
+tests/unit/t-%: tests/unit/t-%.c tests/unit/harness.h lib/libwinch.a
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< lib/libwinch.a $(DEP_LIBS)
+tests/fuzz/%.replay: tests/fuzz/%.c tests/fuzz/replay.c lib/libwinch.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c lib/libwinch.a $(DEP_LIBS)
+
+unit: $(UNIT_BIN) $(FUZZ_REPLAY)
+
+# Installs the Debian packages the build and the tests need, only when missing.
+deps:
+	@sh tests/tools/deps.sh
+
+# The whole suite: unit tests, fuzz corpus replay, integration against real registries.
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@sh tests/run.sh
+
+# Unit tests and corpus replay only (used with SANITIZE=address,undefined).
+check: all unit
+	@sh tests/run.sh --unit-only
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/tools/demo.sh
+
+# libFuzzer builds of every target (clang); run one with e.g. tests/fuzz/f-ref.fuzz tests/fuzz/corpus/ref
+fuzz:
+	@for f in $(FUZZ_SRC); do \
+	  clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ilib $(DEP_CFLAGS) \
+	    -o $${f%.c}.fuzz $$f $(LIB_SRC) $(DEP_LIBS) || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/bash-completion/completions \
+	  $(DESTDIR)$(DATADIR)/zsh/vendor-completions $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	install -m 755 winch $(DESTDIR)$(BINDIR)/winch
+	install -m 644 lib/libwinch.a $(DESTDIR)$(LIBDIR)/libwinch.a
+	install -m 755 lib/libwinch.so $(DESTDIR)$(LIBDIR)/libwinch.so.$(VERSION)
+	ln -sf libwinch.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libwinch.so.$(SOVERSION)
+	ln -sf libwinch.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libwinch.so
+	install -m 644 lib/winch.h $(DESTDIR)$(INCLUDEDIR)/winch.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' lib/winch.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/winch.pc
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 completions/winch.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/winch
+	install -m 644 completions/winch.zsh $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_winch
+	install -m 644 completions/winch.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/winch.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/winch $(DESTDIR)$(LIBDIR)/libwinch.* $(DESTDIR)$(INCLUDEDIR)/winch.h \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig/winch.pc $(DESTDIR)$(MANDIR)/man1/winch*.1
+
+clean:
+	rm -f lib/*.o lib/*.d lib/*.a lib/*.so cmd/*.o cmd/*.d cmd/completion-data.c winch $(UNIT_BIN) tests/unit/*.d \
+	  tests/fuzz/*.replay tests/fuzz/*.fuzz tests/fuzz/*.d
+
+-include $(LIB_SRC:.c=.d) $(LIB_SRC:.c=.pic.d) $(CMD_SRC:.c=.d)

@@ -1,0 +1,111 @@
+/*
+ * cmd.h: what the command files share: the option tables (declared once,
+ * used for parsing, -h, completion and the man-page test), the common
+ * options, output helpers, and the one map from library errors to exit codes.
+ */
+#ifndef WN_CMD_H
+#define WN_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "winch.h"
+
+/* Exit codes: a stable contract, documented in man/winch.1 (a test checks). */
+enum exit_code {
+	EXIT_OK_ = 0,
+	EXIT_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOTFOUND = 3,
+	EXIT_AUTH = 4,
+	EXIT_RATELIMIT = 5,
+	EXIT_NETWORK = 6,
+	EXIT_DIGEST = 7,
+	EXIT_PARTIAL = 8,
+};
+int exit_code_for(enum wn_err e);
+const char *exit_code_name(int code);
+
+enum opt_type { OPT_FLAG, OPT_COUNT, OPT_BOOL, OPT_STR, OPT_LIST };
+
+struct opt_spec {
+	const char *lng;      /* "format" for --format */
+	char shrt;            /* 'f', or 0 */
+	enum opt_type type;
+	void *dest;           /* int* (FLAG, COUNT, BOOL), const char ** (STR), struct str_list * (LIST) */
+	const char *arg;      /* the argument's name in -h output ("FORMAT"); NULL for flags */
+	const char *help;
+};
+#define OPT_END { NULL, 0, OPT_FLAG, NULL, NULL, NULL }
+
+struct str_list {
+	const char *items[64];
+	int n;
+};
+
+struct cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;              /* "REF" */
+	const char *summary;
+	const struct opt_spec *opts;    /* the command's own */
+	unsigned groups;                /* which common groups apply */
+	int min_args, max_args;         /* -1: no maximum */
+};
+#define GROUP_REGISTRY 0x1  /* --authfile, --creds, --tls-verify, --plain-http, --cert-dir */
+#define GROUP_FORMAT   0x2  /* --format */
+
+/* common option values */
+struct common {
+	int verbose;
+	int quiet;
+	int help;
+	const char *format;     /* "text" or "json" */
+	const char *authfile;
+	const char *creds;
+	int tls_verify;         /* -1: not given */
+	int plain_http;
+	const char *cert_dir;
+};
+extern struct common common;
+extern const struct cmd commands[];
+extern const struct opt_spec common_opts[];
+extern const struct opt_spec registry_opts[];
+extern const struct opt_spec format_opts[];
+
+/* Parses argv[1..] of a command; positionals end up in argv[0..*argc). */
+int opt_parse(const struct cmd *c, int *argc, char **argv);
+void opt_help(const struct cmd *c, FILE *f);
+/* Every option word of a command (for completion and the man-page test). */
+void opt_words(const struct cmd *c, FILE *f);
+
+/* context from the common options; prints the error and returns NULL on failure */
+struct wn_ctx *ctx_open(void);
+/* prints "winch: MESSAGE" and returns the exit code of the context's error */
+int fail_ctx(struct wn_ctx *ctx);
+int fail_err(const struct wn_error *err);
+int usage_error(const struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));    /* stderr, unless -q */
+void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* stderr */
+bool want_json(void);
+/* prints a cJSON document (void * to keep cJSON out of command files that do not need it) */
+void print_json(void *cjson);
+/* parses a reference or prints the error; returns NULL on failure */
+struct wn_ref *ref_arg(const char *s, unsigned flags, int *rc);
+
+/* commands */
+int cmd_login(int, char **);
+int cmd_logout(int, char **);
+int cmd_inspect(int, char **);
+int cmd_list_tags(int, char **);
+int cmd_catalog(int, char **);
+int cmd_manifest(int, char **);
+int cmd_digest(int, char **);
+int cmd_exists(int, char **);
+int cmd_version(int, char **);
+int cmd_completion(int, char **);
+int cmd___complete(int, char **);
+
+extern const struct opt_spec login_opts[], inspect_opts[], list_tags_opts[], catalog_opts[];
+extern const char *const completion_bash, *const completion_zsh, *const completion_fish;
+
+#endif

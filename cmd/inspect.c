@@ -1,0 +1,199 @@
+/*
+ * inspect.c: `winch inspect REF`: a summary of an image or index; --raw
+ * prints the manifest's exact bytes, --config the config blob's.
+ */
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmd.h"
+
+static int raw, config;
+
+const struct opt_spec inspect_opts[] = {
+	{ "raw", 0, OPT_FLAG, &raw, NULL, "print the manifest's exact bytes" },
+	{ "config", 0, OPT_FLAG, &config, NULL, "print the image config blob" },
+	OPT_END,
+};
+
+static void platform_str(char *buf, size_t n, const char *os, const char *arch, const char *variant)
+{
+	snprintf(buf, n, "%s/%s%s%s", os ? os : "?", arch ? arch : "?", variant ? "/" : "", variant ? variant : "");
+}
+
+static cJSON *desc_json(const struct wn_descriptor *d)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "mediaType", d->media_type);
+	cJSON_AddStringToObject(o, "digest", d->digest);
+	cJSON_AddNumberToObject(o, "size", (double)d->size);
+	if (d->artifact_type)
+		cJSON_AddStringToObject(o, "artifactType", d->artifact_type);
+	if (d->platform) {
+		cJSON *p = cJSON_AddObjectToObject(o, "platform");
+		if (d->platform->os)
+			cJSON_AddStringToObject(p, "os", d->platform->os);
+		if (d->platform->architecture)
+			cJSON_AddStringToObject(p, "architecture", d->platform->architecture);
+		if (d->platform->variant)
+			cJSON_AddStringToObject(p, "variant", d->platform->variant);
+		if (d->platform->os_version)
+			cJSON_AddStringToObject(p, "os.version", d->platform->os_version);
+	}
+	return o;
+}
+
+static void print_json_summary(const struct wn_inspect *in, const char *name)
+{
+	const struct wn_manifest *m = in->manifest;
+	const struct wn_image_config *c = in->config;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", name);
+	if (in->ref->tag)
+		cJSON_AddStringToObject(o, "tag", in->ref->tag);
+	cJSON_AddStringToObject(o, "digest", in->ref->digest ? in->ref->digest : m->digest);
+	cJSON_AddStringToObject(o, "mediaType", m->media_type);
+	if (m->artifact_type)
+		cJSON_AddStringToObject(o, "artifactType", m->artifact_type);
+	if (m->is_index) {
+		cJSON *arr = cJSON_AddArrayToObject(o, "manifests");
+		for (size_t i = 0; i < m->n_manifests; i++)
+			cJSON_AddItemToArray(arr, desc_json(&m->manifests[i]));
+	} else {
+		if (c) {
+			if (c->created)
+				cJSON_AddStringToObject(o, "created", c->created);
+			if (c->author)
+				cJSON_AddStringToObject(o, "author", c->author);
+			if (c->architecture)
+				cJSON_AddStringToObject(o, "architecture", c->architecture);
+			if (c->os)
+				cJSON_AddStringToObject(o, "os", c->os);
+			if (c->variant)
+				cJSON_AddStringToObject(o, "variant", c->variant);
+			cJSON *labels = cJSON_AddObjectToObject(o, "labels");
+			for (size_t i = 0; i < c->n_labels; i++)
+				cJSON_AddStringToObject(labels, c->label_keys[i], c->label_values[i]);
+			cJSON *env = cJSON_AddArrayToObject(o, "env");
+			for (size_t i = 0; i < c->n_env; i++)
+				cJSON_AddItemToArray(env, cJSON_CreateString(c->env[i]));
+		}
+		cJSON_AddItemToObject(o, "config", desc_json(&m->config));
+		cJSON *layers = cJSON_AddArrayToObject(o, "layers");
+		for (size_t i = 0; i < m->n_layers; i++)
+			cJSON_AddItemToArray(layers, desc_json(&m->layers[i]));
+	}
+	if (m->subject)
+		cJSON_AddItemToObject(o, "subject", desc_json(m->subject));
+	print_json(o);
+	cJSON_Delete(o);
+}
+
+static void print_text(const struct wn_inspect *in, const char *name)
+{
+	const struct wn_manifest *m = in->manifest;
+	const struct wn_image_config *c = in->config;
+	char plat[256];
+	printf("Name:        %s\n", name);
+	if (in->ref->tag)
+		printf("Tag:         %s\n", in->ref->tag);
+	printf("Digest:      %s\n", in->ref->digest ? in->ref->digest : m->digest);
+	printf("MediaType:   %s\n", m->media_type);
+	if (m->artifact_type)
+		printf("ArtifactType: %s\n", m->artifact_type);
+	if (m->is_index) {
+		printf("Platforms:\n");
+		for (size_t i = 0; i < m->n_manifests; i++) {
+			const struct wn_descriptor *d = &m->manifests[i];
+			if (d->platform)
+				platform_str(plat, sizeof plat, d->platform->os, d->platform->architecture, d->platform->variant);
+			else
+				snprintf(plat, sizeof plat, "(none)");
+			printf("  %-16s %s %" PRId64 "\n", plat, d->digest, d->size);
+		}
+		return;
+	}
+	if (c) {
+		platform_str(plat, sizeof plat, c->os, c->architecture, c->variant);
+		if (c->created)
+			printf("Created:     %s\n", c->created);
+		printf("Platform:    %s\n", plat);
+		if (c->author)
+			printf("Author:      %s\n", c->author);
+		if (c->n_labels) {
+			printf("Labels:\n");
+			for (size_t i = 0; i < c->n_labels; i++)
+				printf("  %s=%s\n", c->label_keys[i], c->label_values[i]);
+		}
+		if (c->n_env) {
+			printf("Env:\n");
+			for (size_t i = 0; i < c->n_env; i++)
+				printf("  %s\n", c->env[i]);
+		}
+	} else {
+		printf("Config:      %s %s\n", m->config.media_type, m->config.digest);
+	}
+	int64_t total = 0;
+	printf("Layers:\n");
+	for (size_t i = 0; i < m->n_layers; i++) {
+		printf("  %s %" PRId64 " %s\n", m->layers[i].digest, m->layers[i].size, m->layers[i].media_type);
+		total += m->layers[i].size;
+	}
+	printf("Size:        %" PRId64 " bytes in %zu layer%s\n", total, m->n_layers, m->n_layers == 1 ? "" : "s");
+	if (m->subject)
+		printf("Subject:     %s\n", m->subject->digest);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	int rc = 0;
+	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
+	struct wn_ctx *ctx = NULL;
+	struct wn_inspect *in = NULL;
+	char *name = NULL;
+	if (!ref)
+		return rc;
+	if (raw && config) {
+		rc = usage_error(NULL, "inspect: --raw and --config are mutually exclusive");
+		goto done;
+	}
+	if (!(ctx = ctx_open())) {
+		rc = EXIT_ERROR;
+		goto done;
+	}
+	if (raw) {
+		struct wn_manifest *m;
+		if (wn_manifest_get(&m, ctx, ref) != WN_OK) {
+			rc = fail_ctx(ctx);
+			goto done;
+		}
+		fwrite(m->data, 1, m->len, stdout);
+		wn_manifest_free(m);
+		goto done;
+	}
+	if (wn_inspect_get(&in, ctx, ref) != WN_OK) {
+		rc = fail_ctx(ctx);
+		goto done;
+	}
+	if (config) {
+		if (!in->config_raw) {
+			warn_msg("%s has no image config (it is %s)", argv[0],
+			         in->manifest->is_index ? "an index: name one platform's digest" : "an artifact");
+			rc = EXIT_ERROR;
+			goto done;
+		}
+		fwrite(in->config_raw, 1, in->config_len, stdout);
+		goto done;
+	}
+	name = wn_ref_name(ref);
+	if (want_json())
+		print_json_summary(in, name);
+	else
+		print_text(in, name);
+done:
+	free(name);
+	wn_inspect_free(in);
+	wn_ctx_free(ctx);
+	wn_ref_free(ref);
+	return rc;
+}

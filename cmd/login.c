@@ -1,0 +1,142 @@
+/*
+ * login.c: `winch login [REGISTRY]`: checks the credentials first (a failed
+ * login changes nothing), then stores them where docker would.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include "cmd.h"
+
+static const char *username, *password;
+static int password_stdin;
+
+const struct opt_spec login_opts[] = {
+	{ "username", 'u', OPT_STR, &username, "USER", "user name" },
+	{ "password", 'p', OPT_STR, &password, "PASS", "password (visible to other users: prefer --password-stdin)" },
+	{ "password-stdin", 0, OPT_FLAG, &password_stdin, NULL, "read the password from standard input" },
+	OPT_END,
+};
+
+/* Reads one line from f without its newline; echo off when it is a terminal. */
+static char *read_line(FILE *f, bool secret)
+{
+	struct termios old, quiet;
+	bool tty = secret && isatty(fileno(f)) && !tcgetattr(fileno(f), &old);
+	char *line = NULL;
+	size_t cap = 0;
+	if (tty) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(f), TCSAFLUSH, &quiet);
+	}
+	ssize_t n = getline(&line, &cap, f);
+	if (tty) {
+		tcsetattr(fileno(f), TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = 0;
+	return line;
+}
+
+int cmd_login(int argc, char **argv)
+{
+	char *reg = NULL, *user = NULL, *pass = NULL, *where = NULL;
+	struct wn_error err;
+	struct wn_ctx *ctx = NULL;
+	FILE *tty = NULL;
+	int rc = 0;
+
+	if (wn_registry_normalize(&reg, argc ? argv[0] : "docker.io", &err) != WN_OK)
+		return fail_err(&err);
+	if (password && password_stdin) {
+		rc = usage_error(&commands[0], "--password and --password-stdin are mutually exclusive");
+		goto done;
+	}
+	if (password_stdin && !username) {
+		rc = usage_error(&commands[0], "--password-stdin needs --username");
+		goto done;
+	}
+	if (!username || (!password && !password_stdin)) {
+		tty = fopen("/dev/tty", "r+");
+		if (!tty) {
+			rc = usage_error(&commands[0], "no terminal to ask on: give --username and --password-stdin");
+			goto done;
+		}
+	}
+	if (username) {
+		user = strdup(username);
+	} else {
+		fprintf(stderr, "Username: ");
+		user = read_line(tty, false);
+	}
+	if (password) {
+		warn_msg("warning: --password is visible to other users of this machine; use --password-stdin");
+		pass = strdup(password);
+	} else if (password_stdin) {
+		pass = read_line(stdin, false);
+	} else {
+		fprintf(stderr, "Password: ");
+		pass = read_line(tty, true);
+	}
+	if (!user || !*user) {
+		rc = usage_error(&commands[0], "empty username");
+		goto done;
+	}
+	if (!pass || !*pass) {
+		rc = usage_error(&commands[0], "empty password");
+		goto done;
+	}
+	if (!(ctx = ctx_open())) {
+		rc = EXIT_ERROR;
+		goto done;
+	}
+	if (wn_login_check(ctx, reg, user, pass) != WN_OK || wn_creds_store(ctx, reg, user, pass, &where) != WN_OK) {
+		rc = fail_ctx(ctx);
+		goto done;
+	}
+	say("credentials for %s stored in %s", reg, where);
+	printf("Login Succeeded\n");
+done:
+	if (tty)
+		fclose(tty);
+	if (pass) {
+		memset(pass, 0, strlen(pass));
+		free(pass);
+	}
+	free(user);
+	free(reg);
+	free(where);
+	wn_ctx_free(ctx);
+	return rc;
+}
+
+int cmd_logout(int argc, char **argv)
+{
+	char *reg = NULL, *where = NULL;
+	struct wn_error err;
+	struct wn_ctx *ctx;
+	int rc = 0;
+	if (wn_registry_normalize(&reg, argc ? argv[0] : "docker.io", &err) != WN_OK)
+		return fail_err(&err);
+	if (!(ctx = ctx_open())) {
+		free(reg);
+		return EXIT_ERROR;
+	}
+	int lrc = wn_creds_erase(ctx, reg, &where);
+	if (lrc == WN_ENOTFOUND)
+		say("not logged in to %s", reg);
+	else if (lrc != WN_OK)
+		rc = fail_ctx(ctx);
+	else
+		say("removed the credentials for %s from %s", reg, where);
+	free(reg);
+	free(where);
+	wn_ctx_free(ctx);
+	return rc;
+}

@@ -1,0 +1,225 @@
+/*
+ * main.c: the command table, the one map from library errors to exit codes,
+ * and what every command shares: the context built from common options,
+ * logging to stderr, and error printing.
+ */
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmd.h"
+
+static const struct opt_spec no_opts[] = { OPT_END };
+
+const struct cmd commands[] = {
+	{ "login", cmd_login, "[REGISTRY]", "Check credentials against a registry and store them.", login_opts,
+	  GROUP_REGISTRY, 0, 1 },
+	{ "logout", cmd_logout, "[REGISTRY]", "Remove a registry's stored credentials.", no_opts, GROUP_REGISTRY, 0, 1 },
+	{ "inspect", cmd_inspect, "REF", "Show an image's manifest, platform, config and layers.", inspect_opts,
+	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
+	{ "list-tags", cmd_list_tags, "REPOSITORY", "List the tags of a repository.", list_tags_opts,
+	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
+	{ "catalog", cmd_catalog, "REGISTRY", "List the repositories of a registry.", catalog_opts,
+	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
+	{ "manifest", cmd_manifest, "REF", "Print a manifest's exact bytes.", no_opts, GROUP_REGISTRY, 1, 1 },
+	{ "digest", cmd_digest, "REF", "Print the digest of the manifest REF names.", no_opts,
+	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
+	{ "exists", cmd_exists, "REF", "Exit 0 when REF exists, 3 when it does not.", no_opts, GROUP_REGISTRY, 1, 1 },
+	{ "version", cmd_version, "", "Print winch's version and its libraries'.", no_opts, GROUP_FORMAT, 0, 0 },
+	{ "completion", cmd_completion, "bash|zsh|fish", "Print a shell completion script.", no_opts, 0, 1, 1 },
+	{ NULL, NULL, NULL, NULL, NULL, 0, 0, 0 },
+};
+
+int exit_code_for(enum wn_err e)
+{
+	switch (e) {
+	case WN_OK: return EXIT_OK_;
+	case WN_EINVAL: return EXIT_USAGE;
+	case WN_ENOTFOUND: return EXIT_NOTFOUND;
+	case WN_EAUTH:
+	case WN_EDENIED: return EXIT_AUTH;
+	case WN_ERATELIMIT: return EXIT_RATELIMIT;
+	case WN_ENET:
+	case WN_ETLS: return EXIT_NETWORK;
+	case WN_EDIGEST:
+	case WN_ECORRUPT: return EXIT_DIGEST;
+	case WN_EPARTIAL: return EXIT_PARTIAL;
+	case WN_ERROR:
+	case WN_ENOMEM:
+	case WN_EUNSUPPORTED:
+	case WN_EIO:
+	case WN_EPROTO:
+	case WN_ECONFIG:
+	case WN_ECANCELED:
+	case WN__ERR_COUNT: break;
+	}
+	return EXIT_ERROR;
+}
+
+const char *exit_code_name(int code)
+{
+	switch (code) {
+	case EXIT_OK_: return "success";
+	case EXIT_ERROR: return "other error";
+	case EXIT_USAGE: return "usage error or invalid argument";
+	case EXIT_NOTFOUND: return "not found";
+	case EXIT_AUTH: return "authentication required, rejected or denied";
+	case EXIT_RATELIMIT: return "rate limited";
+	case EXIT_NETWORK: return "network or TLS failure";
+	case EXIT_DIGEST: return "digest mismatch or corrupt content";
+	case EXIT_PARTIAL: return "partial failure of a multi-target operation";
+	}
+	return NULL;
+}
+
+static const struct cmd *current;
+
+void warn_msg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("winch: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void say(const char *fmt, ...)
+{
+	va_list ap;
+	if (common.quiet)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int usage_error(const struct cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "winch%s%s: ", c ? " " : "", c ? c->name : "");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nTry 'winch %s%s-h'.\n", c ? c->name : "", c ? " " : "");
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+int fail_ctx(struct wn_ctx *ctx)
+{
+	warn_msg("%s", wn_ctx_errmsg(ctx));
+	return exit_code_for(wn_ctx_errcode(ctx));
+}
+
+int fail_err(const struct wn_error *err)
+{
+	warn_msg("%s", err->msg);
+	return exit_code_for(err->code);
+}
+
+bool want_json(void)
+{
+	return common.format && !strcmp(common.format, "json");
+}
+
+static void log_stderr(void *data, enum wn_log_level level, const char *msg)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug", "trace" };
+	fprintf(stderr, "winch: %s: %s\n", names[level], msg);
+}
+
+struct wn_ctx *ctx_open(void)
+{
+	struct wn_ctx_options o = WN_CTX_OPTIONS_INIT;
+	struct wn_ctx *ctx = NULL;
+	o.tls_verify = common.tls_verify != 0;
+	o.plain_http = common.plain_http;
+	o.cert_dir = common.cert_dir;
+	o.authfile = common.authfile;
+	o.creds = common.creds;
+	o.certs_d = getenv("WINCH_CERTS_D");
+	o.log = log_stderr;
+	o.log_level = common.quiet ? WN_LOG_ERROR
+	            : common.verbose >= 2 ? WN_LOG_TRACE
+	            : common.verbose == 1 ? WN_LOG_DEBUG
+	                                  : WN_LOG_WARN;
+	if (wn_ctx_new(&ctx, &o) != WN_OK) {
+		warn_msg("out of memory");
+		return NULL;
+	}
+	return ctx;
+}
+
+struct wn_ref *ref_arg(const char *s, unsigned flags, int *rc)
+{
+	struct wn_ref *ref;
+	struct wn_error err;
+	if (wn_ref_parse(&ref, s, flags, &err) != WN_OK) {
+		*rc = fail_err(&err);
+		return NULL;
+	}
+	return ref;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: winch COMMAND [OPTIONS] [ARGS]\n\nA fast, scriptable container-registry client.\n\n"
+	           "Commands:\n");
+	for (const struct cmd *c = commands; c->name; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+	fprintf(f, "\n'winch COMMAND -h' shows a command's options; man winch describes exit codes.\n");
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	/* -v/-q may come before the command too: winch -v inspect REF */
+	while (argc > 2 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "-vv") || !strcmp(argv[1], "--verbose") ||
+	                    !strcmp(argv[1], "-q") || !strcmp(argv[1], "--quiet"))) {
+		if (argv[1][1] == 'q' || argv[1][2] == 'q')
+			common.quiet = 1;
+		else
+			common.verbose += !strcmp(argv[1], "-vv") ? 2 : 1;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	if (!strcmp(argv[1], "--version"))
+		argv[1] = "version";
+	if (!strcmp(argv[1], "__complete"))
+		return cmd___complete(argc - 1, argv + 1);
+	for (current = commands; current->name && strcmp(current->name, argv[1]); current++)
+		;
+	if (!current->name) {
+		fprintf(stderr, "winch: unknown command \"%s\"\n", argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	int n = argc - 1;
+	char **args = argv + 1;
+	if ((rc = opt_parse(current, &n, args)))
+		return rc;
+	if (common.help) {
+		opt_help(current, stdout);
+		return 0;
+	}
+	if (strcmp(common.format, "text") && strcmp(common.format, "json"))
+		return usage_error(current, "--format takes text or json, not \"%s\"", common.format);
+	if (n < current->min_args)
+		return usage_error(current, "missing argument: %s", current->usage);
+	if (current->max_args >= 0 && n > current->max_args)
+		return usage_error(current, "unexpected argument \"%s\"", args[current->max_args]);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = current->run(n, args);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,178 @@
+/*
+ * opt.c: GNU-style option parsing driven by the tables in each command
+ * (--name=value, --name value, -x value, -xyz, --bool=false, "--" ends
+ * options; options and arguments may mix).  The same tables print -h and
+ * feed shell completion, so what a command accepts is written once.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "cmd.h"
+
+struct common common = { .format = "text", .tls_verify = -1 };
+
+const struct opt_spec common_opts[] = {
+	{ "verbose", 'v', OPT_COUNT, &common.verbose, NULL, "show requests (-vv: and headers, secrets redacted)" },
+	{ "quiet", 'q', OPT_FLAG, &common.quiet, NULL, "only errors on stderr" },
+	{ "help", 'h', OPT_FLAG, &common.help, NULL, "show this help" },
+	OPT_END,
+};
+
+const struct opt_spec registry_opts[] = {
+	{ "authfile", 0, OPT_STR, &common.authfile, "FILE", "read (and with login, write) credentials in FILE" },
+	{ "creds", 0, OPT_STR, &common.creds, "USER:PASS", "use these credentials" },
+	{ "tls-verify", 0, OPT_BOOL, &common.tls_verify, NULL, "verify TLS certificates (default true)" },
+	{ "plain-http", 0, OPT_FLAG, &common.plain_http, NULL, "use http:// instead of https://" },
+	{ "cert-dir", 0, OPT_STR, &common.cert_dir, "DIR", "CA (*.crt) and client certificate (client.cert/.key) in DIR" },
+	OPT_END,
+};
+
+const struct opt_spec format_opts[] = {
+	{ "format", 0, OPT_STR, &common.format, "FORMAT", "text (default) or json" },
+	OPT_END,
+};
+
+static const struct opt_spec *tables(const struct cmd *c, int i)
+{
+	switch (i) {
+	case 0: return c->opts;
+	case 1: return c->groups & GROUP_FORMAT ? format_opts : NULL;
+	case 2: return c->groups & GROUP_REGISTRY ? registry_opts : NULL;
+	case 3: return common_opts;
+	}
+	return NULL;
+}
+
+static const struct opt_spec *find_long(const struct cmd *c, const char *name, size_t n)
+{
+	for (int t = 0; t < 4; t++)
+		for (const struct opt_spec *o = tables(c, t); o && o->lng; o++)
+			if (strlen(o->lng) == n && !strncmp(o->lng, name, n))
+				return o;
+	return NULL;
+}
+
+static const struct opt_spec *find_short(const struct cmd *c, char ch)
+{
+	for (int t = 0; t < 4; t++)
+		for (const struct opt_spec *o = tables(c, t); o && o->lng; o++)
+			if (o->shrt && o->shrt == ch)
+				return o;
+	return NULL;
+}
+
+static bool takes_arg(const struct opt_spec *o)
+{
+	return o->type == OPT_STR || o->type == OPT_LIST;
+}
+
+static int set(const struct cmd *c, const struct opt_spec *o, const char *val)
+{
+	switch (o->type) {
+	case OPT_FLAG:
+		*(int *)o->dest = 1;
+		break;
+	case OPT_COUNT:
+		(*(int *)o->dest)++;
+		break;
+	case OPT_BOOL:
+		if (!val || !strcmp(val, "true") || !strcmp(val, "1"))
+			*(int *)o->dest = 1;
+		else if (!strcmp(val, "false") || !strcmp(val, "0"))
+			*(int *)o->dest = 0;
+		else
+			return usage_error(c, "--%s takes true or false, not \"%s\"", o->lng, val);
+		break;
+	case OPT_STR:
+		*(const char **)o->dest = val;
+		break;
+	case OPT_LIST: {
+		struct str_list *l = o->dest;
+		if (l->n == (int)(sizeof l->items / sizeof *l->items))
+			return usage_error(c, "--%s given too many times", o->lng);
+		l->items[l->n++] = val;
+		break;
+	}
+	}
+	return 0;
+}
+
+int opt_parse(const struct cmd *c, int *argc, char **argv)
+{
+	int n = *argc, out = 0;
+	bool only_args = false;
+	for (int i = 1; i < n; i++) {
+		char *a = argv[i];
+		if (only_args || a[0] != '-' || !a[1]) {
+			argv[out++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_args = true;
+			continue;
+		}
+		if (a[1] == '-') {
+			const char *name = a + 2, *eq = strchr(name, '=');
+			size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+			const struct opt_spec *o = find_long(c, name, nl);
+			if (!o)
+				return usage_error(c, "unknown option --%.*s", (int)nl, name);
+			const char *val = eq ? eq + 1 : NULL;
+			if (takes_arg(o) && !val) {
+				if (i + 1 >= n)
+					return usage_error(c, "--%s needs a value (%s)", o->lng, o->arg);
+				val = argv[++i];
+			} else if (!takes_arg(o) && val && o->type != OPT_BOOL) {
+				return usage_error(c, "--%s takes no value", o->lng);
+			}
+			int rc = set(c, o, val);
+			if (rc)
+				return rc;
+			continue;
+		}
+		for (const char *p = a + 1; *p; p++) {
+			const struct opt_spec *o = find_short(c, *p);
+			if (!o)
+				return usage_error(c, "unknown option -%c", *p);
+			const char *val = NULL;
+			if (takes_arg(o)) {
+				if (p[1])
+					val = p + 1;
+				else if (i + 1 < n)
+					val = argv[++i];
+				else
+					return usage_error(c, "-%c needs a value (%s)", *p, o->arg);
+			}
+			int rc = set(c, o, val);
+			if (rc)
+				return rc;
+			if (val)
+				break;
+		}
+	}
+	*argc = out;
+	return 0;
+}
+
+void opt_help(const struct cmd *c, FILE *f)
+{
+	fprintf(f, "Usage: winch %s [OPTIONS] %s\n\n%s\n\nOptions:\n", c->name, c->usage, c->summary);
+	for (int t = 0; t < 4; t++)
+		for (const struct opt_spec *o = tables(c, t); o && o->lng; o++) {
+			char left[64], sh[8] = "    ";
+			if (o->shrt)
+				snprintf(sh, sizeof sh, "-%c, ", o->shrt);
+			snprintf(left, sizeof left, "%s--%s%s%s%s", sh, o->lng, o->type == OPT_BOOL ? "[=BOOL]" : "",
+			         o->arg ? " " : "", o->arg ? o->arg : "");
+			fprintf(f, "  %-30s %s\n", left, o->help);
+		}
+}
+
+void opt_words(const struct cmd *c, FILE *f)
+{
+	for (int t = 0; t < 4; t++)
+		for (const struct opt_spec *o = tables(c, t); o && o->lng; o++) {
+			fprintf(f, "--%s\n", o->lng);
+			if (o->shrt)
+				fprintf(f, "-%c\n", o->shrt);
+		}
+}

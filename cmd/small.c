@@ -1,0 +1,111 @@
+/*
+ * small.c: the one-request commands: manifest, digest, exists, version.
+ */
+#include <archive.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include "cmd.h"
+
+int cmd_manifest(int argc, char **argv)
+{
+	int rc = 0;
+	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
+	struct wn_ctx *ctx;
+	struct wn_manifest *m;
+	if (!ref)
+		return rc;
+	if (!(ctx = ctx_open())) {
+		wn_ref_free(ref);
+		return EXIT_ERROR;
+	}
+	if (wn_manifest_get(&m, ctx, ref) != WN_OK) {
+		rc = fail_ctx(ctx);
+	} else {
+		fwrite(m->data, 1, m->len, stdout);
+		wn_manifest_free(m);
+	}
+	wn_ctx_free(ctx);
+	wn_ref_free(ref);
+	return rc;
+}
+
+int cmd_digest(int argc, char **argv)
+{
+	int rc = 0;
+	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
+	struct wn_ctx *ctx;
+	char digest[WN_DIGEST_MAX], *mt = NULL;
+	int64_t size = -1;
+	if (!ref)
+		return rc;
+	if (!(ctx = ctx_open())) {
+		wn_ref_free(ref);
+		return EXIT_ERROR;
+	}
+	if (wn_manifest_head(ctx, ref, digest, &mt, &size) != WN_OK) {
+		rc = fail_ctx(ctx);
+	} else if (want_json()) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "digest", digest);
+		if (mt)
+			cJSON_AddStringToObject(o, "mediaType", mt);
+		if (size >= 0)
+			cJSON_AddNumberToObject(o, "size", (double)size);
+		print_json(o);
+		cJSON_Delete(o);
+	} else {
+		printf("%s\n", digest);
+	}
+	free(mt);
+	wn_ctx_free(ctx);
+	wn_ref_free(ref);
+	return rc;
+}
+
+int cmd_exists(int argc, char **argv)
+{
+	int rc = 0;
+	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
+	struct wn_ctx *ctx;
+	if (!ref)
+		return rc;
+	if (!(ctx = ctx_open())) {
+		wn_ref_free(ref);
+		return EXIT_ERROR;
+	}
+	if (wn_manifest_head(ctx, ref, NULL, NULL, NULL) != WN_OK) {
+		/* "not there" is an answer, not an error: only -v says more */
+		if (wn_ctx_errcode(ctx) == WN_ENOTFOUND && !common.verbose)
+			rc = EXIT_NOTFOUND;
+		else
+			rc = fail_ctx(ctx);
+	}
+	wn_ctx_free(ctx);
+	wn_ref_free(ref);
+	return rc;
+}
+
+int cmd_version(int argc, char **argv)
+{
+	curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+	if (want_json()) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "version", WN_VERSION);
+		cJSON_AddStringToObject(o, "libcurl", cv->version);
+		cJSON_AddStringToObject(o, "openssl", OpenSSL_version(OPENSSL_VERSION));
+		cJSON_AddStringToObject(o, "cjson", cJSON_Version());
+		cJSON_AddStringToObject(o, "libarchive", archive_version_string());
+		cJSON_AddStringToObject(o, "zlib", zlibVersion());
+		print_json(o);
+		cJSON_Delete(o);
+	} else {
+		printf("winch %s\n", WN_VERSION);
+		printf("libcurl %s, %s, cJSON %s, %s, zlib %s\n", cv->version, OpenSSL_version(OPENSSL_VERSION),
+		       cJSON_Version(), archive_version_string(), zlibVersion());
+	}
+	return 0;
+}

@@ -1,0 +1,495 @@
+/*
+ * auth.c: WWW-Authenticate challenges and the token dance.
+ *
+ * Per registry the context remembers the scheme it learned (Basic or Bearer,
+ * with realm and service) and the tokens it was given, keyed by scope, until
+ * they expire.  Once the scheme is known, requests carry credentials from the
+ * start, so a run pays the 401 round trip once per registry, not per request,
+ * and asks the token server once per scope.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "internal.h"
+
+enum { SCHEME_UNKNOWN, SCHEME_NONE, SCHEME_BASIC, SCHEME_BEARER };
+
+struct token {
+	char *scope;     /* space-separated scopes it was granted for ("" for none) */
+	char *value;     /* secret */
+	time_t expires;
+	struct token *next;
+};
+
+struct wn__auth_state {
+	int scheme;
+	char *realm;
+	char *service;
+	struct token *tokens;
+};
+
+static void tokens_free(struct token *t)
+{
+	while (t) {
+		struct token *n = t->next;
+		free(t->scope);
+		wn__free_secret(t->value);
+		free(t);
+		t = n;
+	}
+}
+
+void wn__auth_state_free(struct wn__auth_state *st)
+{
+	if (!st)
+		return;
+	free(st->realm);
+	free(st->service);
+	tokens_free(st->tokens);
+	free(st);
+}
+
+void wn__challenge_free(struct wn__challenge *c)
+{
+	free(c->realm);
+	free(c->service);
+	free(c->scope);
+	free(c->error);
+	memset(c, 0, sizeof *c);
+}
+
+/* auth-param value: a token or a quoted-string with \-escapes */
+static char *read_value(const char **pp)
+{
+	const char *p = *pp;
+	struct wn__buf b = { .max = 4096 };
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			wn__buf_append(&b, p, 1);
+		}
+		if (*p != '"') {
+			wn__buf_free(&b);
+			return NULL;
+		}
+		p++;
+	} else {
+		const char *s = p;
+		while (*p && *p != ',' && *p != ' ' && *p != '\t')
+			p++;
+		wn__buf_append(&b, s, (size_t)(p - s));
+	}
+	wn__buf_cstr(&b);
+	*pp = p;
+	return (char *)b.data;
+}
+
+int wn__challenge_parse(struct wn__challenge *out, const char *header, struct wn_error *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!header)
+		return wn__error_set(err, WN_EPROTO, "401 without a WWW-Authenticate challenge");
+	const char *p = header;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t n = 0;
+	while (p[n] && !isspace((unsigned char)p[n]) && p[n] != ',')
+		n++;
+	if (!n || n >= sizeof out->scheme)
+		return wn__error_set(err, WN_EPROTO, "malformed WWW-Authenticate challenge");
+	for (size_t i = 0; i < n; i++)
+		out->scheme[i] = (char)tolower((unsigned char)p[i]);
+	out->scheme[n] = 0;
+	p += n;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		const char *name = p;
+		while (*p && *p != '=' && *p != ' ' && *p != ',')
+			p++;
+		size_t nl = (size_t)(p - name);
+		while (*p == ' ')
+			p++;
+		if (*p != '=')
+			break; /* the next challenge starts: the first one is what we use */
+		p++;
+		while (*p == ' ')
+			p++;
+		char *v = read_value(&p);
+		if (!v) {
+			wn__challenge_free(out);
+			return wn__error_set(err, WN_EPROTO, "malformed WWW-Authenticate challenge (unterminated quote)");
+		}
+		char **slot = NULL;
+		if (nl == 5 && !strncasecmp(name, "realm", 5))
+			slot = &out->realm;
+		else if (nl == 7 && !strncasecmp(name, "service", 7))
+			slot = &out->service;
+		else if (nl == 5 && !strncasecmp(name, "scope", 5))
+			slot = &out->scope;
+		else if (nl == 5 && !strncasecmp(name, "error", 5))
+			slot = &out->error;
+		if (slot && !*slot) {
+			*slot = v;
+		} else if (slot == &out->scope) {
+			char *joined = wn__sprintf("%s %s", *slot, v);
+			free(*slot);
+			free(v);
+			*slot = joined;
+		} else {
+			free(v);
+		}
+	}
+	if (strcmp(out->scheme, "bearer") && strcmp(out->scheme, "basic")) {
+		int rc = wn__error_set(err, WN_EUNSUPPORTED, "unsupported authentication scheme \"%s\"", out->scheme);
+		wn__challenge_free(out);
+		return rc;
+	}
+	if (!strcmp(out->scheme, "bearer") && (!out->realm || !*out->realm)) {
+		wn__challenge_free(out);
+		return wn__error_set(err, WN_EPROTO, "Bearer challenge without a realm");
+	}
+	return WN_OK;
+}
+
+/* Does one "type:name:a,b" scope item in `have` grant every action of `want`? */
+static bool item_covers(const char *have, size_t hn, const char *want, size_t wn)
+{
+	const char *hc = NULL, *wc = NULL;
+	for (size_t i = hn; i > 0; i--)
+		if (have[i - 1] == ':') {
+			hc = have + i - 1;
+			break;
+		}
+	for (size_t i = wn; i > 0; i--)
+		if (want[i - 1] == ':') {
+			wc = want + i - 1;
+			break;
+		}
+	if (!hc || !wc || hc - have != wc - want || strncmp(have, want, (size_t)(hc - have)))
+		return false;
+	const char *ha = hc + 1, *he = have + hn, *wa = wc + 1, *we = want + wn;
+	while (wa < we) {
+		const char *c = memchr(wa, ',', (size_t)(we - wa));
+		size_t al = c ? (size_t)(c - wa) : (size_t)(we - wa);
+		bool found = false;
+		for (const char *h = ha; h < he;) {
+			const char *hc2 = memchr(h, ',', (size_t)(he - h));
+			size_t hl = hc2 ? (size_t)(hc2 - h) : (size_t)(he - h);
+			if ((hl == al && !strncmp(h, wa, al)) || (hl == 1 && *h == '*'))
+				found = true;
+			h += hl + 1;
+		}
+		if (!found)
+			return false;
+		wa += al + 1;
+	}
+	return true;
+}
+
+static bool scope_covers(const char *have, const char *want)
+{
+	if (!want || !*want)
+		return true;
+	for (const char *w = want; *w;) {
+		size_t wn = strcspn(w, " ");
+		bool ok = false;
+		for (const char *h = have; *h && !ok;) {
+			size_t hn = strcspn(h, " ");
+			ok = item_covers(h, hn, w, wn);
+			h += hn;
+			while (*h == ' ')
+				h++;
+		}
+		if (!ok)
+			return false;
+		w += wn;
+		while (*w == ' ')
+			w++;
+	}
+	return true;
+}
+
+/* want + the challenge's scopes, without repeats */
+static char *scope_union(const char *a, const char *b)
+{
+	if (!a || !*a)
+		return strdup(b ? b : "");
+	if (!b || !*b || scope_covers(a, b))
+		return strdup(a);
+	if (scope_covers(b, a))
+		return strdup(b);
+	return wn__sprintf("%s %s", a, b);
+}
+
+static struct wn__auth_state *state_for(struct wn_ctx *ctx, const char *registry)
+{
+	struct wn__host *h = wn__ctx_host(ctx, registry);
+	if (!h)
+		return NULL;
+	if (!h->auth)
+		h->auth = calloc(1, sizeof *h->auth);
+	return h->auth;
+}
+
+static char *basic_header(const char *user, const char *pass)
+{
+	char *up = wn__sprintf("%s:%s", user, pass ? pass : "");
+	char *b = up ? wn__b64_encode(up, strlen(up)) : NULL;
+	char *h = b ? wn__sprintf("Basic %s", b) : NULL;
+	wn__free_secret(up);
+	wn__free_secret(b);
+	return h;
+}
+
+/* Asks the token server for `scope`.  user/pass (may be NULL) override stored creds. */
+static int fetch_token(struct wn_ctx *ctx, const char *registry, struct wn__auth_state *st, const char *scope,
+                       const char *user, const char *pass, const char *identity_token, const char *source)
+{
+	struct wn__buf q = { .max = 16384 };
+	struct wn__resp resp;
+	char *svc = st->service ? wn__url_escape(st->service) : NULL;
+	int rc;
+	const char *sep = strchr(st->realm, '?') ? "&" : "?";
+
+	if (identity_token) {
+		/* OAuth2 refresh-token grant: the token goes in a POST body, never a URL */
+		wn__buf_puts(&q, "grant_type=refresh_token&client_id=winch");
+		if (svc) {
+			wn__buf_puts(&q, "&service=");
+			wn__buf_puts(&q, svc);
+		}
+	} else {
+		wn__buf_puts(&q, st->realm);
+		if (svc) {
+			wn__buf_puts(&q, sep);
+			wn__buf_puts(&q, "service=");
+			wn__buf_puts(&q, svc);
+			sep = "&";
+		}
+	}
+	for (const char *s = scope ? scope : ""; *s;) {
+		size_t n = strcspn(s, " ");
+		char *one = strndup(s, n), *esc = one ? wn__url_escape(one) : NULL;
+		if (esc) {
+			wn__buf_puts(&q, identity_token ? "&" : sep);
+			wn__buf_puts(&q, "scope=");
+			wn__buf_puts(&q, esc);
+			sep = "&";
+		}
+		free(one);
+		free(esc);
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+	char *rt_esc = NULL;
+	if (identity_token) {
+		rt_esc = wn__url_escape(identity_token);
+		wn__buf_puts(&q, "&refresh_token=");
+		wn__buf_puts(&q, rt_esc ? rt_esc : "");
+	}
+	wn__buf_cstr(&q);
+	free(svc);
+
+	static const char *const form_hdr[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+	struct wn__req req = {
+		.method = identity_token ? "POST" : "GET",
+		.path = identity_token ? st->realm : (const char *)q.data,
+		.headers = identity_token ? form_hdr : NULL,
+		.body = identity_token ? q.data : NULL,
+		.body_len = identity_token ? q.len : 0,
+		.no_auth = true,
+		.basic_user = identity_token ? NULL : user,
+		.basic_pass = identity_token ? NULL : pass,
+		.body_max = 1u << 20,
+	};
+	wn__log(ctx, WN_LOG_DEBUG, "auth: token for %s scope \"%s\" (%s)", registry, scope ? scope : "",
+	        user || identity_token ? source : "anonymous");
+	rc = wn__http_do(ctx, &req, &resp);
+	/* the form body held the refresh token: wipe it */
+	if (q.data)
+		memset(q.data, 0, q.len);
+	wn__buf_free(&q);
+	wn__free_secret(rt_esc);
+	if (rc != WN_OK) {
+		wn__resp_free(&resp);
+		return rc;
+	}
+	if (resp.status == 401 || resp.status == 403) {
+		if (user || identity_token)
+			rc = wn__ctx_fail(ctx, WN_EAUTH, "unauthorized: the credentials for %s were rejected (from %s)",
+			                  registry, source);
+		else
+			rc = wn__ctx_fail(ctx, WN_EAUTH,
+			                  "unauthorized: %s requires authentication (run: winch login %s)", registry,
+			                  registry);
+		wn__resp_free(&resp);
+		return rc;
+	}
+	if (resp.status < 200 || resp.status >= 300) {
+		rc = wn__http_fail(ctx, &resp, "the token server");
+		wn__resp_free(&resp);
+		return rc;
+	}
+	cJSON *j = wn__json_parse(resp.body.data, resp.body.len);
+	const char *tok = wn__json_str(j, "token");
+	if (!tok || !*tok)
+		tok = wn__json_str(j, "access_token");
+	if (!tok || !*tok) {
+		cJSON_Delete(j);
+		wn__resp_free(&resp);
+		return wn__ctx_fail(ctx, WN_EPROTO, "the token server of %s answered without a token", registry);
+	}
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
+	long expires_in = cJSON_IsNumber(exp) && exp->valuedouble >= 1 ? (long)exp->valuedouble : 60;
+	struct token *t = calloc(1, sizeof *t);
+	if (t) {
+		t->scope = strdup(scope ? scope : "");
+		t->value = strdup(tok);
+		/* renew a little early so a token does not expire in flight */
+		t->expires = time(NULL) + (expires_in > 30 ? expires_in - 10 : expires_in);
+		t->next = st->tokens;
+		st->tokens = t;
+	}
+	/* the reply held the token: wipe it */
+	memset(resp.body.data, 0, resp.body.len);
+	cJSON_Delete(j);
+	wn__resp_free(&resp);
+	return t && t->scope && t->value ? WN_OK : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+}
+
+static struct token *find_token(struct wn__auth_state *st, const char *scope)
+{
+	time_t now = time(NULL);
+	for (struct token *t = st->tokens; t; t = t->next)
+		if (t->expires > now && scope_covers(t->scope, scope))
+			return t;
+	return NULL;
+}
+
+static int token_for(struct wn_ctx *ctx, const char *registry, struct wn__auth_state *st, const char *scope)
+{
+	const struct wn_creds *c = wn__creds_get(ctx, registry);
+	if (c && c->identity_token)
+		return fetch_token(ctx, registry, st, scope, NULL, NULL, c->identity_token, c->source);
+	return fetch_token(ctx, registry, st, scope, c ? c->username : NULL, c ? c->password : NULL, NULL,
+	                   c ? c->source : NULL);
+}
+
+char *wn__auth_header(struct wn_ctx *ctx, const char *registry, const char *scope)
+{
+	struct wn__host *h = wn__ctx_host(ctx, registry);
+	struct wn__auth_state *st = h ? h->auth : NULL;
+	if (!st)
+		return NULL;
+	if (st->scheme == SCHEME_BASIC) {
+		const struct wn_creds *c = wn__creds_get(ctx, registry);
+		return c && c->username ? basic_header(c->username, c->password) : NULL;
+	}
+	if (st->scheme != SCHEME_BEARER)
+		return NULL;
+	struct token *t = find_token(st, scope);
+	if (!t) {
+		/* the realm is known: ask for this scope now rather than after a 401 */
+		struct wn_error saved = ctx->err;
+		if (token_for(ctx, registry, st, scope) != WN_OK) {
+			ctx->err = saved; /* the 401 that follows reports it */
+			return NULL;
+		}
+		t = find_token(st, scope);
+	}
+	return t ? wn__sprintf("Bearer %s", t->value) : NULL;
+}
+
+int wn__auth_on_401(struct wn_ctx *ctx, const char *registry, const char *scope, const char *www_authenticate,
+                    bool had_auth)
+{
+	struct wn__challenge ch;
+	struct wn_error err;
+	struct wn__auth_state *st = state_for(ctx, registry);
+	int rc;
+	if (!st)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if ((rc = wn__challenge_parse(&ch, www_authenticate, &err)) != WN_OK)
+		return wn__ctx_fail(ctx, rc, "%s: %s", registry, err.msg);
+
+	if (had_auth) {
+		/* rejected: the token expired or the helper's secret rotated (ECR): ask again, once */
+		bool insufficient = ch.error && !strcmp(ch.error, "insufficient_scope");
+		if (!insufficient) {
+			tokens_free(st->tokens);
+			st->tokens = NULL;
+			wn__creds_forget(ctx, registry);
+		}
+	}
+	if (!strcmp(ch.scheme, "basic")) {
+		st->scheme = SCHEME_BASIC;
+		const struct wn_creds *c = wn__creds_get(ctx, registry);
+		rc = c && c->username ? WN_OK
+		                      : wn__ctx_fail(ctx, WN_EAUTH,
+		                                     "unauthorized: %s requires authentication (run: winch login %s)",
+		                                     registry, registry);
+		wn__challenge_free(&ch);
+		return rc;
+	}
+	st->scheme = SCHEME_BEARER;
+	if (!st->realm || strcmp(st->realm, ch.realm)) {
+		free(st->realm);
+		st->realm = strdup(ch.realm);
+	}
+	free(st->service);
+	st->service = wn__strdup(ch.service);
+	char *want = scope_union(scope, ch.scope);
+	rc = want ? token_for(ctx, registry, st, want) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	free(want);
+	wn__challenge_free(&ch);
+	return rc;
+}
+
+int wn__auth_check(struct wn_ctx *ctx, const char *registry, const char *user, const char *pass)
+{
+	struct wn__resp resp;
+	struct wn__req req = { .method = "GET", .registry = registry, .path = "/v2/", .no_auth = true };
+	struct wn__challenge ch;
+	struct wn_error err;
+	int rc = wn__http_do(ctx, &req, &resp);
+	if (rc != WN_OK)
+		goto done;
+	if (resp.status >= 200 && resp.status < 300) {
+		wn__log(ctx, WN_LOG_INFO, "%s does not require authentication", registry);
+		goto done;
+	}
+	if (resp.status != 401) {
+		rc = wn__http_fail(ctx, &resp, registry);
+		goto done;
+	}
+	if ((rc = wn__challenge_parse(&ch, resp.www_authenticate, &err)) != WN_OK) {
+		rc = wn__ctx_take(ctx, &err);
+		goto done;
+	}
+	if (!strcmp(ch.scheme, "bearer")) {
+		struct wn__auth_state tmp = { SCHEME_BEARER, ch.realm, ch.service, NULL };
+		rc = fetch_token(ctx, registry, &tmp, "", user, pass, NULL, "the given credentials");
+		tokens_free(tmp.tokens);
+	} else {
+		struct wn__resp r2;
+		struct wn__req req2 = { .method = "GET", .registry = registry, .path = "/v2/", .no_auth = true,
+		                        .basic_user = user, .basic_pass = pass };
+		rc = wn__http_do(ctx, &req2, &r2);
+		if (rc == WN_OK && r2.status == 401)
+			rc = wn__ctx_fail(ctx, WN_EAUTH, "unauthorized: the credentials for %s were rejected", registry);
+		else if (rc == WN_OK && (r2.status < 200 || r2.status >= 300))
+			rc = wn__http_fail(ctx, &r2, registry);
+		wn__resp_free(&r2);
+	}
+	wn__challenge_free(&ch);
+done:
+	wn__resp_free(&resp);
+	return rc;
+}

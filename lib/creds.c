@@ -1,0 +1,544 @@
+/*
+ * creds.c: where a registry's credentials come from, and where login puts them.
+ *
+ * Lookup order (first source that has an entry for the registry wins):
+ *   1. --creds USER:PASS
+ *   2. --authfile FILE, else $REGISTRY_AUTH_FILE (containers-auth.json format)
+ *   3. $DOCKER_AUTH_CONFIG (a config.json document in the environment)
+ *   4. $DOCKER_CONFIG/config.json or ~/.docker/config.json, with the docker
+ *      CLI's rules: credHelpers[registry], else credsStore, else auths
+ *   5. ${XDG_RUNTIME_DIR}/containers/auth.json, ~/.config/containers/auth.json
+ * A helper that is missing or fails is warned about and treated as "no
+ * credentials", so public pulls keep working.
+ *
+ * Writes go to the file of 2 or 4, through its helper when it names one,
+ * atomically (temp file, fsync, rename) with mode 0600, keeping every other
+ * key of the file as it was.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "internal.h"
+
+#define CONFIG_MAX (4u << 20)
+
+void wn_creds_free(struct wn_creds *c)
+{
+	if (!c)
+		return;
+	free(c->username);
+	wn__free_secret(c->password);
+	wn__free_secret(c->identity_token);
+	free(c->source);
+	free(c);
+}
+
+static char *home_path(const char *rel)
+{
+	const char *home = getenv("HOME");
+	return home && *home ? wn__sprintf("%s/%s", home, rel) : NULL;
+}
+
+/* The docker CLI's config.json path. Caller frees. */
+static char *docker_config_path(void)
+{
+	const char *dir = getenv("DOCKER_CONFIG");
+	if (dir && *dir)
+		return wn__sprintf("%s/config.json", dir);
+	return home_path(".docker/config.json");
+}
+
+/* The explicit auth file (--authfile, then $REGISTRY_AUTH_FILE), or NULL. */
+static const char *explicit_authfile(struct wn_ctx *ctx)
+{
+	if (ctx->authfile)
+		return ctx->authfile;
+	const char *env = getenv("REGISTRY_AUTH_FILE");
+	return env && *env ? env : NULL;
+}
+
+/* Reads a JSON config file.  *out is NULL if the file does not exist. */
+static int read_config(struct wn_ctx *ctx, const char *path, cJSON **out)
+{
+	struct wn__buf b = { .max = CONFIG_MAX };
+	char chunk[8192];
+	size_t n;
+	*out = NULL;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return WN_OK;
+		return wn__ctx_fail(ctx, WN_ECONFIG, "cannot read %s: %s", path, strerror(errno));
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		wn__buf_append(&b, chunk, n);
+	fclose(f);
+	if (b.overflow) {
+		wn__buf_free(&b);
+		return wn__ctx_fail(ctx, WN_ECONFIG, "%s is larger than 4 MiB", path);
+	}
+	if (!b.len) { /* an empty file is an empty config, as docker treats it */
+		wn__buf_free(&b);
+		*out = cJSON_CreateObject();
+		return *out ? WN_OK : WN_ENOMEM;
+	}
+	*out = wn__json_parse(b.data, b.len);
+	memset(b.data, 0, b.len);
+	wn__buf_free(&b);
+	if (!cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return wn__ctx_fail(ctx, WN_ECONFIG, "%s is not a valid JSON object", path);
+	}
+	return WN_OK;
+}
+
+/* The key of `map` naming `registry` (exact key first, then normalised). */
+static cJSON *find_key(cJSON *map, const char *registry)
+{
+	cJSON *e;
+	if (!cJSON_IsObject(map))
+		return NULL;
+	const char *key = wn__registry_auth_key(registry);
+	cJSON_ArrayForEach(e, map)
+		if (e->string && !strcmp(e->string, key))
+			return e;
+	cJSON_ArrayForEach(e, map) {
+		char *norm = NULL;
+		if (e->string && wn_registry_normalize(&norm, e->string, NULL) == WN_OK && !strcmp(norm, registry)) {
+			free(norm);
+			return e;
+		}
+		free(norm);
+	}
+	return NULL;
+}
+
+/* An auths entry into creds; NULL if it holds none. */
+static struct wn_creds *from_entry(const cJSON *entry, const char *source)
+{
+	const char *auth = wn__json_str(entry, "auth"), *user = wn__json_str(entry, "username"),
+	           *pass = wn__json_str(entry, "password"), *idt = wn__json_str(entry, "identitytoken");
+	struct wn_creds *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	if (auth && *auth) {
+		size_t n;
+		char *dec = (char *)wn__b64_decode(auth, &n);
+		char *colon = dec ? strchr(dec, ':') : NULL;
+		if (colon) {
+			c->username = strndup(dec, (size_t)(colon - dec));
+			c->password = strdup(colon + 1);
+		}
+		wn__free_secret(dec);
+	} else if (user && *user) {
+		c->username = strdup(user);
+		c->password = strdup(pass ? pass : "");
+	}
+	if (idt && *idt) {
+		c->identity_token = strdup(idt);
+		if (!c->username)
+			c->username = strdup("<token>");
+	}
+	if (!c->username && !c->identity_token) {
+		wn_creds_free(c);
+		return NULL;
+	}
+	c->source = strdup(source);
+	return c;
+}
+
+/* Asks a helper; a failure is a warning, not an error (anonymous access may do). */
+static int from_helper(struct wn_ctx *ctx, const char *helper, const char *registry, struct wn_creds **out)
+{
+	char *json = NULL;
+	*out = NULL;
+	struct wn_error saved = ctx->err;
+	int rc = wn__helper_run(ctx, helper, "get", wn__registry_auth_key(registry), &json);
+	if (rc == WN_ENOTFOUND)
+		return WN_OK;
+	if (rc != WN_OK) {
+		wn__log(ctx, WN_LOG_WARN, "%s; going on without credentials for %s", ctx->err.msg, registry);
+		ctx->err = saved;
+		return WN_OK;
+	}
+	cJSON *j = wn__json_parse(json, strlen(json));
+	const char *user = wn__json_str(j, "Username"), *secret = wn__json_str(j, "Secret");
+	if (user && secret && *secret) {
+		struct wn_creds *c = calloc(1, sizeof *c);
+		if (c) {
+			if (!strcmp(user, "<token>"))
+				c->identity_token = strdup(secret);
+			else
+				c->password = strdup(secret);
+			c->username = strdup(user);
+			c->source = wn__sprintf("credential helper docker-credential-%s", helper);
+		}
+		*out = c;
+	} else {
+		wn__log(ctx, WN_LOG_WARN, "credential helper docker-credential-%s gave no usable credentials for %s",
+		        helper, registry);
+	}
+	/* the parsed tree and the raw output both held the secret */
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "Secret")))
+		memset(cJSON_GetObjectItemCaseSensitive(j, "Secret")->valuestring, 0, strlen(secret));
+	cJSON_Delete(j);
+	wn__free_secret(json);
+	return WN_OK;
+}
+
+/* One config document: credHelpers, then credsStore (docker_rules), then auths.
+ * *found says whether the document decided (even on "no credentials"). */
+static int from_config(struct wn_ctx *ctx, cJSON *cfg, const char *source, const char *registry,
+                       bool docker_rules, struct wn_creds **out, bool *found)
+{
+	*out = NULL;
+	*found = false;
+	cJSON *h = find_key(cJSON_GetObjectItemCaseSensitive(cfg, "credHelpers"), registry);
+	if (h && cJSON_IsString(h) && *h->valuestring) {
+		*found = true;
+		return from_helper(ctx, h->valuestring, registry, out);
+	}
+	const char *store = wn__json_str(cfg, "credsStore");
+	if (docker_rules && store && *store) {
+		*found = true; /* with a credsStore, docker asks only the store */
+		return from_helper(ctx, store, registry, out);
+	}
+	cJSON *e = find_key(cJSON_GetObjectItemCaseSensitive(cfg, "auths"), registry);
+	if (e) {
+		*out = from_entry(e, source);
+		*found = *out != NULL;
+	}
+	return WN_OK;
+}
+
+static int from_file(struct wn_ctx *ctx, const char *path, const char *registry, bool docker_rules,
+                     struct wn_creds **out, bool *found)
+{
+	cJSON *cfg = NULL;
+	int rc = read_config(ctx, path, &cfg);
+	*out = NULL;
+	*found = false;
+	if (rc != WN_OK || !cfg)
+		return rc;
+	rc = from_config(ctx, cfg, path, registry, docker_rules, out, found);
+	cJSON_Delete(cfg);
+	return rc;
+}
+
+int wn_creds_lookup(struct wn_creds **out, struct wn_ctx *ctx, const char *registry)
+{
+	bool found = false;
+	int rc;
+	*out = NULL;
+	if (ctx->creds) {
+		struct wn_creds *c = calloc(1, sizeof *c);
+		const char *colon = strchr(ctx->creds, ':');
+		if (!c)
+			return WN_ENOMEM;
+		c->username = colon ? strndup(ctx->creds, (size_t)(colon - ctx->creds)) : strdup(ctx->creds);
+		c->password = strdup(colon ? colon + 1 : "");
+		c->source = strdup("--creds");
+		*out = c;
+		return WN_OK;
+	}
+	const char *af = explicit_authfile(ctx);
+	if (af) {
+		if ((rc = from_file(ctx, af, registry, false, out, &found)) != WN_OK || found)
+			return rc;
+	}
+	const char *dac = getenv("DOCKER_AUTH_CONFIG");
+	if (dac && *dac) {
+		cJSON *cfg = wn__json_parse(dac, strlen(dac));
+		if (!cJSON_IsObject(cfg)) {
+			cJSON_Delete(cfg);
+			return wn__ctx_fail(ctx, WN_ECONFIG, "DOCKER_AUTH_CONFIG is not a valid JSON object");
+		}
+		rc = from_config(ctx, cfg, "DOCKER_AUTH_CONFIG", registry, true, out, &found);
+		cJSON_Delete(cfg);
+		if (rc != WN_OK || found)
+			return rc;
+	}
+	char *dc = docker_config_path();
+	if (dc) {
+		rc = from_file(ctx, dc, registry, true, out, &found);
+		free(dc);
+		if (rc != WN_OK || found)
+			return rc;
+	}
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char *paths[2] = { xdg && *xdg ? wn__sprintf("%s/containers/auth.json", xdg) : NULL,
+		               home_path(".config/containers/auth.json") };
+	rc = WN_OK;
+	for (int i = 0; i < 2 && !found && rc == WN_OK; i++)
+		if (paths[i])
+			rc = from_file(ctx, paths[i], registry, false, out, &found);
+	free(paths[0]);
+	free(paths[1]);
+	return rc;
+}
+
+const struct wn_creds *wn__creds_get(struct wn_ctx *ctx, const char *registry)
+{
+	struct wn__host *h = wn__ctx_host(ctx, registry);
+	if (!h)
+		return NULL;
+	if (!h->creds_loaded) {
+		h->creds_loaded = 1;
+		struct wn_error saved = ctx->err;
+		if (wn_creds_lookup(&h->creds, ctx, registry) != WN_OK) {
+			wn__log(ctx, WN_LOG_WARN, "%s; going on without credentials for %s", ctx->err.msg, registry);
+			ctx->err = saved;
+		}
+		if (h->creds)
+			wn__log(ctx, WN_LOG_DEBUG, "auth: credentials for %s from %s", registry, h->creds->source);
+	}
+	return h->creds;
+}
+
+void wn__creds_forget(struct wn_ctx *ctx, const char *registry)
+{
+	struct wn__host *h = wn__ctx_host(ctx, registry);
+	if (h) {
+		wn_creds_free(h->creds);
+		h->creds = NULL;
+		h->creds_loaded = 0;
+	}
+}
+
+int wn_login_check(struct wn_ctx *ctx, const char *registry, const char *username, const char *password)
+{
+	return wn__auth_check(ctx, registry, username, password);
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+static int mkdirs(const char *dir)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
+		return -1;
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(tmp, 0700) && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+/* Replaces `path` with `cfg`: a temp file beside it, fsync, rename.  A crash
+ * leaves either the old file or the new one, never half of one. */
+static int write_config_atomic(struct wn_ctx *ctx, const char *path, cJSON *cfg)
+{
+	char real[PATH_MAX];
+	const char *target = realpath(path, real) ? real : path; /* a symlinked config stays a symlink */
+	char *dcopy = strdup(target), *tmp = NULL, *text = NULL;
+	int fd = -1, rc = WN_OK;
+	if (!dcopy)
+		return WN_ENOMEM;
+	const char *dir = dirname(dcopy);
+	if (mkdirs(dir)) {
+		rc = wn__ctx_fail(ctx, WN_EIO, "cannot create %s: %s", dir, strerror(errno));
+		goto done;
+	}
+	tmp = wn__sprintf("%s.winch-XXXXXX", target);
+	text = cJSON_Print(cfg);
+	if (!tmp || !text) {
+		rc = WN_ENOMEM;
+		goto done;
+	}
+	if ((fd = mkstemp(tmp)) < 0) {
+		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", dir, strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto done;
+	}
+	size_t len = strlen(text), off = 0;
+	fchmod(fd, 0600);
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", tmp, strerror(errno));
+			goto done;
+		}
+		off += (size_t)w;
+	}
+	if (write(fd, "\n", 1) != 1 || fsync(fd) || close(fd)) {
+		fd = -1;
+		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", tmp, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp, target)) {
+		rc = wn__ctx_fail(ctx, WN_EIO, "cannot replace %s: %s", target, strerror(errno));
+		goto done;
+	}
+	free(tmp);
+	tmp = NULL;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	if (text) {
+		memset(text, 0, strlen(text));
+		free(text);
+	}
+	free(dcopy);
+	return rc;
+}
+
+/* The file login writes and whether docker's helper rules apply to it. */
+static char *target_file(struct wn_ctx *ctx, bool *docker_rules)
+{
+	const char *af = explicit_authfile(ctx);
+	*docker_rules = af == NULL;
+	return af ? strdup(af) : docker_config_path();
+}
+
+static const char *helper_for(cJSON *cfg, const char *registry, bool docker_rules)
+{
+	cJSON *h = find_key(cJSON_GetObjectItemCaseSensitive(cfg, "credHelpers"), registry);
+	if (h && cJSON_IsString(h) && *h->valuestring)
+		return h->valuestring;
+	const char *store = wn__json_str(cfg, "credsStore");
+	return docker_rules && store && *store ? store : NULL;
+}
+
+static void remove_keys(cJSON *auths, const char *registry)
+{
+	cJSON *e;
+	while ((e = find_key(auths, registry)))
+		cJSON_Delete(cJSON_DetachItemViaPointer(auths, e));
+}
+
+int wn_creds_store(struct wn_ctx *ctx, const char *registry, const char *username, const char *password,
+                   char **where)
+{
+	bool docker_rules;
+	char *path = target_file(ctx, &docker_rules);
+	cJSON *cfg = NULL;
+	int rc;
+	if (where)
+		*where = NULL;
+	if (!path)
+		return wn__ctx_fail(ctx, WN_ECONFIG, "cannot find the config file: set HOME or DOCKER_CONFIG");
+	if ((rc = read_config(ctx, path, &cfg)) != WN_OK)
+		goto done; /* a broken file is never overwritten */
+	if (!cfg && !(cfg = cJSON_CreateObject())) {
+		rc = WN_ENOMEM;
+		goto done;
+	}
+	cJSON *auths = cJSON_GetObjectItemCaseSensitive(cfg, "auths");
+	if (!cJSON_IsObject(auths)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(cfg, "auths");
+		auths = cJSON_AddObjectToObject(cfg, "auths");
+	}
+	const char *key = wn__registry_auth_key(registry);
+	const char *helper = helper_for(cfg, registry, docker_rules);
+	remove_keys(auths, registry);
+	cJSON *entry = cJSON_AddObjectToObject(auths, key);
+	if (helper) {
+		cJSON *in = cJSON_CreateObject();
+		cJSON_AddStringToObject(in, "ServerURL", key);
+		cJSON_AddStringToObject(in, "Username", username);
+		cJSON_AddStringToObject(in, "Secret", password);
+		char *text = cJSON_PrintUnformatted(in), *out = NULL;
+		rc = text ? wn__helper_run(ctx, helper, "store", text, &out) : WN_ENOMEM;
+		if (text) {
+			memset(text, 0, strlen(text));
+			free(text);
+		}
+		cJSON_Delete(in);
+		wn__free_secret(out);
+		if (rc != WN_OK)
+			goto done; /* the file is left as it was */
+		if (where)
+			*where = wn__sprintf("credential helper docker-credential-%s", helper);
+	} else {
+		char *up = wn__sprintf("%s:%s", username, password);
+		char *b = up ? wn__b64_encode(up, strlen(up)) : NULL;
+		wn__free_secret(up);
+		if (!b) {
+			rc = WN_ENOMEM;
+			goto done;
+		}
+		cJSON_AddStringToObject(entry, "auth", b);
+		wn__free_secret(b);
+		if (where)
+			*where = strdup(path);
+	}
+	rc = write_config_atomic(ctx, path, cfg);
+	wn__creds_forget(ctx, registry);
+done:
+	if (rc != WN_OK && where) {
+		free(*where);
+		*where = NULL;
+	}
+	cJSON_Delete(cfg);
+	free(path);
+	return rc;
+}
+
+int wn_creds_erase(struct wn_ctx *ctx, const char *registry, char **where)
+{
+	bool docker_rules, had = false;
+	char *path = target_file(ctx, &docker_rules);
+	cJSON *cfg = NULL;
+	int rc;
+	if (where)
+		*where = NULL;
+	if (!path)
+		return wn__ctx_fail(ctx, WN_ECONFIG, "cannot find the config file: set HOME or DOCKER_CONFIG");
+	if ((rc = read_config(ctx, path, &cfg)) != WN_OK)
+		goto done;
+	if (!cfg) {
+		rc = WN_ENOTFOUND;
+		goto done;
+	}
+	const char *helper = helper_for(cfg, registry, docker_rules);
+	if (helper) {
+		char *out = NULL;
+		rc = wn__helper_run(ctx, helper, "erase", wn__registry_auth_key(registry), &out);
+		wn__free_secret(out);
+		if (rc == WN_OK) {
+			had = true;
+			if (where)
+				*where = wn__sprintf("credential helper docker-credential-%s", helper);
+		} else if (rc != WN_ENOTFOUND) {
+			goto done;
+		}
+	}
+	cJSON *auths = cJSON_GetObjectItemCaseSensitive(cfg, "auths");
+	if (find_key(auths, registry)) {
+		remove_keys(auths, registry);
+		if ((rc = write_config_atomic(ctx, path, cfg)) != WN_OK)
+			goto done;
+		if (!had && where)
+			*where = strdup(path);
+		had = true;
+	}
+	rc = had ? WN_OK : WN_ENOTFOUND;
+	wn__creds_forget(ctx, registry);
+done:
+	cJSON_Delete(cfg);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,186 @@
+/*
+ * internal.h: what the files of lib/ share and the tool never sees.
+ * Cross-file helpers are named wn__<noun>_<verb>().
+ */
+#ifndef WN_INTERNAL_H
+#define WN_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <curl/curl.h>
+#include <cjson/cJSON.h>
+#include "winch.h"
+
+#define WN__MANIFEST_MAX (4u << 20)  /* the distribution spec's manifest limit */
+#define WN__JSON_MAX     (8u << 20)  /* token replies, tag lists, catalogs, configs */
+#define WN__ERRBODY_MAX  (64u << 10) /* error bodies are read this far, no further */
+
+/* ---- errors ----------------------------------------------------------- */
+int wn__error_set(struct wn_error *err, enum wn_err code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int wn__ctx_fail(struct wn_ctx *ctx, enum wn_err code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Copies a pure function's error onto the context and returns its code. */
+int wn__ctx_take(struct wn_ctx *ctx, const struct wn_error *err);
+void wn__log(struct wn_ctx *ctx, enum wn_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- growable byte buffer with a cap ---------------------------------- */
+struct wn__buf {
+	unsigned char *data;
+	size_t len, cap;
+	size_t max;        /* 0: no limit */
+	bool overflow;     /* an append went past max; data holds the first max bytes */
+};
+int wn__buf_append(struct wn__buf *b, const void *p, size_t n);
+int wn__buf_puts(struct wn__buf *b, const char *s);
+void wn__buf_free(struct wn__buf *b);
+/* NUL-terminates (not counted in len). */
+int wn__buf_cstr(struct wn__buf *b);
+
+/* ---- strings ---------------------------------------------------------- */
+char *wn__strdup(const char *s);       /* NULL-safe */
+char *wn__strndup(const char *s, size_t n);
+char *wn__sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int wn__strlist_push(struct wn_strlist *l, const char *s);
+int wn__strlist_push_owned(struct wn_strlist *l, char *s);
+/* base64 (standard alphabet, padded).  decode returns NULL on malformed input. */
+char *wn__b64_encode(const void *data, size_t len);
+unsigned char *wn__b64_decode(const char *s, size_t *out_len);
+/* Percent-encodes for a URL query value. */
+char *wn__url_escape(const char *s);
+/* Overwrites a secret before freeing it. */
+void wn__free_secret(char *s);
+
+/* ---- JSON helpers ----------------------------------------------------- */
+cJSON *wn__json_parse(const void *data, size_t len);
+const char *wn__json_str(const cJSON *obj, const char *key); /* NULL unless a string */
+
+/* ---- references ------------------------------------------------------- */
+/* "registry" key Docker uses for a host in config.json and helpers. */
+const char *wn__registry_auth_key(const char *registry);
+/* The host that serves a registry's API (docker.io -> registry-1.docker.io). */
+const char *wn__registry_api_host(const char *registry);
+
+/* ---- HTTP ------------------------------------------------------------- */
+typedef size_t (*wn__sink_fn)(void *data, const void *p, size_t n); /* returns n, or 0 to abort */
+
+struct wn__req {
+	const char *method;        /* "GET", "HEAD", "PUT", ... */
+	const char *registry;      /* for auth, TLS and scheme; NULL for a full URL to a non-registry */
+	const char *path;          /* "/v2/..." (with the registry), or a full URL */
+	const char *scope;         /* token scope this request needs, e.g. "repository:a/b:pull" */
+	const char *const *headers;/* extra "Name: value" lines, NULL-terminated */
+	const void *body;          /* request body in memory (PUT/POST) */
+	size_t body_len;
+	wn__sink_fn sink;          /* streams a 2xx body; NULL: into resp->body */
+	void *sink_data;
+	size_t body_max;           /* cap for resp->body; 0: WN__JSON_MAX */
+	bool no_auth;              /* never send credentials (token endpoint uses its own) */
+	const char *basic_user;    /* force these credentials (login check) */
+	const char *basic_pass;
+};
+
+struct wn__resp {
+	long status;
+	struct wn__buf body;        /* 2xx body (unless sunk) or an error body, capped */
+	char *content_type;
+	char *docker_digest;        /* Docker-Content-Digest */
+	int64_t content_length;     /* -1 if absent */
+	char *location;
+	char *link;
+	char *www_authenticate;
+	long retry_after;           /* seconds, -1 if absent */
+	char *effective_url;
+};
+void wn__resp_free(struct wn__resp *r);
+
+/* Sends one request: scheme choice, auth (with one retry after a 401),
+ * manual redirects (Authorization dropped across hosts), retries of 429/5xx
+ * and connection failures for idempotent methods.  Returns WN_OK whenever a
+ * response arrived (whatever its status); sets the context error otherwise. */
+int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *resp);
+/* Turns a non-2xx response into an error on the context; `what` names the
+ * object ("manifest ghcr.io/org/app:1.2").  Returns the code. */
+int wn__http_fail(struct wn_ctx *ctx, const struct wn__resp *resp, const char *what);
+
+/* ---- registry error bodies -------------------------------------------- */
+struct wn__regerr {
+	char code[64];      /* "MANIFEST_UNKNOWN", "" if none */
+	char message[160];  /* the registry's own message */
+};
+/* Parses {"errors":[{"code":..,"message":..}]}; returns the number found (first kept). */
+int wn__regerr_parse(struct wn__regerr *out, const void *body, size_t len);
+
+/* ---- auth ------------------------------------------------------------- */
+struct wn__challenge {
+	char scheme[16];      /* "bearer" or "basic" (lower case) */
+	char *realm;
+	char *service;
+	char *scope;          /* space-joined if several */
+	char *error;          /* e.g. "insufficient_scope" */
+};
+/* Parses one WWW-Authenticate value (the first challenge in it). */
+int wn__challenge_parse(struct wn__challenge *out, const char *header, struct wn_error *err);
+void wn__challenge_free(struct wn__challenge *c);
+
+struct wn__auth_state;  /* per-registry: the scheme learned, tokens per scope */
+void wn__auth_state_free(struct wn__auth_state *st);
+/* The Authorization header value to send proactively for (registry, scope), or NULL. Caller frees. */
+char *wn__auth_header(struct wn_ctx *ctx, const char *registry, const char *scope);
+/* Reacts to a 401: learns the challenge and obtains a token/credentials.
+ * WN_OK means retrying the request is worthwhile. */
+int wn__auth_on_401(struct wn_ctx *ctx, const char *registry, const char *scope,
+                    const char *www_authenticate, bool had_auth);
+/* Checks explicit credentials: a token (Bearer) or a 2xx on /v2/ (Basic). */
+int wn__auth_check(struct wn_ctx *ctx, const char *registry, const char *user, const char *pass);
+
+/* ---- credentials ------------------------------------------------------ */
+/* Runs `docker-credential-NAME verb`, writing `input` to it; stdout into *out. */
+int wn__helper_run(struct wn_ctx *ctx, const char *name, const char *verb, const char *input,
+                   char **out);
+/* Forgets cached credentials for a registry (after a 401 mid-operation). */
+void wn__creds_forget(struct wn_ctx *ctx, const char *registry);
+/* Cached lookup used by auth: NULL when none. Owned by the context. */
+const struct wn_creds *wn__creds_get(struct wn_ctx *ctx, const char *registry);
+
+/* ---- TLS -------------------------------------------------------------- */
+struct wn__tls {
+	char *ca_blob;        /* PEM: the system bundle plus the registry's CAs; NULL: libcurl default */
+	size_t ca_len;
+	char *client_cert;    /* paths */
+	char *client_key;
+};
+/* Finds a registry's CA and client certificates (certs.d dirs or --cert-dir). */
+int wn__tls_for(struct wn_ctx *ctx, const char *host, struct wn__tls **out);
+void wn__tls_free(struct wn__tls *t);
+
+/* ---- context internals ------------------------------------------------ */
+struct wn__host {               /* what the context learned about one registry */
+	char *registry;
+	int scheme_known;           /* 0: not yet; 1: https; 2: http */
+	struct wn__tls *tls;
+	int tls_loaded;
+	struct wn__auth_state *auth;
+	struct wn_creds *creds;
+	int creds_loaded;
+	struct wn__host *next;
+};
+
+struct wn_ctx {
+	struct wn_ctx_options opt;
+	char *cert_dir, *certs_d, *authfile, *creds, *user_agent; /* owned copies */
+	CURL *curl;
+	struct wn__host *hosts;
+	struct wn_error err;
+	unsigned long requests;
+};
+struct wn__host *wn__ctx_host(struct wn_ctx *ctx, const char *registry);
+
+/* ---- manifests -------------------------------------------------------- */
+extern const char *const wn__manifest_accept;
+/* Is this a manifest media type winch handles (OCI/Docker image or index)? */
+bool wn__mt_is_manifest(const char *mt);
+bool wn__mt_is_index(const char *mt);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * manifest.c: media types and manifest parsing.  The bytes are kept exactly
+ * as they came, because a manifest's digest is over those bytes; the parsed
+ * fields are only a view of them.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+const char *const wn__manifest_accept =
+	"Accept: " WN_MT_OCI_MANIFEST ", " WN_MT_OCI_INDEX ", " WN_MT_DOCKER_MANIFEST ", " WN_MT_DOCKER_LIST;
+
+bool wn__mt_is_index(const char *mt)
+{
+	return mt && (!strcmp(mt, WN_MT_OCI_INDEX) || !strcmp(mt, WN_MT_DOCKER_LIST));
+}
+
+bool wn__mt_is_manifest(const char *mt)
+{
+	return mt && (!strcmp(mt, WN_MT_OCI_MANIFEST) || !strcmp(mt, WN_MT_DOCKER_MANIFEST) || wn__mt_is_index(mt));
+}
+
+static void platform_free(struct wn_platform *p)
+{
+	if (!p)
+		return;
+	free(p->os);
+	free(p->architecture);
+	free(p->variant);
+	free(p->os_version);
+	free(p);
+}
+
+static void desc_clear(struct wn_descriptor *d)
+{
+	free(d->media_type);
+	free(d->digest);
+	free(d->artifact_type);
+	platform_free(d->platform);
+	memset(d, 0, sizeof *d);
+}
+
+void wn_manifest_free(struct wn_manifest *m)
+{
+	if (!m)
+		return;
+	free(m->data);
+	free(m->media_type);
+	desc_clear(&m->config);
+	for (size_t i = 0; i < m->n_layers; i++)
+		desc_clear(&m->layers[i]);
+	free(m->layers);
+	for (size_t i = 0; i < m->n_manifests; i++)
+		desc_clear(&m->manifests[i]);
+	free(m->manifests);
+	free(m->artifact_type);
+	if (m->subject) {
+		desc_clear(m->subject);
+		free(m->subject);
+	}
+	free(m);
+}
+
+static int desc_parse(struct wn_descriptor *d, const cJSON *j, const char *where, struct wn_error *err)
+{
+	const char *mt = wn__json_str(j, "mediaType"), *dg = wn__json_str(j, "digest");
+	const cJSON *size = cJSON_GetObjectItemCaseSensitive(j, "size");
+	struct wn_error derr;
+	if (!cJSON_IsObject(j))
+		return wn__error_set(err, WN_ECORRUPT, "malformed manifest: %s is not an object", where);
+	if (!dg || wn_digest_validate(dg, &derr) != WN_OK)
+		return wn__error_set(err, WN_ECORRUPT, "malformed manifest: %s has no valid digest", where);
+	if (!cJSON_IsNumber(size) || size->valuedouble < 0)
+		return wn__error_set(err, WN_ECORRUPT, "malformed manifest: %s has no valid size", where);
+	d->media_type = wn__strdup(mt ? mt : "");
+	d->digest = strdup(dg);
+	d->size = (int64_t)size->valuedouble;
+	d->artifact_type = wn__strdup(wn__json_str(j, "artifactType"));
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "platform");
+	if (cJSON_IsObject(p)) {
+		d->platform = calloc(1, sizeof *d->platform);
+		if (d->platform) {
+			d->platform->os = wn__strdup(wn__json_str(p, "os"));
+			d->platform->architecture = wn__strdup(wn__json_str(p, "architecture"));
+			d->platform->variant = wn__strdup(wn__json_str(p, "variant"));
+			d->platform->os_version = wn__strdup(wn__json_str(p, "os.version"));
+		}
+	}
+	return WN_OK;
+}
+
+static int desc_array(struct wn_descriptor **out, size_t *n, const cJSON *arr, const char *what,
+                      struct wn_error *err)
+{
+	size_t count = (size_t)cJSON_GetArraySize(arr), i = 0;
+	const cJSON *e;
+	*out = NULL;
+	*n = 0;
+	if (!count)
+		return WN_OK;
+	struct wn_descriptor *d = calloc(count, sizeof *d);
+	if (!d)
+		return wn__error_set(err, WN_ENOMEM, "out of memory");
+	*out = d;
+	cJSON_ArrayForEach(e, arr) {
+		char where[64];
+		snprintf(where, sizeof where, "%s[%zu]", what, i);
+		*n = i + 1;
+		int rc = desc_parse(&d[i++], e, where, err);
+		if (rc != WN_OK)
+			return rc;
+	}
+	return WN_OK;
+}
+
+int wn_manifest_parse(struct wn_manifest **out, const void *data, size_t len, const char *content_type,
+                      struct wn_error *err)
+{
+	struct wn_manifest *m = NULL;
+	cJSON *j = NULL;
+	int rc;
+	*out = NULL;
+	if (len > WN__MANIFEST_MAX)
+		return wn__error_set(err, WN_ECORRUPT, "manifest is larger than 4 MiB");
+	j = wn__json_parse(data, len);
+	if (!cJSON_IsObject(j)) {
+		rc = wn__error_set(err, WN_ECORRUPT, "malformed manifest: not a JSON object");
+		goto done;
+	}
+	const cJSON *sv = cJSON_GetObjectItemCaseSensitive(j, "schemaVersion");
+	const char *mt = wn__json_str(j, "mediaType");
+	char ctype[128] = "";
+	if (content_type) {
+		size_t n = strcspn(content_type, ";");
+		snprintf(ctype, sizeof ctype, "%.*s", (int)(n < sizeof ctype ? n : sizeof ctype - 1), content_type);
+		while (n && ctype[strlen(ctype) - 1] == ' ')
+			ctype[strlen(ctype) - 1] = 0;
+	}
+	if ((cJSON_IsNumber(sv) && sv->valueint == 1) || (mt && !strncmp(mt, WN_MT_DOCKER_V1, strlen(WN_MT_DOCKER_V1))) ||
+	    !strncmp(ctype, WN_MT_DOCKER_V1, strlen(WN_MT_DOCKER_V1))) {
+		rc = wn__error_set(err, WN_EUNSUPPORTED,
+		                   "Docker schema 1 manifests are not supported (deprecated since 2019: re-push the image)");
+		goto done;
+	}
+	if (!cJSON_IsNumber(sv) || sv->valueint != 2) {
+		rc = wn__error_set(err, WN_ECORRUPT, "malformed manifest: schemaVersion is not 2");
+		goto done;
+	}
+	const cJSON *manifests = cJSON_GetObjectItemCaseSensitive(j, "manifests");
+	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(j, "layers");
+	if (!mt || !*mt) {
+		/* OCI allows mediaType to be absent: the Content-Type or the shape decides */
+		if (wn__mt_is_manifest(ctype))
+			mt = ctype;
+		else
+			mt = cJSON_IsArray(manifests) ? WN_MT_OCI_INDEX : WN_MT_OCI_MANIFEST;
+	}
+	m = calloc(1, sizeof *m);
+	if (!m || !(m->data = malloc(len ? len : 1)) || !(m->media_type = strdup(mt))) {
+		rc = wn__error_set(err, WN_ENOMEM, "out of memory");
+		goto done;
+	}
+	memcpy(m->data, data, len);
+	m->len = len;
+	wn_digest_sha256(m->digest, data, len);
+	m->artifact_type = wn__strdup(wn__json_str(j, "artifactType"));
+	m->is_index = wn__mt_is_index(mt);
+	if (m->is_index) {
+		if (!cJSON_IsArray(manifests)) {
+			rc = wn__error_set(err, WN_ECORRUPT, "malformed index: no manifests array");
+			goto done;
+		}
+		if ((rc = desc_array(&m->manifests, &m->n_manifests, manifests, "manifests", err)) != WN_OK)
+			goto done;
+	} else if (!strcmp(mt, WN_MT_OCI_MANIFEST) || !strcmp(mt, WN_MT_DOCKER_MANIFEST)) {
+		const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(j, "config");
+		if ((rc = desc_parse(&m->config, cfg, "config", err)) != WN_OK)
+			goto done;
+		if (layers && !cJSON_IsArray(layers)) {
+			rc = wn__error_set(err, WN_ECORRUPT, "malformed manifest: layers is not an array");
+			goto done;
+		}
+		if ((rc = desc_array(&m->layers, &m->n_layers, layers, "layers", err)) != WN_OK)
+			goto done;
+	} else {
+		rc = wn__error_set(err, WN_EUNSUPPORTED, "unsupported manifest media type \"%s\"", mt);
+		goto done;
+	}
+	const cJSON *subj = cJSON_GetObjectItemCaseSensitive(j, "subject");
+	if (subj) {
+		m->subject = calloc(1, sizeof *m->subject);
+		if (!m->subject) {
+			rc = wn__error_set(err, WN_ENOMEM, "out of memory");
+			goto done;
+		}
+		if ((rc = desc_parse(m->subject, subj, "subject", err)) != WN_OK)
+			goto done;
+	}
+	*out = m;
+	m = NULL;
+	rc = WN_OK;
+done:
+	cJSON_Delete(j);
+	wn_manifest_free(m);
+	return rc;
+}

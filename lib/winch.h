@@ -1,0 +1,261 @@
+/*
+ * winch.h: the public API of libwinch, the only header the winch tool includes.
+ *
+ * Conventions: functions are wn_<noun>_<verb>(); what comes back through an
+ * `out` parameter belongs to the caller and is released with wn_<noun>_free()
+ * (NULL is a no-op).  On failure *out is NULL, nothing leaks, and the context
+ * (or the struct wn_error passed to a pure function) holds a one-line message.
+ * The library never prints and never exits.
+ */
+#ifndef WINCH_H
+#define WINCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(WN_BUILDING_SO)
+#define WN_API __attribute__((visibility("default")))
+#else
+#define WN_API
+#endif
+
+#define WN_VERSION "0.1.0"
+
+/* Append-only: numbers never change meaning.  They are not exit codes. */
+enum wn_err {
+	WN_OK = 0,
+	WN_ERROR,       /* anything not named below */
+	WN_EINVAL,      /* bad input from the caller: a reference, a flag value */
+	WN_ENOMEM,
+	WN_ENOTFOUND,   /* manifest, tag, repository or blob unknown */
+	WN_EAUTH,       /* authentication required or credentials rejected */
+	WN_EDENIED,     /* authenticated but not allowed */
+	WN_ERATELIMIT,  /* 429 after the retries */
+	WN_ENET,        /* connection refused, DNS, timeouts, broken transfers */
+	WN_ETLS,        /* certificate not trusted, handshake failed */
+	WN_EDIGEST,     /* content does not match its digest */
+	WN_EUNSUPPORTED,/* a media type, algorithm or feature winch or the registry does not do */
+	WN_EIO,         /* local files */
+	WN_EPROTO,      /* the registry answered something that makes no sense */
+	WN_ECONFIG,     /* a configuration file or credential helper is broken */
+	WN_EPARTIAL,    /* some targets of a multi-target operation failed */
+	WN_ECORRUPT,    /* content is malformed (bad JSON manifest, bad archive) */
+	WN_ECANCELED,
+	WN__ERR_COUNT
+};
+
+/* A short stable name for an error code ("not-found", "auth", ...). */
+WN_API const char *wn_err_name(enum wn_err code);
+
+/* Errors of functions that run without a context. */
+struct wn_error {
+	enum wn_err code;
+	char msg[256];
+};
+
+/* ---- logging ---------------------------------------------------------- */
+enum wn_log_level { WN_LOG_ERROR = 0, WN_LOG_WARN = 1, WN_LOG_INFO = 2, WN_LOG_DEBUG = 3, WN_LOG_TRACE = 4 };
+/* Messages never contain secrets: Authorization values, tokens and passwords are "<redacted>". */
+typedef void (*wn_log_fn)(void *data, enum wn_log_level level, const char *msg);
+
+/* ---- context ---------------------------------------------------------- */
+struct wn_ctx;
+
+struct wn_ctx_options {
+	int tls_verify;          /* 1 (default): verify certificates; 0: skip verification */
+	int plain_http;          /* 1: use http:// for every registry */
+	const char *cert_dir;    /* a directory with ca.crt / *.crt, client.cert, client.key */
+	const char *certs_d;     /* colon-separated roots holding HOST[:PORT]/ dirs; NULL: the system's */
+	const char *authfile;    /* a containers-auth.json / config.json to use first */
+	const char *creds;       /* "user:password" (or "user" for an empty password) */
+	const char *user_agent;  /* NULL: "winch/VERSION" */
+	long helper_timeout_ms;  /* credential helpers; 0: 10 s */
+	int http2;               /* 1: let libcurl negotiate HTTP/2; 0 (default): HTTP/1.1 */
+	wn_log_fn log;
+	void *log_data;
+	enum wn_log_level log_level;
+};
+#define WN_CTX_OPTIONS_INIT { 1, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, WN_LOG_WARN }
+
+WN_API int wn_ctx_new(struct wn_ctx **out, const struct wn_ctx_options *opts);
+WN_API void wn_ctx_free(struct wn_ctx *ctx);
+/* The message of the last failure on this context ("" if none). */
+WN_API const char *wn_ctx_errmsg(const struct wn_ctx *ctx);
+WN_API enum wn_err wn_ctx_errcode(const struct wn_ctx *ctx);
+/* How many HTTP requests the context sent so far (for -v summaries and tests). */
+WN_API unsigned long wn_ctx_request_count(const struct wn_ctx *ctx);
+
+/* ---- references ------------------------------------------------------- */
+struct wn_ref {
+	char *registry;    /* "docker.io", "ghcr.io", "127.0.0.1:5000" */
+	char *repository;  /* "library/ubuntu" */
+	char *tag;         /* NULL when the reference has none */
+	char *digest;      /* NULL when the reference has none */
+};
+/* Flags for wn_ref_parse. */
+#define WN_REF_DEFAULT_TAG 0x1  /* no tag and no digest: tag becomes "latest" */
+#define WN_REF_NAME_ONLY   0x2  /* a repository: a tag or digest is an error */
+
+/* Parses with Docker's normalisation ("ubuntu" -> docker.io/library/ubuntu).
+ * A "docker://" prefix is accepted. */
+WN_API int wn_ref_parse(struct wn_ref **out, const char *s, unsigned flags, struct wn_error *err);
+/* "registry/repository[:tag][@digest]"; caller frees with free(). */
+WN_API char *wn_ref_string(const struct wn_ref *ref);
+/* "registry/repository"; caller frees with free(). */
+WN_API char *wn_ref_name(const struct wn_ref *ref);
+WN_API int wn_ref_dup(struct wn_ref **out, const struct wn_ref *ref);
+WN_API void wn_ref_free(struct wn_ref *ref);
+/* Validates a registry host[:port] as a reference's domain and normalises
+ * Docker Hub's aliases; caller frees the result with free(). */
+WN_API int wn_registry_normalize(char **out, const char *s, struct wn_error *err);
+
+/* ---- digests ---------------------------------------------------------- */
+#define WN_DIGEST_MAX 136  /* "sha512:" + 128 hex + NUL, rounded */
+/* WN_OK for a well-formed sha256:/sha512: digest (lower-case hex of the right length). */
+WN_API int wn_digest_validate(const char *s, struct wn_error *err);
+/* sha256 digest of a buffer, as "sha256:<hex>". */
+WN_API void wn_digest_sha256(char out[WN_DIGEST_MAX], const void *data, size_t len);
+
+struct wn_hasher;
+/* A streaming hasher for the algorithm of `digest` ("sha256:..." or "sha512:..."),
+ * or of an algorithm name ("sha256"). */
+WN_API int wn_hasher_new(struct wn_hasher **out, const char *alg_or_digest, struct wn_error *err);
+WN_API void wn_hasher_update(struct wn_hasher *h, const void *data, size_t len);
+/* Writes "alg:hex" into out. The hasher can no longer be updated. */
+WN_API void wn_hasher_final(struct wn_hasher *h, char out[WN_DIGEST_MAX]);
+WN_API void wn_hasher_free(struct wn_hasher *h);
+
+/* ---- media types ------------------------------------------------------ */
+#define WN_MT_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
+#define WN_MT_OCI_INDEX       "application/vnd.oci.image.index.v1+json"
+#define WN_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define WN_MT_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
+#define WN_MT_DOCKER_V1       "application/vnd.docker.distribution.manifest.v1+json"
+#define WN_MT_DOCKER_V1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
+
+/* ---- manifests -------------------------------------------------------- */
+struct wn_platform {
+	char *os;
+	char *architecture;
+	char *variant;     /* NULL if none */
+	char *os_version;  /* NULL if none */
+};
+
+struct wn_descriptor {
+	char *media_type;
+	char *digest;
+	int64_t size;
+	char *artifact_type;          /* NULL if none */
+	struct wn_platform *platform; /* NULL if none (index entries only) */
+};
+
+struct wn_manifest {
+	unsigned char *data;  /* the exact bytes, as received */
+	size_t len;
+	char *media_type;     /* from the body, else the Content-Type it came with */
+	char digest[WN_DIGEST_MAX];  /* sha256 of data */
+	int is_index;         /* OCI index or Docker manifest list */
+	struct wn_descriptor config;  /* images only */
+	struct wn_descriptor *layers; /* images only */
+	size_t n_layers;
+	struct wn_descriptor *manifests; /* indexes only */
+	size_t n_manifests;
+	char *artifact_type;          /* NULL if none */
+	struct wn_descriptor *subject;/* NULL if none */
+};
+
+/* Parses manifest bytes (copied). content_type may be NULL. Schema 1 is WN_EUNSUPPORTED. */
+WN_API int wn_manifest_parse(struct wn_manifest **out, const void *data, size_t len,
+                             const char *content_type, struct wn_error *err);
+/* Fetches the manifest a reference names.  A digest in the reference is checked
+ * against the bytes; with a tag, the digest is computed from them. */
+WN_API int wn_manifest_get(struct wn_manifest **out, struct wn_ctx *ctx, const struct wn_ref *ref);
+/* HEAD: the digest, media type and size, without the body (a GET when the
+ * registry gives no digest on HEAD).  Any out pointer may be NULL. */
+WN_API int wn_manifest_head(struct wn_ctx *ctx, const struct wn_ref *ref, char digest[WN_DIGEST_MAX],
+                            char **media_type, int64_t *size);
+WN_API void wn_manifest_free(struct wn_manifest *m);
+
+/* ---- blobs ------------------------------------------------------------ */
+/* Downloads a small blob (capped at `max` bytes) into memory and verifies it. */
+WN_API int wn_blob_get_mem(unsigned char **out, size_t *out_len, struct wn_ctx *ctx,
+                           const struct wn_ref *repo, const char *digest, size_t max);
+
+/* ---- image config ----------------------------------------------------- */
+struct wn_image_config {
+	char *created;        /* RFC 3339, NULL if absent */
+	char *author;
+	char *os;
+	char *architecture;
+	char *variant;
+	char **env;           /* "K=V" */
+	size_t n_env;
+	char **label_keys;    /* sorted by key */
+	char **label_values;
+	size_t n_labels;
+	char **diff_ids;
+	size_t n_diff_ids;
+};
+WN_API int wn_image_config_parse(struct wn_image_config **out, const void *data, size_t len,
+                                 struct wn_error *err);
+WN_API void wn_image_config_free(struct wn_image_config *c);
+
+/* ---- inspect ---------------------------------------------------------- */
+struct wn_inspect {
+	struct wn_ref *ref;
+	struct wn_manifest *manifest;
+	struct wn_image_config *config;     /* NULL for an index or an artifact */
+	unsigned char *config_raw;          /* the config blob's bytes, NULL for an index */
+	size_t config_len;
+};
+WN_API int wn_inspect_get(struct wn_inspect **out, struct wn_ctx *ctx, const struct wn_ref *ref);
+WN_API void wn_inspect_free(struct wn_inspect *in);
+
+/* ---- string lists ----------------------------------------------------- */
+struct wn_strlist {
+	char **items;
+	size_t n;
+	size_t cap;
+};
+WN_API void wn_strlist_free(struct wn_strlist *l);
+
+/* ---- tags and catalog ------------------------------------------------- */
+/* All tags of a repository, following Link pagination, in the registry's order. */
+WN_API int wn_tags_list(struct wn_strlist **out, struct wn_ctx *ctx, const struct wn_ref *repo);
+/* All repositories of a registry, following Link pagination. */
+WN_API int wn_catalog_list(struct wn_strlist **out, struct wn_ctx *ctx, const char *registry);
+/* Orders tags: "name" (byte order), "semver" (versions ascending, others after by name). */
+WN_API int wn_tags_sort(struct wn_strlist *tags, const char *how, struct wn_error *err);
+/* Compares two tags as versions ("v1.2.10" > "1.2.9"); non-versions sort after, by name. */
+WN_API int wn_tag_semver_cmp(const char *a, const char *b);
+
+/* ---- credentials ------------------------------------------------------ */
+struct wn_creds {
+	char *username;
+	char *password;       /* secret: never logged */
+	char *identity_token; /* secret: never logged */
+	char *source;         /* where it came from, e.g. "/root/.docker/config.json" or "helper pass" */
+};
+/* Looks a registry's credentials up the way the docker CLI does (see README).
+ * *out is NULL (and WN_OK) when none are configured. */
+WN_API int wn_creds_lookup(struct wn_creds **out, struct wn_ctx *ctx, const char *registry);
+WN_API void wn_creds_free(struct wn_creds *c);
+
+/* Checks user/password against the registry (the token dance or Basic) without storing them. */
+WN_API int wn_login_check(struct wn_ctx *ctx, const char *registry, const char *username,
+                          const char *password);
+/* Stores credentials where docker would (credential helper, else config.json written atomically).
+ * *where (may be NULL) receives a description of the place; caller frees. */
+WN_API int wn_creds_store(struct wn_ctx *ctx, const char *registry, const char *username,
+                          const char *password, char **where);
+/* Removes them; WN_ENOTFOUND when there were none. */
+WN_API int wn_creds_erase(struct wn_ctx *ctx, const char *registry, char **where);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
