@@ -136,8 +136,9 @@ int wn_manifest_parse(struct wn_manifest **out, const void *data, size_t len, co
 		while (n && ctype[strlen(ctype) - 1] == ' ')
 			ctype[strlen(ctype) - 1] = 0;
 	}
-	if ((cJSON_IsNumber(sv) && sv->valueint == 1) || (mt && !strncmp(mt, WN_MT_DOCKER_V1, strlen(WN_MT_DOCKER_V1))) ||
-	    !strncmp(ctype, WN_MT_DOCKER_V1, strlen(WN_MT_DOCKER_V1))) {
+	static const char v1_prefix[] = "application/vnd.docker.distribution.manifest.v1";
+	if ((cJSON_IsNumber(sv) && sv->valueint == 1) || (mt && !strncmp(mt, v1_prefix, sizeof v1_prefix - 1)) ||
+	    !strncmp(ctype, v1_prefix, sizeof v1_prefix - 1)) {
 		rc = wn__error_set(err, WN_EUNSUPPORTED,
 		                   "Docker schema 1 manifests are not supported (deprecated since 2019: re-push the image)");
 		goto done;

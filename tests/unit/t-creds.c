@@ -1,0 +1,227 @@
+/* Credentials: the docker CLI's lookup order, helpers, and safe writes of config.json.
+ * Runs from the repository top (tests/bin holds the test helpers). */
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "harness.h"
+#include "winch.h"
+
+static char home[PATH_MAX], store[PATH_MAX];
+
+static void write_file(const char *rel, const char *text)
+{
+	char p[PATH_MAX * 2];
+	snprintf(p, sizeof p, "%s/%s", home, rel);
+	char dir[PATH_MAX * 2];
+	snprintf(dir, sizeof dir, "%s", p);
+	*strrchr(dir, '/') = 0;
+	char cmd[PATH_MAX * 3];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+	if (system(cmd)) {}
+	FILE *f = fopen(p, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *read_file(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+static void reset(void)
+{
+	char cmd[PATH_MAX * 5];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'/* '%s'/.docker '%s'/.config; mkdir -p '%s'", home, home, home, store);
+	if (system(cmd)) {}
+	unsetenv("DOCKER_CONFIG");
+	unsetenv("REGISTRY_AUTH_FILE");
+	unsetenv("DOCKER_AUTH_CONFIG");
+	unsetenv("XDG_RUNTIME_DIR");
+}
+
+static struct wn_ctx *ctx_with(const char *authfile, const char *creds)
+{
+	struct wn_ctx_options o = WN_CTX_OPTIONS_INIT;
+	struct wn_ctx *ctx;
+	o.authfile = authfile;
+	o.creds = creds;
+	o.helper_timeout_ms = 5000;
+	wn_ctx_new(&ctx, &o);
+	return ctx;
+}
+
+/* The user/password a lookup finds, as "user:pass@source-suffix", or "none". */
+static const char *lookup(const char *reg, const char *authfile, const char *creds)
+{
+	static char out[512];
+	struct wn_ctx *ctx = ctx_with(authfile, creds);
+	struct wn_creds *c = NULL;
+	int rc = wn_creds_lookup(&c, ctx, reg);
+	if (rc != WN_OK)
+		snprintf(out, sizeof out, "error %d", rc);
+	else if (!c)
+		snprintf(out, sizeof out, "none");
+	else if (c->identity_token)
+		snprintf(out, sizeof out, "token:%s", c->identity_token);
+	else
+		snprintf(out, sizeof out, "%s:%s", c->username, c->password);
+	wn_creds_free(c);
+	wn_ctx_free(ctx);
+	return out;
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/winch-t-creds.XXXXXX", cwd[PATH_MAX], path[PATH_MAX * 4];
+	if (!mkdtemp(tmpl) || !getcwd(cwd, sizeof cwd))
+		return 1;
+	snprintf(home, sizeof home, "%s", tmpl);
+	snprintf(store, sizeof store, "%s/helper-store", tmpl);
+	setenv("HOME", home, 1);
+	setenv("WNTEST_HELPER_STORE", store, 1);
+	snprintf(path, sizeof path, "%s/tests/bin:%s", cwd, getenv("PATH"));
+	setenv("PATH", path, 1);
+
+	/* auths: base64 "auth", username/password, identitytoken, Docker Hub's key */
+	reset();
+	write_file(".docker/config.json",
+	           "{\"auths\":{\"ghcr.io\":{\"auth\":\"dTE6cDE6d2l0aDpjb2xvbnM=\"},"
+	           "\"https://quay.io\":{\"username\":\"u2\",\"password\":\"p2\"},"
+	           "\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1YnBhc3M=\"},"
+	           "\"tok.example\":{\"identitytoken\":\"rt-1\"},"
+	           "\"empty.example\":{}}}");
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "u1:p1:with:colons");
+	CHECK_STR(lookup("quay.io", NULL, NULL), "u2:p2");
+	CHECK_STR(lookup("docker.io", NULL, NULL), "hub:hubpass");
+	CHECK_STR(lookup("tok.example", NULL, NULL), "token:rt-1");
+	CHECK_STR(lookup("empty.example", NULL, NULL), "none");
+	CHECK_STR(lookup("other.example", NULL, NULL), "none");
+	/* --creds comes first */
+	CHECK_STR(lookup("ghcr.io", NULL, "cli:secret"), "cli:secret");
+
+	/* DOCKER_CONFIG moves the file; DOCKER_AUTH_CONFIG comes before it */
+	reset();
+	write_file("alt/config.json", "{\"auths\":{\"ghcr.io\":{\"auth\":\"YWx0OmFsdA==\"}}}");
+	snprintf(path, sizeof path, "%s/alt", home);
+	setenv("DOCKER_CONFIG", path, 1);
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "alt:alt");
+	setenv("DOCKER_AUTH_CONFIG", "{\"auths\":{\"ghcr.io\":{\"auth\":\"ZW52OmVudg==\"}}}", 1);
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "env:env");
+	setenv("DOCKER_AUTH_CONFIG", "not json", 1);
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "error 14");
+
+	/* --authfile / REGISTRY_AUTH_FILE come before docker's file; XDG auth.json after it */
+	reset();
+	write_file(".docker/config.json", "{\"auths\":{\"ghcr.io\":{\"auth\":\"ZG9jazpkb2Nr\"}}}");
+	write_file("auth.json", "{\"auths\":{\"ghcr.io\":{\"auth\":\"ZmlsZTpmaWxl\"}}}");
+	snprintf(path, sizeof path, "%s/auth.json", home);
+	CHECK_STR(lookup("ghcr.io", path, NULL), "file:file");
+	setenv("REGISTRY_AUTH_FILE", path, 1);
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "file:file");
+	unsetenv("REGISTRY_AUTH_FILE");
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "dock:dock");
+	write_file("run/containers/auth.json", "{\"auths\":{\"quay.io\":{\"auth\":\"eGRnOnhkZw==\"}}}");
+	snprintf(path, sizeof path, "%s/run", home);
+	setenv("XDG_RUNTIME_DIR", path, 1);
+	CHECK_STR(lookup("quay.io", NULL, NULL), "xdg:xdg");
+
+	/* helpers: credHelpers beats auths; credsStore is asked alone (docker's rule) */
+	reset();
+	write_file("helper-store/ghcr.io", "{\"ServerURL\":\"ghcr.io\",\"Username\":\"hu\",\"Secret\":\"hs\"}");
+	write_file("helper-store/https___index.docker.io_v1_", "{\"Username\":\"<token>\",\"Secret\":\"idt\"}");
+	write_file(".docker/config.json", "{\"credHelpers\":{\"ghcr.io\":\"wntest\"},"
+	                                  "\"auths\":{\"ghcr.io\":{\"auth\":\"bm86bm8=\"},\"quay.io\":{\"auth\":\"cTpx\"}}}");
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "hu:hs");
+	CHECK_STR(lookup("quay.io", NULL, NULL), "q:q");
+	write_file(".docker/config.json", "{\"credsStore\":\"wntest\",\"auths\":{\"quay.io\":{\"auth\":\"cTpx\"}}}");
+	CHECK_STR(lookup("docker.io", NULL, NULL), "token:idt");
+	CHECK_STR(lookup("quay.io", NULL, NULL), "none");
+	/* a broken or missing helper is a warning: no credentials, no error */
+	write_file(".docker/config.json", "{\"credHelpers\":{\"ghcr.io\":\"wnbroken\",\"quay.io\":\"wnmissing\"}}");
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "none");
+	CHECK_STR(lookup("quay.io", NULL, NULL), "none");
+	/* a malformed config.json is an error, not silence */
+	write_file(".docker/config.json", "{\"auths\": ");
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "error 14");
+
+	/* store: atomic, 0600, other keys kept */
+	reset();
+	write_file(".docker/config.json", "{\"HttpHeaders\":{\"X-Y\":\"z\"},\"auths\":{\"quay.io\":{\"auth\":\"cTpx\"}},"
+	                                  "\"experimental\":\"enabled\"}");
+	struct wn_ctx *ctx = ctx_with(NULL, NULL);
+	char *where = NULL, cfgpath[PATH_MAX * 2];
+	snprintf(cfgpath, sizeof cfgpath, "%s/.docker/config.json", home);
+	CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", &where) == WN_OK);
+	CHECK_STR(where, cfgpath);
+	free(where);
+	struct stat st;
+	CHECK(stat(cfgpath, &st) == 0 && (st.st_mode & 0777) == 0600);
+	char *text = read_file(cfgpath);
+	CHECK(text && strstr(text, "\"X-Y\"") && strstr(text, "experimental") && strstr(text, "cTpx"));
+	CHECK(text && strstr(text, "bWU6cHc="));
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "me:pw");
+	CHECK(wn_creds_store(ctx, "docker.io", "hub", "h", NULL) == WN_OK);
+	text = read_file(cfgpath);
+	CHECK(text && strstr(text, "https://index.docker.io/v1/"));
+	CHECK(wn_creds_erase(ctx, "ghcr.io", NULL) == WN_OK);
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "none");
+	CHECK(wn_creds_erase(ctx, "ghcr.io", NULL) == WN_ENOTFOUND);
+	text = read_file(cfgpath);
+	CHECK(text && strstr(text, "cTpx") && strstr(text, "experimental"));
+	/* a malformed file is never overwritten */
+	write_file(".docker/config.json", "{broken");
+	CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", NULL) == WN_ECONFIG);
+	CHECK_STR(read_file(cfgpath), "{broken");
+	CHECK(strstr(wn_ctx_errmsg(ctx), "config.json") != NULL);
+	/* no temp files left beside it */
+	snprintf(path, sizeof path, "ls -a '%s/.docker' | grep -c winch- > /dev/null", home);
+	CHECK(system(path) != 0);
+	/* a symlinked config.json stays a symlink */
+	write_file("real.json", "{}");
+	snprintf(path, sizeof path, "ln -sf '%s/real.json' '%s'", home, cfgpath);
+	if (system(path)) {}
+	CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", NULL) == WN_OK);
+	CHECK(lstat(cfgpath, &st) == 0 && S_ISLNK(st.st_mode));
+	snprintf(path, sizeof path, "%s/real.json", home);
+	CHECK(strstr(read_file(path), "bWU6cHc=") != NULL);
+
+	/* store through a helper: the secret goes to the helper, config.json gets an empty entry */
+	reset();
+	write_file(".docker/config.json", "{\"credHelpers\":{\"ghcr.io\":\"wntest\"}}");
+	CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", &where) == WN_OK);
+	CHECK_STR(where, "credential helper docker-credential-wntest");
+	free(where);
+	CHECK(strstr(read_file(cfgpath), "pw") == NULL);
+	snprintf(path, sizeof path, "%s/ghcr.io", store);
+	CHECK(strstr(read_file(path), "\"Secret\":\"pw\"") != NULL);
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "me:pw");
+	CHECK(wn_creds_erase(ctx, "ghcr.io", NULL) == WN_OK);
+	CHECK(access(path, F_OK) != 0);
+	/* a helper failing to store leaves config.json as it was */
+	write_file(".docker/config.json", "{\"credHelpers\":{\"ghcr.io\":\"wnbroken\"}}");
+	CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", NULL) == WN_ECONFIG);
+	CHECK(strstr(wn_ctx_errmsg(ctx), "keychain is locked") != NULL);
+	CHECK_STR(read_file(cfgpath), "{\"credHelpers\":{\"ghcr.io\":\"wnbroken\"}}");
+
+	/* --authfile receives the login */
+	reset();
+	snprintf(path, sizeof path, "%s/my-auth.json", home);
+	struct wn_ctx *actx = ctx_with(path, NULL);
+	CHECK(wn_creds_store(actx, "ghcr.io", "a", "b", NULL) == WN_OK);
+	CHECK(access(cfgpath, F_OK) != 0);
+	CHECK_STR(lookup("ghcr.io", path, NULL), "a:b");
+	wn_ctx_free(actx);
+
+	wn_ctx_free(ctx);
+	snprintf(path, sizeof path, "rm -rf '%s'", home);
+	if (system(path)) {}
+	return TEST_DONE();
+}

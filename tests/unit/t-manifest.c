@@ -1,0 +1,90 @@
+/* Manifest parsing: media types, exact bytes, schema 1 refused, malformed input. */
+#include <stdlib.h>
+#include "harness.h"
+#include "winch.h"
+
+#define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+#define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+
+int main(void)
+{
+	struct wn_manifest *m;
+	struct wn_error e;
+	const char *img = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	                  "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" D1 "\",\"size\":7},"
+	                  "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" D2 "\",\"size\":42}]}";
+	CHECK(wn_manifest_parse(&m, img, strlen(img), NULL, &e) == WN_OK);
+	CHECK(!m->is_index);
+	CHECK_STR(m->media_type, WN_MT_OCI_MANIFEST);
+	CHECK_STR(m->config.digest, D1);
+	CHECK(m->n_layers == 1 && m->layers[0].size == 42);
+	CHECK(m->len == strlen(img) && !memcmp(m->data, img, m->len));
+	char d[WN_DIGEST_MAX];
+	wn_digest_sha256(d, img, strlen(img));
+	CHECK_STR(m->digest, d);
+	wn_manifest_free(m);
+
+	/* OCI without mediaType: Content-Type decides, else the shape */
+	const char *nomt = "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	                   "\"digest\":\"" D1 "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}}]}";
+	CHECK(wn_manifest_parse(&m, nomt, strlen(nomt), "application/vnd.oci.image.index.v1+json; charset=utf-8", &e) == WN_OK);
+	CHECK(m->is_index && m->n_manifests == 1);
+	CHECK_STR(m->manifests[0].platform->variant, "v8");
+	wn_manifest_free(m);
+	CHECK(wn_manifest_parse(&m, nomt, strlen(nomt), NULL, &e) == WN_OK);
+	CHECK_STR(m->media_type, WN_MT_OCI_INDEX);
+	wn_manifest_free(m);
+
+	const char *list = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.list.v2+json\","
+	                   "\"manifests\":[]}";
+	CHECK(wn_manifest_parse(&m, list, strlen(list), NULL, &e) == WN_OK);
+	CHECK(m->is_index && m->n_manifests == 0);
+	wn_manifest_free(m);
+
+	/* artifacts: artifactType and subject */
+	const char *art = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	                  "\"artifactType\":\"application/spdx+json\","
+	                  "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" D1 "\",\"size\":2},"
+	                  "\"layers\":[],\"subject\":{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D2 "\",\"size\":9}}";
+	CHECK(wn_manifest_parse(&m, art, strlen(art), NULL, &e) == WN_OK);
+	CHECK_STR(m->artifact_type, "application/spdx+json");
+	CHECK(m->subject && !strcmp(m->subject->digest, D2));
+	wn_manifest_free(m);
+
+	const char *v1 = "{\"schemaVersion\":1,\"name\":\"x\",\"tag\":\"y\",\"fsLayers\":[]}";
+	CHECK(wn_manifest_parse(&m, v1, strlen(v1), NULL, &e) == WN_EUNSUPPORTED && m == NULL);
+	CHECK(strstr(e.msg, "schema 1") != NULL);
+	CHECK(wn_manifest_parse(&m, "{}", 2, "application/vnd.docker.distribution.manifest.v1+prettyjws", &e) == WN_EUNSUPPORTED);
+
+	const char *bad[] = {
+		"", "[]", "{\"schemaVersion\":2}", "not json",
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{}}",
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"digest\":\"sha256:zz\",\"size\":1}}",
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":{}}",
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[{\"digest\":\"" D1 "\",\"size\":-1}]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		int rc = wn_manifest_parse(&m, bad[i], strlen(bad[i]), NULL, &e);
+		CHECK(rc == WN_ECORRUPT && m == NULL);
+		if (rc != WN_ECORRUPT)
+			printf("  case %zu: %d %s\n", i, rc, e.msg);
+	}
+	const char *odd = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.example+json\"}";
+	CHECK(wn_manifest_parse(&m, odd, strlen(odd), NULL, &e) == WN_EUNSUPPORTED);
+
+	/* image config */
+	struct wn_image_config *c;
+	const char *cfg = "{\"created\":\"2024-01-01T00:00:00Z\",\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\","
+	                  "\"config\":{\"Env\":[\"A=1\",\"B=2\"],\"Labels\":{\"z\":\"1\",\"a\":\"2\",\"m\":\"3\"}},"
+	                  "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" D1 "\"]}}";
+	CHECK(wn_image_config_parse(&c, cfg, strlen(cfg), &e) == WN_OK);
+	CHECK_STR(c->created, "2024-01-01T00:00:00Z");
+	CHECK_STR(c->variant, "v7");
+	CHECK(c->n_env == 2 && c->n_labels == 3 && c->n_diff_ids == 1);
+	CHECK_STR(c->label_keys[0], "a");
+	CHECK_STR(c->label_keys[2], "z");
+	CHECK_STR(c->label_values[2], "1");
+	wn_image_config_free(c);
+	CHECK(wn_image_config_parse(&c, "[1]", 3, &e) == WN_ECORRUPT);
+	return TEST_DONE();
+}
