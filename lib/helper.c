@@ -32,8 +32,10 @@ int wn__helper_run(struct wn_ctx *ctx, const char *name, const char *verb, const
 	pid_t pid = -1;
 
 	*out = NULL;
-	if (!prog || strchr(name, '/'))
+	if (!prog || strchr(name, '/')) {
+		free(prog);
 		return wn__ctx_fail(ctx, WN_ECONFIG, "invalid credential helper name \"%s\"", name);
+	}
 	if (pipe2(in, O_CLOEXEC) || pipe2(o, O_CLOEXEC) || pipe2(e, O_CLOEXEC)) {
 		rc = wn__ctx_fail(ctx, WN_EIO, "credential helper %s: pipe: %s", prog, strerror(errno));
 		goto done;
