@@ -26,6 +26,10 @@ ALL_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS     += -fsanitize=$(SANITIZE)
 endif
 
+# Objects rebuild when the flags change (e.g. SANITIZE=...): the stamp holds the last ones.
+FLAGS_STAMP := .build-flags
+$(shell echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $(FLAGS_STAMP) || echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' > $(FLAGS_STAMP))
+
 LIB_SRC     := $(wildcard lib/*.c)
 LIB_OBJ     := $(LIB_SRC:.c=.o)
 LIB_PIC     := $(LIB_SRC:.c=.pic.o)
@@ -39,11 +43,11 @@ FUZZ_REPLAY := $(FUZZ_SRC:.c=.replay)
 .PHONY: all deps test check demo install uninstall clean fuzz unit bench
 all: lib/libwinch.a lib/libwinch.so winch
 
-lib/%.o: lib/%.c
+lib/%.o: lib/%.c $(FLAGS_STAMP)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
-lib/%.pic.o: lib/%.c
+lib/%.pic.o: lib/%.c $(FLAGS_STAMP)
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DWN_BUILDING_SO -c -o $@ $<
-cmd/%.o: cmd/%.c
+cmd/%.o: cmd/%.c $(FLAGS_STAMP)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 cmd/completion-data.c: completions/winch.bash completions/winch.zsh completions/winch.fish tests/tools/embed.sh
@@ -56,9 +60,9 @@ lib/libwinch.so: $(LIB_PIC)
 winch: $(CMD_OBJ) lib/libwinch.a
 	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) lib/libwinch.a $(DEP_LIBS)
 
-tests/unit/t-%: tests/unit/t-%.c tests/unit/harness.h lib/libwinch.a
+tests/unit/t-%: tests/unit/t-%.c tests/unit/harness.h lib/libwinch.a $(FLAGS_STAMP)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< lib/libwinch.a $(DEP_LIBS)
-tests/fuzz/%.replay: tests/fuzz/%.c tests/fuzz/replay.c lib/libwinch.a
+tests/fuzz/%.replay: tests/fuzz/%.c tests/fuzz/replay.c lib/libwinch.a $(FLAGS_STAMP)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c lib/libwinch.a $(DEP_LIBS)
 
 unit: $(UNIT_BIN) $(FUZZ_REPLAY)
@@ -109,6 +113,6 @@ uninstall:
 
 clean:
 	rm -f lib/*.o lib/*.d lib/*.a lib/*.so cmd/*.o cmd/*.d cmd/completion-data.c winch $(UNIT_BIN) tests/unit/*.d \
-	  tests/fuzz/*.replay tests/fuzz/*.fuzz tests/fuzz/*.d
+	  tests/fuzz/*.replay tests/fuzz/*.fuzz tests/fuzz/*.d $(FLAGS_STAMP)
 
 -include $(LIB_SRC:.c=.d) $(LIB_SRC:.c=.pic.d) $(CMD_SRC:.c=.d)
