@@ -503,6 +503,8 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 	resp->effective_url = url;
 	url = NULL;
 done:
+	if (rc != WN_OK)
+		wn__resp_free(resp); /* on failure the caller has nothing to free */
 	free(url);
 	wn__free_secret(auth);
 	free(reg_hostport);

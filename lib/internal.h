@@ -98,7 +98,8 @@ void wn__resp_free(struct wn__resp *r);
 /* Sends one request: scheme choice, auth (with one retry after a 401),
  * manual redirects (Authorization dropped across hosts), retries of 429/5xx
  * and connection failures for idempotent methods.  Returns WN_OK whenever a
- * response arrived (whatever its status); sets the context error otherwise. */
+ * response arrived (whatever its status); otherwise sets the context error
+ * and leaves *resp empty. */
 int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *resp);
 /* Turns a non-2xx response into an error on the context; `what` names the
  * object ("manifest ghcr.io/org/app:1.2").  Returns the code. */
