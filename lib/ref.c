@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "internal.h"
 
 #define NAME_MAX_TOTAL 255
@@ -130,12 +131,11 @@ int wn_registry_normalize(char **out, const char *s, struct wn_error *err)
 	if (!domain_ok(s, n))
 		return wn__error_set(err, WN_EINVAL, "invalid registry \"%.*s\": expected HOST[:PORT]",
 		                     (int)n, s);
+	/* case is kept, as Docker keeps it: "Host/x" is a registry, "host/x" a Hub path */
 	char *r = strndup(s, n);
 	if (!r)
 		return WN_ENOMEM;
-	for (char *p = r; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	if (!strcmp(r, "index.docker.io") || !strcmp(r, "registry-1.docker.io")) {
+	if (!strcasecmp(r, "index.docker.io") || !strcasecmp(r, "registry-1.docker.io") || !strcasecmp(r, "docker.io")) {
 		free(r);
 		r = strdup("docker.io");
 		if (!r)

@@ -54,7 +54,9 @@ int main(void)
 	ok("localhost:5000/x", "localhost:5000", "x", "latest", NULL);
 	ok("127.0.0.1:5000/a/b/c:t", "127.0.0.1:5000", "a/b/c", "t", NULL);
 	ok("ghcr.io/org/app:1.2", "ghcr.io", "org/app", "1.2", NULL);
-	ok("GHCR.io/org/app:1.2", "ghcr.io", "org/app", "1.2", NULL);
+	ok("GHCR.io/org/app:1.2", "GHCR.io", "org/app", "1.2", NULL);
+	ok("Localhostx/a", "Localhostx", "a", "latest", NULL);
+	ok("Index.Docker.io/a", "docker.io", "library/a", "latest", NULL);
 	ok("ghcr.io/org/app@" D, "ghcr.io", "org/app", NULL, D);
 	ok("ghcr.io/org/app:1.2@" D, "ghcr.io", "org/app", "1.2", D);
 	ok("[::1]:5000/app", "[::1]:5000", "app", "latest", NULL);
@@ -113,7 +115,7 @@ int main(void)
 	CHECK_STR(reg, "docker.io");
 	free(reg);
 	CHECK(wn_registry_normalize(&reg, "Localhost:5000", &e) == WN_OK);
-	CHECK_STR(reg, "localhost:5000");
+	CHECK_STR(reg, "Localhost:5000");
 	free(reg);
 	CHECK(wn_registry_normalize(&reg, "ghcr.io/org/app", &e) == WN_EINVAL);
 	CHECK(wn_registry_normalize(&reg, "bad host", &e) == WN_EINVAL);
