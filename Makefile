@@ -82,7 +82,7 @@ check: all unit
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@sh tests/tools/demo.sh
+	@bash tests/tools/demo.sh
 
 # libFuzzer builds of every target (clang); run one with e.g. tests/fuzz/f-ref.fuzz tests/fuzz/corpus/ref
 fuzz:

@@ -11,11 +11,14 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-wait_port() { # host port
+wait_port() { # host port [pid]
 	i=0
 	while ! (exec 3<>/dev/tcp/$1/$2) 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "# $1:$2 did not come up" >&2; return 1; }
+		if [ $i -gt 300 ] || { [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; }; then
+			echo "# $1:$2 did not come up" >&2
+			return 1
+		fi
 		sleep 0.05
 	done
 }
@@ -105,8 +108,9 @@ $tls
 $auth
 YML
 	docker-registry serve "$REG_DIR/config.yml" > "$REG_DIR/registry.log" 2>&1 &
-	REG_PIDS="$REG_PIDS $!"
-	wait_port 127.0.0.1 "$port"
+	REG_PID=$!
+	REG_PIDS="$REG_PIDS $REG_PID"
+	wait_port 127.0.0.1 "$port" "$REG_PID"
 }
 
 reg_stop_all() {
