@@ -447,6 +447,12 @@ int wn__auth_on_401(struct wn_ctx *ctx, const char *registry, const char *scope,
 	st->service = wn__strdup(ch.service);
 	char *want = scope_union(scope, ch.scope);
 	rc = want ? token_for(ctx, registry, st, want) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	const struct wn_creds *c = rc == WN_EAUTH ? wn__creds_get(ctx, registry) : NULL;
+	if (c && c->source && !strncmp(c->source, "credential helper", 17)) {
+		/* a helper's secret may have expired since it was read (ECR): ask once more */
+		wn__creds_forget(ctx, registry);
+		rc = token_for(ctx, registry, st, want);
+	}
 	free(want);
 	wn__challenge_free(&ch);
 	return rc;

@@ -77,6 +77,13 @@ contains "... and says so" "$ERR" "requires authentication"
 expect 4 "login with a wrong password against a token server" sh -c "echo nope | '$WINCH' login -u $REG_USER --password-stdin $REG"
 contains "... is rejected" "$ERR" "rejected"
 same "... and leaves no config.json" "$(ls "$HOME/.docker/config.json" 2>/dev/null)" ""
+printf '%s:%s' "$REG_USER" "$REG_PASS" > "$WNTEST_HELPER_STORE/rotate"
+rm -f "$WNTEST_HELPER_STORE/rotate.count"
+mkdir -p "$HOME/.docker"
+echo "{\"credHelpers\":{\"$REG\":\"wnrotate\"}}" > "$HOME/.docker/config.json"
+expect 0 "token server rejects a stale helper secret: the helper is asked again" "$WINCH" inspect "$REG/app:v1"
+same "... twice in all" "$(cat "$WNTEST_HELPER_STORE/rotate.count")" 2
+rm -f "$HOME/.docker/config.json"
 reg_stop_all
 
 # ---- TLS trust
@@ -96,6 +103,17 @@ reg_stop_all
 # ---- basic auth: credentials are sent up front after the first challenge
 reg_start basic || fail "basic registry started"
 seed "$IMG" v1 app:v1
+# rejected credentials: the helper is asked again, once
+printf '%s:%s' "$REG_USER" "$REG_PASS" > "$WNTEST_HELPER_STORE/rotate"
+rm -f "$WNTEST_HELPER_STORE/rotate.count"
+echo "{\"credHelpers\":{\"$REG\":\"wnrotate\"}}" > "$HOME/.docker/config.json"
+expect 0 "a secret rejected mid-run is asked for again from the helper" "$WINCH" inspect "$REG/app:v1"
+same "... the helper was asked twice" "$(cat "$WNTEST_HELPER_STORE/rotate.count")" 2
+echo "x:y" > "$WNTEST_HELPER_STORE/rotate"
+rm -f "$WNTEST_HELPER_STORE/rotate.count"
+expect 4 "a helper that keeps giving a bad secret fails after one retry" "$WINCH" inspect "$REG/app:v1"
+same "... the helper was asked twice, not more" "$(cat "$WNTEST_HELPER_STORE/rotate.count")" 2
+rm -f "$HOME/.docker/config.json"
 run "$WINCH" -v inspect --creds "$REG_USER:$REG_PASS" "$REG/app:v1"
 same "inspect with basic auth: one 401, then credentials up front" "$(printf '%s\n' "$ERR" | grep -c -- '-> 401')" 1
 reg_stop_all

@@ -57,3 +57,18 @@ report(documented == table, "man/winch.1 EXIT STATUS lists the exit-code table",
 for shell in ("bash", "zsh", "fish"):
     report(sh("completion", shell) == open("%s/completions/winch.%s" % (top, shell)).read(),
            "winch completion %s prints completions/winch.%s" % (shell, shell))
+
+# README: every `winch CMD ...` line in a code block names a real command and options it takes
+readme = open(top + "/README.md").read()
+commands = set(sh("__complete", "commands").split())
+for block in re.findall(r"```\n(.*?)```", readme, re.S):
+    for line in block.splitlines():
+        for m in re.finditer(r"(?:^|[|(&;]\s*|<\()winch\s+(\S+)([^|&;>#)]*)", line):
+            cmd, rest = m.group(1), m.group(2)
+            if cmd not in commands:
+                report(False, "README: \"%s\" is a winch command" % cmd, line)
+                continue
+            accepted = set(sh("__complete", "options", cmd).split())
+            used = {w.split("=")[0] for w in rest.split() if w.startswith("-") and w != "-"}
+            report(used <= accepted, "README: `winch %s%s` uses real options" % (cmd, rest.rstrip()),
+                   "unknown: %s" % sorted(used - accepted))
