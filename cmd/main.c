@@ -139,6 +139,9 @@ struct wn_ctx *ctx_open(void)
 	o.authfile = common.authfile;
 	o.creds = common.creds;
 	o.certs_d = getenv("WINCH_CERTS_D");
+	const char *hto = getenv("WINCH_HELPER_TIMEOUT_MS");
+	if (hto && atol(hto) > 0)
+		o.helper_timeout_ms = atol(hto);
 	o.log = log_stderr;
 	o.log_level = common.quiet ? WN_LOG_ERROR
 	            : common.verbose >= 2 ? WN_LOG_TRACE

@@ -46,6 +46,12 @@ echo "{\"credHelpers\":{\"$REG\":\"wnmissing\"}}" > "$HOME/.docker/config.json"
 expect 0 "a missing helper does not stop a public pull" "$WINCH" digest "$REG/app:v1"
 contains "... it is warned about" "$ERR" "docker-credential-wnmissing not found"
 
+echo "{\"credHelpers\":{\"$REG\":\"wnhang\"}}" > "$HOME/.docker/config.json"
+start=$(date +%s%N)
+expect 0 "a helper that hangs is given up on" env WINCH_HELPER_TIMEOUT_MS=300 "$WINCH" digest "$REG/app:v1"
+contains "... with a warning" "$ERR" "no answer within 300 ms"
+same "... quickly" "$(( ($(date +%s%N) - start) / 1000000000 ))" 0
+
 # identity token (refresh token, OAuth2 POST form)
 echo "{\"auths\":{\"$REG\":{\"identitytoken\":\"rt-$REG_USER\"}}}" > "$HOME/.docker/config.json"
 : > "$TOKEN_LOG"
