@@ -27,8 +27,12 @@ LDFLAGS     += -fsanitize=$(SANITIZE)
 endif
 
 # Objects rebuild when the flags change (e.g. SANITIZE=...): the stamp holds the last ones.
+# Built-in rules are off so a missed pattern rule fails loudly instead of compiling without flags.
+MAKEFLAGS   += --no-builtin-rules
+.SUFFIXES:
 FLAGS_STAMP := .build-flags
 $(shell echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $(FLAGS_STAMP) || echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' > $(FLAGS_STAMP))
+$(FLAGS_STAMP): ;
 
 LIB_SRC     := $(wildcard lib/*.c)
 LIB_OBJ     := $(LIB_SRC:.c=.o)
