@@ -16,7 +16,7 @@ CC          ?= cc
 
 DEPS_PC     := libcurl libcjson libcrypto libarchive zlib
 DEP_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null)
-DEP_LIBS    := $(shell $(PKG_CONFIG) --libs $(DEPS_PC) 2>/dev/null)
+DEP_LIBS    := $(shell $(PKG_CONFIG) --libs $(DEPS_PC) 2>/dev/null) -pthread
 
 WARN        := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS      ?= -O2 -g

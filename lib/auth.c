@@ -382,7 +382,7 @@ static int token_for(struct wn_ctx *ctx, const char *registry, struct wn__auth_s
 	                   c ? c->source : NULL);
 }
 
-char *wn__auth_header(struct wn_ctx *ctx, const char *registry, const char *scope)
+static char *auth_header_locked(struct wn_ctx *ctx, const char *registry, const char *scope)
 {
 	struct wn__host *h = wn__ctx_host(ctx, registry);
 	struct wn__auth_state *st = h ? h->auth : NULL;
@@ -407,8 +407,8 @@ char *wn__auth_header(struct wn_ctx *ctx, const char *registry, const char *scop
 	return t ? wn__sprintf("Bearer %s", t->value) : NULL;
 }
 
-int wn__auth_on_401(struct wn_ctx *ctx, const char *registry, const char *scope, const char *www_authenticate,
-                    bool had_auth)
+static int on_401_locked(struct wn_ctx *ctx, const char *registry, const char *scope, const char *www_authenticate,
+                         bool had_auth)
 {
 	struct wn__challenge ch;
 	struct wn_error err;
@@ -455,6 +455,25 @@ int wn__auth_on_401(struct wn_ctx *ctx, const char *registry, const char *scope,
 	}
 	free(want);
 	wn__challenge_free(&ch);
+	return rc;
+}
+
+/* The lock is held across token requests: threads wanting the same scope
+ * wait for the one asking, then find the token cached. */
+char *wn__auth_header(struct wn_ctx *ctx, const char *registry, const char *scope)
+{
+	wn__lock(ctx);
+	char *h = auth_header_locked(ctx, registry, scope);
+	wn__unlock(ctx);
+	return h;
+}
+
+int wn__auth_on_401(struct wn_ctx *ctx, const char *registry, const char *scope, const char *www_authenticate,
+                    bool had_auth)
+{
+	wn__lock(ctx);
+	int rc = on_401_locked(ctx, registry, scope, www_authenticate, had_auth);
+	wn__unlock(ctx);
 	return rc;
 }
 

@@ -284,11 +284,14 @@ int wn_creds_lookup(struct wn_creds **out, struct wn_ctx *ctx, const char *regis
 	return rc;
 }
 
+/* The returned creds stay valid until wn__creds_forget: callers in other
+ * threads use them under the lock (auth code holds it). */
 const struct wn_creds *wn__creds_get(struct wn_ctx *ctx, const char *registry)
 {
 	struct wn__host *h = wn__ctx_host(ctx, registry);
 	if (!h)
 		return NULL;
+	wn__lock(ctx);
 	if (!h->creds_loaded) {
 		h->creds_loaded = 1;
 		struct wn_error saved = ctx->err;
@@ -299,6 +302,7 @@ const struct wn_creds *wn__creds_get(struct wn_ctx *ctx, const char *registry)
 		if (h->creds)
 			wn__log(ctx, WN_LOG_DEBUG, "auth: credentials for %s from %s", registry, h->creds->source);
 	}
+	wn__unlock(ctx);
 	return h->creds;
 }
 
@@ -306,9 +310,11 @@ void wn__creds_forget(struct wn_ctx *ctx, const char *registry)
 {
 	struct wn__host *h = wn__ctx_host(ctx, registry);
 	if (h) {
+		wn__lock(ctx);
 		wn_creds_free(h->creds);
 		h->creds = NULL;
 		h->creds_loaded = 0;
+		wn__unlock(ctx);
 	}
 }
 

@@ -1,7 +1,9 @@
 /*
- * ctx.c: struct wn_ctx, the session every call runs in.  It owns the one
- * libcurl handle (so connections are reused across requests) and what has
- * been learned about each registry: scheme, TLS files, auth scheme, tokens.
+ * ctx.c: struct wn_ctx, the session every call runs in.  It owns a libcurl
+ * handle (so connections are reused across requests) and shares with its
+ * forks what has been learned about each registry: scheme, TLS files, auth
+ * scheme, tokens, credentials.  Forks give parallel transfers their own
+ * connections and errors.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,15 @@ int wn_ctx_new(struct wn_ctx **out, const struct wn_ctx_options *opts)
 	if (!ctx->opt.helper_timeout_ms)
 		ctx->opt.helper_timeout_ms = 10000;
 	ctx->curl = curl_easy_init();
-	if (!ctx->curl || !ctx->user_agent) {
+	ctx->sh = calloc(1, sizeof *ctx->sh);
+	if (ctx->sh) {
+		pthread_mutexattr_t a;
+		pthread_mutexattr_init(&a);
+		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&ctx->sh->lock, &a);
+		pthread_mutexattr_destroy(&a);
+	}
+	if (!ctx->curl || !ctx->user_agent || !ctx->sh) {
 		wn_ctx_free(ctx);
 		return WN_ENOMEM;
 	}
@@ -33,11 +43,46 @@ int wn_ctx_new(struct wn_ctx **out, const struct wn_ctx_options *opts)
 	return WN_OK;
 }
 
+int wn__ctx_fork(struct wn_ctx **out, struct wn_ctx *parent)
+{
+	struct wn_ctx *c = calloc(1, sizeof *c);
+	*out = NULL;
+	if (!c || !(c->curl = curl_easy_init())) {
+		free(c);
+		return wn__ctx_fail(parent, WN_ENOMEM, "out of memory");
+	}
+	c->opt = parent->opt;
+	c->cert_dir = parent->cert_dir;
+	c->certs_d = parent->certs_d;
+	c->authfile = parent->authfile;
+	c->creds = parent->creds;
+	c->user_agent = parent->user_agent;
+	c->sh = parent->sh;
+	c->is_fork = true;
+	*out = c;
+	return WN_OK;
+}
+
+void wn__lock(struct wn_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->sh->lock);
+}
+
+void wn__unlock(struct wn_ctx *ctx)
+{
+	pthread_mutex_unlock(&ctx->sh->lock);
+}
+
 void wn_ctx_free(struct wn_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	for (struct wn__host *h = ctx->hosts, *next; h; h = next) {
+	if (ctx->is_fork) {
+		curl_easy_cleanup(ctx->curl);
+		free(ctx);
+		return;
+	}
+	for (struct wn__host *h = ctx->sh ? ctx->sh->hosts : NULL, *next; h; h = next) {
 		next = h->next;
 		free(h->registry);
 		wn__tls_free(h->tls);
@@ -47,6 +92,10 @@ void wn_ctx_free(struct wn_ctx *ctx)
 	}
 	if (ctx->curl)
 		curl_easy_cleanup(ctx->curl);
+	if (ctx->sh) {
+		pthread_mutex_destroy(&ctx->sh->lock);
+		free(ctx->sh);
+	}
 	free(ctx->cert_dir);
 	free(ctx->certs_d);
 	free(ctx->authfile);
@@ -55,22 +104,29 @@ void wn_ctx_free(struct wn_ctx *ctx)
 	free(ctx);
 }
 
+/* Hosts are never freed before the root context, so the pointer stays valid;
+ * their fields are read and written under the lock. */
 struct wn__host *wn__ctx_host(struct wn_ctx *ctx, const char *registry)
 {
-	for (struct wn__host *h = ctx->hosts; h; h = h->next)
+	struct wn__host *h;
+	wn__lock(ctx);
+	for (h = ctx->sh->hosts; h; h = h->next)
 		if (!strcmp(h->registry, registry))
-			return h;
-	struct wn__host *h = calloc(1, sizeof *h);
+			goto done;
+	h = calloc(1, sizeof *h);
 	if (!h || !(h->registry = strdup(registry))) {
 		free(h);
-		return NULL;
+		h = NULL;
+		goto done;
 	}
-	h->next = ctx->hosts;
-	ctx->hosts = h;
+	h->next = ctx->sh->hosts;
+	ctx->sh->hosts = h;
+done:
+	wn__unlock(ctx);
 	return h;
 }
 
 unsigned long wn_ctx_request_count(const struct wn_ctx *ctx)
 {
-	return ctx ? ctx->requests : 0;
+	return ctx ? __atomic_load_n(&ctx->sh->requests, __ATOMIC_RELAXED) : 0;
 }

@@ -283,7 +283,7 @@ static CURLcode perform(struct wn_ctx *ctx, struct xfer *x, const char *url, con
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 
 	log_url(ctx, method, url, registry_host);
-	ctx->requests++;
+	__atomic_fetch_add(&ctx->sh->requests, 1, __ATOMIC_RELAXED);
 	cc = curl_easy_perform(c);
 	if (cc == CURLE_OK) {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &x->resp->status);
@@ -360,6 +360,7 @@ static int rejected(struct wn_ctx *ctx, const struct wn__req *req, const struct 
 {
 	struct wn__challenge ch;
 	struct wn_error err;
+	wn__lock(ctx); /* another thread may forget the creds meanwhile */
 	const struct wn_creds *c = wn__creds_get(ctx, req->registry);
 	int rc;
 	bool insufficient = wn__challenge_parse(&ch, resp->www_authenticate, &err) == WN_OK && ch.error &&
@@ -376,6 +377,7 @@ static int rejected(struct wn_ctx *ctx, const struct wn__req *req, const struct 
 	else
 		rc = wn__ctx_fail(ctx, WN_EAUTH, "unauthorized: %s requires authentication (run: winch login %s)",
 		                  req->registry, req->registry);
+	wn__unlock(ctx);
 	wn__challenge_free(&ch);
 	return rc;
 }
@@ -396,13 +398,16 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 		host = wn__ctx_host(ctx, req->registry);
 		if (!host)
 			return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+		wn__lock(ctx);
 		if (!host->tls_loaded) {
 			host->tls_loaded = 1;
-			if ((rc = wn__tls_for(ctx, wn__registry_api_host(req->registry), &host->tls)) != WN_OK)
-				return wn__ctx_fail(ctx, rc, "out of memory");
+			rc = wn__tls_for(ctx, wn__registry_api_host(req->registry), &host->tls);
 		}
 		if (!host->scheme_known)
 			host->scheme_known = ctx->opt.plain_http ? 2 : 1;
+		wn__unlock(ctx);
+		if (rc != WN_OK)
+			return wn__ctx_fail(ctx, rc, "out of memory");
 		reg_hostport = strdup(wn__registry_api_host(req->registry));
 	}
 

@@ -5,6 +5,7 @@
 #ifndef WN_INTERNAL_H
 #define WN_INTERNAL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <curl/curl.h>
@@ -168,15 +169,30 @@ struct wn__host {               /* what the context learned about one registry *
 	struct wn__host *next;
 };
 
-struct wn_ctx {
-	struct wn_ctx_options opt;
-	char *cert_dir, *certs_d, *authfile, *creds, *user_agent; /* owned copies */
-	CURL *curl;
+/* What a context and the contexts forked from it share: what was learned
+ * about each registry (scheme, TLS files, auth scheme, tokens, credentials).
+ * The lock is recursive: auth code holds it across a token request so that
+ * parallel transfers ask the token server once per scope, not once each. */
+struct wn__shared {
+	pthread_mutex_t lock;
 	struct wn__host *hosts;
-	struct wn_error err;
 	unsigned long requests;
 };
+
+struct wn_ctx {
+	struct wn_ctx_options opt;
+	char *cert_dir, *certs_d, *authfile, *creds, *user_agent; /* owned by the root, borrowed by forks */
+	CURL *curl;                /* this context's own: one connection cache per thread */
+	struct wn__shared *sh;
+	struct wn_error err;       /* this context's own */
+	bool is_fork;
+};
 struct wn__host *wn__ctx_host(struct wn_ctx *ctx, const char *registry);
+void wn__lock(struct wn_ctx *ctx);
+void wn__unlock(struct wn_ctx *ctx);
+/* A context for another thread: its own curl handle and error, the parent's
+ * shared state.  The parent must outlive it.  Freed with wn_ctx_free. */
+int wn__ctx_fork(struct wn_ctx **out, struct wn_ctx *parent);
 
 /* ---- manifests -------------------------------------------------------- */
 extern const char *const wn__manifest_accept;
