@@ -15,6 +15,8 @@ const struct cmd commands[] = {
 	{ "login", cmd_login, "[REGISTRY]", "Check credentials against a registry and store them.", login_opts,
 	  GROUP_REGISTRY, 0, 1 },
 	{ "logout", cmd_logout, "[REGISTRY]", "Remove a registry's stored credentials.", no_opts, GROUP_REGISTRY, 0, 1 },
+	{ "copy", cmd_copy, "SRC DEST", "Copy an image (or, with --all-tags, a repository) to another place.", copy_opts,
+	  GROUP_REGISTRY | GROUP_FORMAT, 2, 2 },
 	{ "inspect", cmd_inspect, "REF", "Show an image's manifest, platform, config and layers.", inspect_opts,
 	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
 	{ "list-tags", cmd_list_tags, "REPOSITORY", "List the tags of a repository.", list_tags_opts,

@@ -104,3 +104,11 @@ void wn_digest_sha256(char out[WN_DIGEST_MAX], const void *data, size_t len)
 	wn_hasher_final(h, out);
 	wn_hasher_free(h);
 }
+
+int wn__hasher_copy(struct wn_hasher *dst, const struct wn_hasher *src)
+{
+	if (!EVP_MD_CTX_copy_ex(dst->md, src->md))
+		return WN_ENOMEM;
+	dst->alg = src->alg;
+	return WN_OK;
+}

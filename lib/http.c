@@ -27,6 +27,7 @@ void wn__resp_free(struct wn__resp *r)
 	free(r->location);
 	free(r->link);
 	free(r->www_authenticate);
+	free(r->range);
 	free(r->effective_url);
 	memset(r, 0, sizeof *r);
 }
@@ -42,9 +43,23 @@ struct xfer {
 	struct wn_ctx *ctx;
 	const struct wn__req *req;
 	struct wn__resp *resp;
-	size_t delivered;    /* bytes handed to req->sink */
+	uint64_t delivered;  /* bytes handed to req->sink */
+	uint64_t consumed;   /* bytes taken from req->reader */
 	bool sink_failed;
+	bool reader_failed;
 };
+
+static size_t on_read(char *buf, size_t size, size_t nitems, void *data)
+{
+	struct xfer *x = data;
+	ssize_t r = x->req->reader(x->req->reader_data, buf, size * nitems);
+	if (r < 0) {
+		x->reader_failed = true;
+		return CURL_READFUNC_ABORT;
+	}
+	x->consumed += (uint64_t)r;
+	return (size_t)r;
+}
 
 static char *header_value(const char *line, size_t n, const char *name)
 {
@@ -88,6 +103,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *data)
 	keep(&r->location, header_value(p, n, "Location"));
 	keep(&r->link, header_value(p, n, "Link"));
 	keep(&r->www_authenticate, header_value(p, n, "WWW-Authenticate"));
+	keep(&r->range, header_value(p, n, "Range"));
 	if ((v = header_value(p, n, "Content-Length"))) {
 		r->content_length = strtoll(v, NULL, 10);
 		free(v);
@@ -269,7 +285,15 @@ static CURLcode perform(struct wn_ctx *ctx, struct xfer *x, const char *url, con
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	else
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	if (req->body || !strcmp(method, "PUT") || !strcmp(method, "POST") || !strcmp(method, "PATCH")) {
+	if (req->reader) {
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, x);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_len);
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+		hdrs = curl_slist_append(hdrs, "Expect:");
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+	} else if (req->body || !strcmp(method, "PUT") || !strcmp(method, "POST") || !strcmp(method, "PATCH")) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 		hdrs = curl_slist_append(hdrs, "Expect:");
@@ -384,7 +408,7 @@ static int rejected(struct wn_ctx *ctx, const struct wn__req *req, const struct 
 
 int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *resp)
 {
-	struct xfer x = { ctx, req, resp, 0, false };
+	struct xfer x = { ctx, req, resp, 0, 0, false, false };
 	struct wn__host *host = NULL;
 	char *url = NULL, *auth = NULL;
 	const char *method = req->method;
@@ -443,7 +467,13 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 		}
 
 		CURLcode cc = perform(ctx, &x, url, method, auth, registry_host, registry_host ? host : NULL);
+		if (req->delivered)
+			*req->delivered = x.delivered;
 		if (cc != CURLE_OK) {
+			if (x.reader_failed) {
+				rc = wn__ctx_fail(ctx, WN_ECANCELED, "upload stopped: its source failed");
+				goto done;
+			}
 			if (x.sink_failed) {
 				rc = ctx->err.code ? (int)ctx->err.code : wn__ctx_fail(ctx, WN_EIO, "writing the download failed");
 				goto done;
@@ -457,7 +487,7 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 				url = NULL;
 				continue;
 			}
-			if (retryable_curl(cc) && retries < MAX_RETRIES && !x.delivered && idempotent(method)) {
+			if (retryable_curl(cc) && retries < MAX_RETRIES && !x.delivered && !x.consumed && idempotent(method)) {
 				sleep_ms(backoff_ms(retries++, -1));
 				continue;
 			}
@@ -466,6 +496,8 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 		}
 
 		long st = resp->status;
+		if (x.consumed) /* a streamed body cannot be sent again: the caller resumes */
+			break;
 		if (st >= 300 && st < 400 && st != 304 && resp->location) {
 			char *next = url_resolve(url, resp->location);
 			if (!next || ++redirects > MAX_REDIRECTS) {

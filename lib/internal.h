@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
 #include "winch.h"
@@ -53,6 +54,10 @@ char *wn__url_escape(const char *s);
 /* Overwrites a secret before freeing it. */
 void wn__free_secret(char *s);
 
+/* ---- digests ---------------------------------------------------------- */
+/* dst takes src's state (both made for the same algorithm). */
+int wn__hasher_copy(struct wn_hasher *dst, const struct wn_hasher *src);
+
 /* ---- JSON helpers ----------------------------------------------------- */
 cJSON *wn__json_parse(const void *data, size_t len);
 const char *wn__json_str(const cJSON *obj, const char *key); /* NULL unless a string */
@@ -73,10 +78,13 @@ struct wn__req {
 	const char *scope;         /* token scope this request needs, e.g. "repository:a/b:pull" */
 	const char *const *headers;/* extra "Name: value" lines, NULL-terminated */
 	const void *body;          /* request body in memory (PUT/POST) */
-	size_t body_len;
+	uint64_t body_len;
 	wn__sink_fn sink;          /* streams a 2xx body; NULL: into resp->body */
 	void *sink_data;
 	size_t body_max;           /* cap for resp->body; 0: WN__JSON_MAX */
+	ssize_t (*reader)(void *data, void *buf, size_t n); /* streams a request body of body_len bytes */
+	void *reader_data;
+	uint64_t *delivered;       /* if set: bytes handed to sink, even when the transfer broke */
 	bool no_auth;              /* never send credentials (token endpoint uses its own) */
 	const char *basic_user;    /* force these credentials (login check) */
 	const char *basic_pass;
@@ -91,6 +99,7 @@ struct wn__resp {
 	char *location;
 	char *link;
 	char *www_authenticate;
+	char *range;                /* upload progress: "0-N" */
 	long retry_after;           /* seconds, -1 if absent */
 	char *effective_url;
 };
@@ -194,8 +203,82 @@ void wn__unlock(struct wn_ctx *ctx);
  * shared state.  The parent must outlive it.  Freed with wn_ctx_free. */
 int wn__ctx_fork(struct wn_ctx **out, struct wn_ctx *parent);
 
+/* ---- sources and destinations (the transports) ----------------------- */
+/* A source or destination of a copy: a registry repository now, local
+ * layouts and archives later, all behind the same operations. */
+struct wn__src;
+struct wn__src_ops {
+	/* the manifest `ref` names: a tag, or a digest "sha256:..." (checked) */
+	int (*manifest_get)(struct wn__src *s, struct wn_ctx *ctx, const char *ref, struct wn_manifest **out);
+	/* the blob's bytes from `offset` on, into sink; breaks are resumed inside */
+	int (*blob_stream)(struct wn__src *s, struct wn_ctx *ctx, const struct wn_descriptor *d, uint64_t offset,
+	                   wn__sink_fn sink, void *data);
+	void (*free)(struct wn__src *s);
+};
+struct wn__src {
+	const struct wn__src_ops *ops;
+	struct wn_ref *ref;       /* registry sources: registry, repository and what was asked for */
+	char *name;               /* for messages */
+};
+
+struct wn__feed;
+struct wn__dst;
+struct wn__dst_ops {
+	/* *yes when the destination already holds the blob */
+	int (*blob_exists)(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_descriptor *desc, bool *yes);
+	/* stores the blob, reading it from feed (which verifies it); may instead
+	 * mount it from `from` (then *mounted is set and feed is never read) */
+	int (*blob_write)(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_descriptor *desc, struct wn__feed *feed,
+	                  const struct wn__src *from, bool *mounted);
+	/* the digest a tag or digest resolves to; WN_ENOTFOUND when absent */
+	int (*manifest_digest)(struct wn__dst *d, struct wn_ctx *ctx, const char *ref, char digest[WN_DIGEST_MAX]);
+	/* stores the manifest's exact bytes under `tag`, or by digest when tag is NULL */
+	int (*manifest_put)(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_manifest *m, const char *tag);
+	void (*free)(struct wn__dst *d);
+};
+struct wn__dst {
+	const struct wn__dst_ops *ops;
+	struct wn_ref *ref;
+	char *name;
+	size_t chunk_size;        /* uploads larger than this go in PATCH chunks */
+};
+
+int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location);
+int wn__dst_open(struct wn__dst **out, struct wn_ctx *ctx, const char *location);
+void wn__src_free(struct wn__src *s);
+void wn__dst_free(struct wn__dst *d);
+int wn__registry_src_new(struct wn__src **out, struct wn_ctx *ctx, const struct wn_ref *ref);
+int wn__registry_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const struct wn_ref *ref);
+
+/* ---- feeds (pipe.c): a blob streamed from a source, verified on the way */
+typedef void (*wn__progress_fn)(void *data, const struct wn_descriptor *d, uint64_t done);
+int wn__feed_new(struct wn__feed **out, struct wn_ctx *ctx, struct wn__src *src, const struct wn_descriptor *desc,
+                 wn__progress_fn progress, void *progress_data);
+void wn__feed_free(struct wn__feed *f);
+/* Blocks; returns bytes, 0 at the verified end, -1 on failure (wn__feed_error says why). */
+ssize_t wn__feed_read(struct wn__feed *f, void *buf, size_t n);
+uint64_t wn__feed_offset(const struct wn__feed *f);
+/* Remembers the current offset as a place wn__feed_rewind may go back to. */
+int wn__feed_mark(struct wn__feed *f);
+/* Goes back to `offset` (between the mark and the current offset). */
+int wn__feed_rewind(struct wn__feed *f, uint64_t offset);
+int wn__feed_error(const struct wn__feed *f, struct wn_error *err);
+
+/* ---- registry blobs (blob.c) ------------------------------------------ */
+int wn__blob_exists(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest, bool *yes);
+int wn__blob_stream(struct wn_ctx *ctx, const struct wn_ref *repo, const struct wn_descriptor *d, uint64_t offset,
+                    wn__sink_fn sink, void *data);
+/* Uploads from feed; tries a cross-repository mount from `from_repo` first (same registry). */
+int wn__blob_upload(struct wn_ctx *ctx, const struct wn_ref *repo, const struct wn_descriptor *d,
+                    struct wn__feed *feed, const struct wn_ref *from_repo, size_t chunk_size, bool *mounted);
+/* Uploads bytes in memory (small blobs: configs, the empty config). */
+int wn__blob_put_mem(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest, const void *data, size_t len);
+
 /* ---- manifests -------------------------------------------------------- */
 extern const char *const wn__manifest_accept;
+/* PUT of exact bytes under a tag or digest, with the manifest's Content-Type. */
+int wn__manifest_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag_or_digest,
+                     const void *data, size_t len, const char *media_type, char digest_out[WN_DIGEST_MAX]);
 /* Is this a manifest media type winch handles (OCI/Docker image or index)? */
 bool wn__mt_is_manifest(const char *mt);
 bool wn__mt_is_index(const char *mt);

@@ -276,3 +276,34 @@ int wn_catalog_list(struct wn_strlist **out, struct wn_ctx *ctx, const char *reg
 	free(what);
 	return rc;
 }
+
+int wn__manifest_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag_or_digest, const void *data,
+                     size_t len, const char *media_type, char digest_out[WN_DIGEST_MAX])
+{
+	char *path = wn__sprintf("/v2/%s/manifests/%s", repo->repository, tag_or_digest);
+	char *scope = repo_scope(repo, "pull,push"), *ctype = wn__sprintf("Content-Type: %s", media_type);
+	const char *hdrs[] = { ctype, NULL };
+	char digest[WN_DIGEST_MAX];
+	struct wn__resp resp;
+	int rc;
+	wn_digest_sha256(digest, data, len);
+	struct wn__req req = { .method = "PUT", .registry = repo->registry, .path = path, .scope = scope,
+		                   .headers = hdrs, .body = data, .body_len = len };
+	rc = path && scope && ctype ? wn__http_do(ctx, &req, &resp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (rc == WN_OK) {
+		char *name = wn__sprintf("%s/%s:%s", repo->registry, repo->repository, tag_or_digest);
+		if (resp.status != 201 && resp.status != 200)
+			rc = wn__http_fail(ctx, &resp, name ? name : tag_or_digest);
+		else if (resp.docker_digest && strcmp(resp.docker_digest, digest))
+			rc = wn__ctx_fail(ctx, WN_EDIGEST, "digest mismatch: %s stored the manifest %s as %s", repo->registry,
+			                  digest, resp.docker_digest);
+		free(name);
+		wn__resp_free(&resp);
+	}
+	if (rc == WN_OK && digest_out)
+		memcpy(digest_out, digest, WN_DIGEST_MAX);
+	free(path);
+	free(scope);
+	free(ctype);
+	return rc;
+}

@@ -10,6 +10,7 @@
 #ifndef WINCH_H
 #define WINCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -179,6 +180,56 @@ WN_API int wn_manifest_get(struct wn_manifest **out, struct wn_ctx *ctx, const s
 WN_API int wn_manifest_head(struct wn_ctx *ctx, const struct wn_ref *ref, char digest[WN_DIGEST_MAX],
                             char **media_type, int64_t *size);
 WN_API void wn_manifest_free(struct wn_manifest *m);
+
+/* ---- platforms -------------------------------------------------------- */
+/* Parses "os/arch[/variant]" with Docker's normalisation (linux/arm64 = linux/arm64/v8,
+ * linux/arm = linux/arm/v7, x86_64 = amd64, aarch64 = arm64). Clear with wn_platform_clear. */
+WN_API int wn_platform_parse(struct wn_platform *out, const char *s, struct wn_error *err);
+WN_API bool wn_platform_match(const struct wn_platform *want, const struct wn_platform *have);
+/* "os/arch[/variant]"; caller frees. */
+WN_API char *wn_platform_string(const struct wn_platform *p);
+WN_API void wn_platform_clear(struct wn_platform *p);
+
+/* ---- copy ------------------------------------------------------------- */
+struct wn_copy_progress {
+	uint64_t bytes_done, bytes_total;   /* over the blobs that need sending */
+	unsigned blobs_done, blobs_total;
+};
+typedef void (*wn_copy_progress_fn)(void *data, const struct wn_copy_progress *p);
+
+struct wn_copy_options {
+	unsigned jobs;                   /* blobs transferred at once; 0: 4 */
+	const char *const *platforms;    /* NULL-terminated "os/arch[/variant]"; NULL: every platform */
+	size_t chunk_size;               /* blobs larger than this are uploaded in chunks; 0: 32 MiB */
+	int referrers;                   /* also copy signatures, SBOMs and attestations of the image */
+	wn_copy_progress_fn progress;    /* called from several threads, one at a time */
+	void *progress_data;
+};
+#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL }
+
+struct wn_copy_result {
+	char digest[WN_DIGEST_MAX];      /* the top manifest at the destination */
+	int up_to_date;                  /* the destination already held it: nothing was sent */
+	unsigned blobs_copied, blobs_skipped, blobs_mounted, manifests_put, referrers;
+	uint64_t bytes_copied;
+};
+
+/* Copies the image (or index) SRC names to DST.  SRC and DST are locations:
+ * a registry reference, with or without "docker://".  Blobs go first (in
+ * parallel, verified while they stream), manifests last, children before
+ * their index; a destination tag that already holds the result is left alone.
+ * DST without a tag takes SRC's tag. */
+WN_API int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, const char *dst,
+                   const struct wn_copy_options *opts);
+
+/* Called once per tag by wn_copy_all_tags: rc is the tag's result, msg its error. */
+typedef void (*wn_copy_tag_fn)(void *data, const char *tag, int rc, const char *msg,
+                               const struct wn_copy_result *res);
+/* Mirrors every tag of SRC_REPO (those matching the POSIX ERE `match`, if given) to
+ * DST_REPO.  A tag whose digest is already at the destination costs two HEAD requests
+ * and sends nothing.  Returns WN_EPARTIAL when some tags failed (the others are copied). */
+WN_API int wn_copy_all_tags(struct wn_ctx *ctx, const char *src_repo, const char *dst_repo, const char *match,
+                            const struct wn_copy_options *opts, wn_copy_tag_fn each, void *data);
 
 /* ---- blobs ------------------------------------------------------------ */
 /* Downloads a small blob (capped at `max` bytes) into memory and verifies it. */

@@ -1,0 +1,496 @@
+/*
+ * copy.c: the one copy engine behind copy, pull and push.
+ *
+ * It walks the source's manifest tree (an index, its platform manifests,
+ * their blobs), asks the destination which blobs and manifests it already
+ * holds, moves the missing blobs in parallel (each streamed and verified on
+ * the way, see pipe.c), then writes manifests children first, the top one
+ * last: a destination never holds a manifest whose blobs are missing.
+ * Manifests are copied byte for byte, so digests are kept; only a
+ * platform-filtered index is new.
+ */
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+#define DEFAULT_JOBS 4
+#define MAX_JOBS 64
+#define DEFAULT_CHUNK (32u << 20)
+#define MAX_DEPTH 4
+
+struct engine {
+	struct wn_ctx *ctx;
+	struct wn__src *src;
+	struct wn__dst *dst;
+	const struct wn_copy_options *opt;
+	struct wn_copy_result *res;
+
+	struct wn_manifest **mans;      /* to write, in order: children first */
+	size_t n_mans, cap_mans;
+	const struct wn_descriptor **blobs; /* unique by digest, pointing into mans */
+	size_t n_blobs, cap_blobs;
+
+	pthread_mutex_t mu;             /* the pool's state and the progress below */
+	size_t next;
+	bool abort;
+	struct wn_error err;
+	struct wn_copy_progress prog;
+	uint64_t *blob_done;            /* bytes of each blob handed to the destination */
+};
+
+static int push_manifest(struct engine *e, struct wn_manifest *m)
+{
+	if (e->n_mans == e->cap_mans) {
+		size_t cap = e->cap_mans ? e->cap_mans * 2 : 8;
+		struct wn_manifest **n = realloc(e->mans, cap * sizeof *n);
+		if (!n)
+			return WN_ENOMEM;
+		e->mans = n;
+		e->cap_mans = cap;
+	}
+	e->mans[e->n_mans++] = m;
+	return WN_OK;
+}
+
+static int add_blob(struct engine *e, const struct wn_descriptor *d)
+{
+	for (size_t i = 0; i < e->n_blobs; i++)
+		if (!strcmp(e->blobs[i]->digest, d->digest))
+			return WN_OK;
+	if (e->n_blobs == e->cap_blobs) {
+		size_t cap = e->cap_blobs ? e->cap_blobs * 2 : 16;
+		const struct wn_descriptor **n = realloc(e->blobs, cap * sizeof *n);
+		if (!n)
+			return WN_ENOMEM;
+		e->blobs = n;
+		e->cap_blobs = cap;
+	}
+	e->blobs[e->n_blobs++] = d;
+	return WN_OK;
+}
+
+/* Adds m (owned by the engine from now on) and what it needs from the source. */
+static int collect(struct engine *e, struct wn_manifest *m, int depth)
+{
+	int rc = WN_OK;
+	if (depth > MAX_DEPTH) {
+		wn_manifest_free(m);
+		return wn__ctx_fail(e->ctx, WN_EUNSUPPORTED, "indexes nested more than %d deep", MAX_DEPTH);
+	}
+	if (m->is_index) {
+		for (size_t i = 0; i < m->n_manifests && rc == WN_OK; i++) {
+			const struct wn_descriptor *c = &m->manifests[i];
+			char have[WN_DIGEST_MAX];
+			struct wn_error saved = e->ctx->err;
+			if (e->dst->ops->manifest_digest(e->dst, e->ctx, c->digest, have) == WN_OK) {
+				continue; /* the destination holds this child and so its blobs */
+			}
+			e->ctx->err = saved;
+			struct wn_manifest *child;
+			if ((rc = e->src->ops->manifest_get(e->src, e->ctx, c->digest, &child)) == WN_OK)
+				rc = collect(e, child, depth + 1);
+		}
+	} else {
+		if ((rc = add_blob(e, &m->config)) != WN_OK)
+			goto fail;
+		for (size_t i = 0; i < m->n_layers && rc == WN_OK; i++)
+			rc = add_blob(e, &m->layers[i]);
+	}
+	if (rc == WN_OK && (rc = push_manifest(e, m)) == WN_OK)
+		return WN_OK;
+fail:
+	wn_manifest_free(m);
+	return rc == WN_ENOMEM ? wn__ctx_fail(e->ctx, WN_ENOMEM, "out of memory") : rc;
+}
+
+static void progress(void *data, const struct wn_descriptor *d, uint64_t done)
+{
+	struct engine *e = data;
+	pthread_mutex_lock(&e->mu);
+	for (size_t i = 0; i < e->n_blobs; i++)
+		if (e->blobs[i] == d) {
+			e->prog.bytes_done += done - e->blob_done[i];
+			e->blob_done[i] = done;
+			break;
+		}
+	if (e->opt->progress)
+		e->opt->progress(e->opt->progress_data, &e->prog);
+	pthread_mutex_unlock(&e->mu);
+}
+
+static int copy_blob(struct engine *e, struct wn_ctx *ctx, size_t i)
+{
+	const struct wn_descriptor *d = e->blobs[i];
+	bool have = false, mounted = false;
+	struct wn__feed *feed = NULL;
+	int rc = e->dst->ops->blob_exists(e->dst, ctx, d, &have);
+	if (rc != WN_OK || have) {
+		if (have)
+			wn__log(ctx, WN_LOG_DEBUG, "blob %s: already there", d->digest);
+		pthread_mutex_lock(&e->mu);
+		if (have) {
+			e->res->blobs_skipped++;
+			e->prog.bytes_total -= (uint64_t)d->size;
+		}
+		pthread_mutex_unlock(&e->mu);
+		return rc;
+	}
+	if ((rc = wn__feed_new(&feed, ctx, e->src, d, progress, e)) != WN_OK)
+		return rc;
+	rc = e->dst->ops->blob_write(e->dst, ctx, d, feed, e->src, &mounted);
+	wn__feed_free(feed);
+	pthread_mutex_lock(&e->mu);
+	if (rc == WN_OK && mounted) {
+		e->res->blobs_mounted++;
+		e->prog.bytes_total -= (uint64_t)d->size;
+	} else if (rc == WN_OK) {
+		e->res->blobs_copied++;
+		e->res->bytes_copied += (uint64_t)d->size;
+	}
+	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
+
+static void *worker(void *arg)
+{
+	struct engine *e = arg;
+	struct wn_ctx *ctx;
+	if (wn__ctx_fork(&ctx, e->ctx) != WN_OK) {
+		pthread_mutex_lock(&e->mu);
+		if (!e->abort) {
+			e->abort = true;
+			wn__error_set(&e->err, WN_ENOMEM, "out of memory");
+		}
+		pthread_mutex_unlock(&e->mu);
+		return NULL;
+	}
+	for (;;) {
+		pthread_mutex_lock(&e->mu);
+		size_t i = e->next;
+		bool stop = e->abort || i >= e->n_blobs;
+		if (!stop)
+			e->next++;
+		pthread_mutex_unlock(&e->mu);
+		if (stop)
+			break;
+		if (copy_blob(e, ctx, i) != WN_OK) {
+			pthread_mutex_lock(&e->mu);
+			if (!e->abort) { /* the first failure is the one reported */
+				e->abort = true;
+				e->err = ctx->err;
+			}
+			pthread_mutex_unlock(&e->mu);
+			break;
+		}
+		pthread_mutex_lock(&e->mu);
+		e->prog.blobs_done++;
+		if (e->opt->progress)
+			e->opt->progress(e->opt->progress_data, &e->prog);
+		pthread_mutex_unlock(&e->mu);
+	}
+	wn_ctx_free(ctx);
+	return NULL;
+}
+
+static int cmp_size_desc(const void *a, const void *b)
+{
+	const struct wn_descriptor *x = *(const struct wn_descriptor *const *)a, *y = *(const struct wn_descriptor *const *)b;
+	return x->size < y->size ? 1 : x->size > y->size ? -1 : 0;
+}
+
+static int run_blobs(struct engine *e)
+{
+	if (!e->n_blobs)
+		return WN_OK;
+	/* the largest first: they bound the total time */
+	qsort(e->blobs, e->n_blobs, sizeof *e->blobs, cmp_size_desc);
+	free(e->blob_done);
+	e->blob_done = calloc(e->n_blobs, sizeof *e->blob_done);
+	if (!e->blob_done)
+		return wn__ctx_fail(e->ctx, WN_ENOMEM, "out of memory");
+	e->next = 0;
+	e->abort = false;
+	e->prog.blobs_total += (unsigned)e->n_blobs;
+	for (size_t i = 0; i < e->n_blobs; i++)
+		e->prog.bytes_total += (uint64_t)e->blobs[i]->size;
+	unsigned jobs = e->opt->jobs ? e->opt->jobs : DEFAULT_JOBS;
+	if (jobs > MAX_JOBS)
+		jobs = MAX_JOBS;
+	if (jobs > e->n_blobs)
+		jobs = (unsigned)e->n_blobs;
+	pthread_t thr[MAX_JOBS];
+	unsigned started = 0;
+	for (; started < jobs; started++)
+		if (pthread_create(&thr[started], NULL, worker, e))
+			break;
+	if (!started)
+		worker(e);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(thr[i], NULL);
+	if (e->abort)
+		return wn__ctx_take(e->ctx, &e->err);
+	return WN_OK;
+}
+
+/* An index holding only the platforms asked for: one gives its manifest,
+ * several give a new index (the original's other fields kept). */
+static int select_platforms(struct engine *e, struct wn_manifest **root)
+{
+	const char *const *want = e->opt->platforms;
+	struct wn_manifest *idx = *root;
+	size_t n_want = 0, picked[64];
+	struct wn_error err;
+	int rc = WN_OK;
+	if (!want || !want[0] || !idx->is_index)
+		return WN_OK;
+	for (; want[n_want]; n_want++) {
+		struct wn_platform p;
+		if (n_want == 64)
+			return wn__ctx_fail(e->ctx, WN_EINVAL, "too many --platform values");
+		if (wn_platform_parse(&p, want[n_want], &err) != WN_OK)
+			return wn__ctx_take(e->ctx, &err);
+		picked[n_want] = (size_t)-1;
+		for (size_t i = 0; i < idx->n_manifests; i++)
+			if (idx->manifests[i].platform && wn_platform_match(&p, idx->manifests[i].platform)) {
+				picked[n_want] = i;
+				break;
+			}
+		wn_platform_clear(&p);
+		if (picked[n_want] == (size_t)-1) {
+			struct wn__buf have = { .max = 2048 };
+			for (size_t i = 0; i < idx->n_manifests; i++) {
+				char *s = idx->manifests[i].platform ? wn_platform_string(idx->manifests[i].platform) : NULL;
+				wn__buf_puts(&have, i ? ", " : "");
+				wn__buf_puts(&have, s ? s : "(none)");
+				free(s);
+			}
+			wn__buf_cstr(&have);
+			rc = wn__ctx_fail(e->ctx, WN_ENOTFOUND, "platform %s is not in %s (it has %s)", want[n_want],
+			                  e->src->name, (char *)have.data);
+			wn__buf_free(&have);
+			return rc;
+		}
+	}
+	if (n_want == 1) {
+		struct wn_manifest *m;
+		if ((rc = e->src->ops->manifest_get(e->src, e->ctx, idx->manifests[picked[0]].digest, &m)) != WN_OK)
+			return rc;
+		wn_manifest_free(idx);
+		*root = m;
+		return WN_OK;
+	}
+	cJSON *j = wn__json_parse(idx->data, idx->len), *arr = cJSON_CreateArray();
+	const cJSON *orig = cJSON_GetObjectItemCaseSensitive(j, "manifests");
+	for (size_t k = 0; k < n_want; k++) {
+		bool dup = false;
+		for (size_t q = 0; q < k; q++)
+			dup |= picked[q] == picked[k];
+		if (!dup)
+			cJSON_AddItemToArray(arr, cJSON_Duplicate(cJSON_GetArrayItem(orig, (int)picked[k]), 1));
+	}
+	cJSON_ReplaceItemInObjectCaseSensitive(j, "manifests", arr);
+	char *text = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	struct wn_manifest *m = NULL;
+	if (!text)
+		return wn__ctx_fail(e->ctx, WN_ENOMEM, "out of memory");
+	rc = wn_manifest_parse(&m, text, strlen(text), idx->media_type, &err);
+	free(text);
+	if (rc != WN_OK)
+		return wn__ctx_take(e->ctx, &err);
+	wn_manifest_free(idx);
+	*root = m;
+	return WN_OK;
+}
+
+static void engine_reset(struct engine *e)
+{
+	for (size_t i = 0; i < e->n_mans; i++)
+		wn_manifest_free(e->mans[i]);
+	free(e->mans);
+	free(e->blobs);
+	free(e->blob_done);
+	e->mans = NULL;
+	e->blobs = NULL;
+	e->blob_done = NULL;
+	e->n_mans = e->cap_mans = e->n_blobs = e->cap_blobs = 0;
+}
+
+/* Copies what `ref` (tag or digest) names at the source to `tag` (NULL: by
+ * digest) at the destination.  *root_digest gets the source's top digest. */
+static int copy_ref(struct engine *e, const char *ref, const char *tag, bool filter, char src_digest[WN_DIGEST_MAX])
+{
+	struct wn_manifest *root;
+	char have[WN_DIGEST_MAX];
+	int rc = e->src->ops->manifest_get(e->src, e->ctx, ref, &root);
+	if (rc != WN_OK)
+		return rc;
+	if (src_digest)
+		memcpy(src_digest, root->digest, WN_DIGEST_MAX);
+	if (filter && (rc = select_platforms(e, &root)) != WN_OK) {
+		wn_manifest_free(root);
+		return rc;
+	}
+	memcpy(e->res->digest, root->digest, WN_DIGEST_MAX);
+	struct wn_error saved = e->ctx->err;
+	if (e->dst->ops->manifest_digest(e->dst, e->ctx, tag ? tag : root->digest, have) == WN_OK &&
+	    !strcmp(have, root->digest)) {
+		wn__log(e->ctx, WN_LOG_INFO, "%s already holds %s", e->dst->name, root->digest);
+		wn_manifest_free(root);
+		if (filter) /* only the main image decides "nothing to do" */
+			e->res->up_to_date = 1;
+		return WN_OK;
+	}
+	e->ctx->err = saved;
+	if ((rc = collect(e, root, 0)) != WN_OK || (rc = run_blobs(e)) != WN_OK)
+		goto done;
+	for (size_t i = 0; i < e->n_mans && rc == WN_OK; i++) {
+		bool top = i + 1 == e->n_mans;
+		rc = e->dst->ops->manifest_put(e->dst, e->ctx, e->mans[i], top ? tag : NULL);
+		if (rc == WN_OK)
+			e->res->manifests_put++;
+	}
+done:
+	engine_reset(e);
+	return rc;
+}
+
+/* Artifacts that refer to `subject`: found by the tag-schema fallback
+ * ("sha256-<hex>" for the OCI referrers index, "sha256-<hex>.sig/.att/.sbom"
+ * as cosign writes them), copied under the same tags. */
+static int copy_referrers(struct engine *e, const struct wn_strlist *tags, const char *subject)
+{
+	const char *hex = strchr(subject, ':');
+	char prefix[WN_DIGEST_MAX + 8];
+	int rc = WN_OK;
+	if (!hex)
+		return WN_OK;
+	snprintf(prefix, sizeof prefix, "%.*s-%s", (int)(hex - subject), subject, hex + 1);
+	size_t pl = strlen(prefix);
+	for (size_t i = 0; i < tags->n && rc == WN_OK; i++) {
+		const char *t = tags->items[i];
+		if (strncmp(t, prefix, pl) || (t[pl] && t[pl] != '.'))
+			continue;
+		wn__log(e->ctx, WN_LOG_INFO, "referrer tag %s", t);
+		if ((rc = copy_ref(e, t, t, false, NULL)) == WN_OK)
+			e->res->referrers++;
+	}
+	return rc;
+}
+
+int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, const char *dst,
+            const struct wn_copy_options *opts)
+{
+	static const struct wn_copy_options defaults = WN_COPY_OPTIONS_INIT;
+	struct engine e = { .ctx = ctx, .opt = opts ? opts : &defaults, .res = out };
+	char src_digest[WN_DIGEST_MAX] = "";
+	int rc;
+	memset(out, 0, sizeof *out);
+	pthread_mutex_init(&e.mu, NULL);
+	if ((rc = wn__src_open(&e.src, ctx, src)) != WN_OK || (rc = wn__dst_open(&e.dst, ctx, dst)) != WN_OK)
+		goto done;
+	e.dst->chunk_size = e.opt->chunk_size ? e.opt->chunk_size : DEFAULT_CHUNK;
+	const char *ref = e.src->ref->digest ? e.src->ref->digest : e.src->ref->tag;
+	const char *tag = e.dst->ref->tag ? e.dst->ref->tag : e.dst->ref->digest ? NULL : e.src->ref->tag;
+	if (e.dst->ref->digest && e.dst->ref->tag) {
+		rc = wn__ctx_fail(ctx, WN_EINVAL, "destination \"%s\": give a tag or a digest, not both", dst);
+		goto done;
+	}
+	if ((rc = copy_ref(&e, ref, tag, true, src_digest)) != WN_OK)
+		goto done;
+	if (e.dst->ref->digest && strcmp(e.dst->ref->digest, out->digest)) {
+		rc = wn__ctx_fail(ctx, WN_EDIGEST, "digest mismatch: %s was asked for but the copy is %s",
+		                  e.dst->ref->digest, out->digest);
+		goto done;
+	}
+	if (e.opt->referrers) {
+		struct wn_strlist *tags = NULL;
+		char result[WN_DIGEST_MAX];
+		memcpy(result, out->digest, WN_DIGEST_MAX);
+		if ((rc = wn_tags_list(&tags, ctx, e.src->ref)) == WN_OK) {
+			struct wn_manifest *m = NULL;
+			rc = copy_referrers(&e, tags, src_digest);
+			/* and those of each platform of an index */
+			if (rc == WN_OK && e.src->ops->manifest_get(e.src, ctx, src_digest, &m) == WN_OK && m->is_index)
+				for (size_t i = 0; i < m->n_manifests && rc == WN_OK; i++)
+					rc = copy_referrers(&e, tags, m->manifests[i].digest);
+			wn_manifest_free(m);
+		}
+		wn_strlist_free(tags);
+		memcpy(out->digest, result, WN_DIGEST_MAX);
+	}
+done:
+	engine_reset(&e);
+	wn__src_free(e.src);
+	wn__dst_free(e.dst);
+	pthread_mutex_destroy(&e.mu);
+	return rc;
+}
+
+int wn_copy_all_tags(struct wn_ctx *ctx, const char *src_repo, const char *dst_repo, const char *match,
+                     const struct wn_copy_options *opts, wn_copy_tag_fn each, void *data)
+{
+	struct wn_ref *sref = NULL, *dref = NULL;
+	struct wn_strlist *tags = NULL;
+	struct wn_error err;
+	regex_t re;
+	bool have_re = false;
+	unsigned failed = 0;
+	int rc;
+	if ((rc = wn_ref_parse(&sref, src_repo, WN_REF_NAME_ONLY, &err)) != WN_OK ||
+	    (rc = wn_ref_parse(&dref, dst_repo, WN_REF_NAME_ONLY, &err)) != WN_OK) {
+		rc = wn__ctx_take(ctx, &err);
+		goto done;
+	}
+	if (match) {
+		if (regcomp(&re, match, REG_EXTENDED | REG_NOSUB)) {
+			rc = wn__ctx_fail(ctx, WN_EINVAL, "invalid regular expression \"%s\"", match);
+			goto done;
+		}
+		have_re = true;
+	}
+	if ((rc = wn_tags_list(&tags, ctx, sref)) != WN_OK)
+		goto done;
+	wn_tags_sort(tags, "name", NULL);
+	bool filtered = opts && opts->platforms && opts->platforms[0];
+	for (size_t i = 0; i < tags->n; i++) {
+		const char *t = tags->items[i];
+		struct wn_copy_result res = { .up_to_date = 0 };
+		if (have_re && regexec(&re, t, 0, NULL, 0))
+			continue;
+		free(sref->tag);
+		free(dref->tag);
+		sref->tag = strdup(t);
+		dref->tag = strdup(t);
+		char sd[WN_DIGEST_MAX], dd[WN_DIGEST_MAX];
+		struct wn_error saved = ctx->err;
+		/* two HEADs decide that a tag is already mirrored */
+		int trc = wn_manifest_head(ctx, sref, sd, NULL, NULL);
+		if (trc == WN_OK && !filtered && wn_manifest_head(ctx, dref, dd, NULL, NULL) == WN_OK && !strcmp(sd, dd)) {
+			memcpy(res.digest, sd, WN_DIGEST_MAX);
+			res.up_to_date = 1;
+		} else if (trc == WN_OK) {
+			ctx->err = saved;
+			char *s = wn_ref_string(sref), *d = wn_ref_string(dref);
+			trc = s && d ? wn_copy(&res, ctx, s, d, opts) : WN_ENOMEM;
+			free(s);
+			free(d);
+		}
+		if (trc != WN_OK)
+			failed++;
+		if (each)
+			each(data, t, trc, trc == WN_OK ? "" : wn_ctx_errmsg(ctx), &res);
+		if (trc == WN_OK)
+			ctx->err = saved;
+	}
+	if (failed)
+		rc = wn__ctx_fail(ctx, WN_EPARTIAL, "%u of the tags failed to copy", failed);
+done:
+	if (have_re)
+		regfree(&re);
+	wn_strlist_free(tags);
+	wn_ref_free(sref);
+	wn_ref_free(dref);
+	return rc;
+}

@@ -1,0 +1,165 @@
+/*
+ * store.c: sources and destinations of a copy.  A location string picks the
+ * transport ("docker://REF" or a bare reference: a registry); every
+ * transport implements the same operations, so the copy engine never knows
+ * which one it talks to.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+/* ---- registry --------------------------------------------------------- */
+
+static int ref_with(struct wn_ref **out, const struct wn_ref *base, const char *tag_or_digest)
+{
+	int rc = wn_ref_dup(out, base);
+	if (rc != WN_OK)
+		return rc;
+	free((*out)->tag);
+	free((*out)->digest);
+	(*out)->tag = (*out)->digest = NULL;
+	if (strchr(tag_or_digest, ':'))
+		(*out)->digest = strdup(tag_or_digest);
+	else
+		(*out)->tag = strdup(tag_or_digest);
+	return (*out)->tag || (*out)->digest ? WN_OK : WN_ENOMEM;
+}
+
+static int reg_manifest_get(struct wn__src *s, struct wn_ctx *ctx, const char *ref, struct wn_manifest **out)
+{
+	struct wn_ref *r;
+	*out = NULL;
+	if (ref_with(&r, s->ref, ref) != WN_OK)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	int rc = wn_manifest_get(out, ctx, r);
+	wn_ref_free(r);
+	return rc;
+}
+
+static int reg_blob_stream(struct wn__src *s, struct wn_ctx *ctx, const struct wn_descriptor *d, uint64_t offset,
+                           wn__sink_fn sink, void *data)
+{
+	return wn__blob_stream(ctx, s->ref, d, offset, sink, data);
+}
+
+static void reg_src_free(struct wn__src *s)
+{
+	wn_ref_free(s->ref);
+	free(s->name);
+	free(s);
+}
+
+static const struct wn__src_ops registry_src_ops = { reg_manifest_get, reg_blob_stream, reg_src_free };
+
+static int reg_blob_exists(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_descriptor *desc, bool *yes)
+{
+	return wn__blob_exists(ctx, d->ref, desc->digest, yes);
+}
+
+static int reg_blob_write(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_descriptor *desc,
+                          struct wn__feed *feed, const struct wn__src *from, bool *mounted)
+{
+	const struct wn_ref *from_repo = from && from->ops == &registry_src_ops ? from->ref : NULL;
+	return wn__blob_upload(ctx, d->ref, desc, feed, from_repo, d->chunk_size, mounted);
+}
+
+static int reg_manifest_digest(struct wn__dst *d, struct wn_ctx *ctx, const char *ref, char digest[WN_DIGEST_MAX])
+{
+	struct wn_ref *r;
+	if (ref_with(&r, d->ref, ref) != WN_OK)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	int rc = wn_manifest_head(ctx, r, digest, NULL, NULL);
+	wn_ref_free(r);
+	return rc;
+}
+
+static int reg_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_manifest *m, const char *tag)
+{
+	return wn__manifest_put(ctx, d->ref, tag ? tag : m->digest, m->data, m->len, m->media_type, NULL);
+}
+
+static void reg_dst_free(struct wn__dst *d)
+{
+	wn_ref_free(d->ref);
+	free(d->name);
+	free(d);
+}
+
+static const struct wn__dst_ops registry_dst_ops = { reg_blob_exists, reg_blob_write, reg_manifest_digest,
+	                                                 reg_manifest_put, reg_dst_free };
+
+int wn__registry_src_new(struct wn__src **out, struct wn_ctx *ctx, const struct wn_ref *ref)
+{
+	struct wn__src *s = calloc(1, sizeof *s);
+	*out = NULL;
+	if (!s || wn_ref_dup(&s->ref, ref) != WN_OK || !(s->name = wn_ref_string(ref))) {
+		if (s)
+			reg_src_free(s);
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	}
+	s->ops = &registry_src_ops;
+	*out = s;
+	return WN_OK;
+}
+
+int wn__registry_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const struct wn_ref *ref)
+{
+	struct wn__dst *d = calloc(1, sizeof *d);
+	*out = NULL;
+	if (!d || wn_ref_dup(&d->ref, ref) != WN_OK || !(d->name = wn_ref_string(ref))) {
+		if (d)
+			reg_dst_free(d);
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	}
+	d->ops = &registry_dst_ops;
+	*out = d;
+	return WN_OK;
+}
+
+/* ---- locations -------------------------------------------------------- */
+
+static int parse_registry_location(struct wn_ctx *ctx, const char *loc, struct wn_ref **out)
+{
+	struct wn_error err;
+	if (wn_ref_parse(out, loc, 0, &err) != WN_OK)
+		return wn__ctx_take(ctx, &err);
+	return WN_OK;
+}
+
+int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location)
+{
+	struct wn_ref *ref;
+	int rc = parse_registry_location(ctx, location, &ref);
+	*out = NULL;
+	if (rc != WN_OK)
+		return rc;
+	if (!ref->tag && !ref->digest)
+		ref->tag = strdup("latest");
+	rc = wn__registry_src_new(out, ctx, ref);
+	wn_ref_free(ref);
+	return rc;
+}
+
+int wn__dst_open(struct wn__dst **out, struct wn_ctx *ctx, const char *location)
+{
+	struct wn_ref *ref;
+	int rc = parse_registry_location(ctx, location, &ref);
+	*out = NULL;
+	if (rc != WN_OK)
+		return rc;
+	rc = wn__registry_dst_new(out, ctx, ref);
+	wn_ref_free(ref);
+	return rc;
+}
+
+void wn__src_free(struct wn__src *s)
+{
+	if (s)
+		s->ops->free(s);
+}
+
+void wn__dst_free(struct wn__dst *d)
+{
+	if (d)
+		d->ops->free(d);
+}
