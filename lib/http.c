@@ -52,7 +52,13 @@ struct xfer {
 static size_t on_read(char *buf, size_t size, size_t nitems, void *data)
 {
 	struct xfer *x = data;
-	ssize_t r = x->req->reader(x->req->reader_data, buf, size * nitems);
+	/* curl asks for a whole buffer even when less of the body is left: never
+	 * take more than this request's body, the rest belongs to the next one */
+	uint64_t left = x->req->body_len - x->consumed;
+	size_t want = size * nitems < left ? size * nitems : (size_t)left;
+	if (!want)
+		return 0;
+	ssize_t r = x->req->reader(x->req->reader_data, buf, want);
 	if (r < 0) {
 		x->reader_failed = true;
 		return CURL_READFUNC_ABORT;

@@ -1,7 +1,8 @@
 # lib-registry.sh: starts Debian's docker-registry on 127.0.0.1 on a free port.
 #   reg_start MODE      MODE: plain | basic | tls | token
 # sets: REG (host:port), REG_DIR, REG_MODE, REG_USER/REG_PASS (basic, token),
-#       REG_CA (tls), SKOPEO_DEST/SKOPEO_RD (skopeo copy --dest and inspect flags for this registry),
+#       REG_CA (tls), SKOPEO_DEST/SKOPEO_SRC/SKOPEO_RD (skopeo flags for this registry as copy
+#       destination, copy source, and inspect/list-tags),
 #       TOKEN_LOG (token: one line per token request)
 # Everything is stopped by reg_stop_all (the test library's EXIT trap calls it).
 
@@ -44,6 +45,7 @@ reg_start() {
 	TOKEN_LOG=
 	SKOPEO_DEST="--dest-tls-verify=false"
 	SKOPEO_RD="--tls-verify=false"
+	SKOPEO_SRC="--src-tls-verify=false"
 	auth=""
 	tls=""
 	case $REG_MODE in
@@ -56,6 +58,7 @@ reg_start() {
     path: $REG_DIR/htpasswd"
 		SKOPEO_DEST="$SKOPEO_DEST --dest-creds=$REG_USER:$REG_PASS"
 		SKOPEO_RD="$SKOPEO_RD --creds=$REG_USER:$REG_PASS"
+		SKOPEO_SRC="$SKOPEO_SRC --src-creds=$REG_USER:$REG_PASS"
 		;;
 	tls)
 		make_certs "$REG_DIR"
@@ -67,6 +70,7 @@ reg_start() {
     key: $REG_DIR/server.key"
 		SKOPEO_DEST="--dest-cert-dir=$REG_DIR/certs"
 		SKOPEO_RD="--cert-dir=$REG_DIR/certs"
+		SKOPEO_SRC="--src-cert-dir=$REG_DIR/certs"
 		;;
 	token)
 		tport=$(free_port)
@@ -88,6 +92,7 @@ reg_start() {
     rootcertbundle: $REG_DIR/token.crt"
 		SKOPEO_DEST="$SKOPEO_DEST --dest-creds=$REG_USER:$REG_PASS"
 		SKOPEO_RD="$SKOPEO_RD --creds=$REG_USER:$REG_PASS"
+		SKOPEO_SRC="$SKOPEO_SRC --src-creds=$REG_USER:$REG_PASS"
 		;;
 	*) echo "reg_start: unknown mode $REG_MODE" >&2; return 1 ;;
 	esac

@@ -51,3 +51,11 @@ lacks() {
 json() { # json EXPR < doc   (python expression on `d`)
 	python3 -c "import json,sys; d=json.load(sys.stdin); r=($1); print(json.dumps(r, sort_keys=True) if not isinstance(r, str) else r)"
 }
+
+# real_requests < -v output: registry requests, leaving out the one-time 401
+# that teaches the auth scheme and the https probe of a loopback registry.
+real_requests() {
+	awk '/debug: (GET|HEAD|PUT|POST|PATCH|DELETE) http.*\/v2\// { req = 1; next }
+	     req && /debug:   -> / { if ($0 !~ /-> 401/ && $0 !~ /SSL/) n++; req = 0 }
+	     END { print n + 0 }'
+}
