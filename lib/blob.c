@@ -199,8 +199,11 @@ static int session_offset(struct wn_ctx *ctx, const struct wn_ref *repo, const c
 	if (resp.status != 204 && resp.status != 200) {
 		rc = wn__http_fail(ctx, &resp, "the upload session");
 	} else {
+		/* "0-N" holds N+1 bytes, but distribution says "0-0" for an empty session
+		 * too (it clamps the end at 0): an end of 0 is read as nothing yet */
 		const char *dash = resp.range ? strchr(resp.range, '-') : NULL;
-		*off = dash ? strtoull(dash + 1, NULL, 10) + 1 : 0;
+		uint64_t end = dash ? strtoull(dash + 1, NULL, 10) : 0;
+		*off = end ? end + 1 : 0;
 		if (resp.location)
 			*newloc = strdup(resp.location);
 	}

@@ -68,7 +68,8 @@ class Proxy(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if method != "HEAD":
+                self.wfile.write(body)
             return
         if fault == "drop-patch":
             self.rfile.read(n // 2)
