@@ -17,6 +17,12 @@ const struct cmd commands[] = {
 	{ "logout", cmd_logout, "[REGISTRY]", "Remove a registry's stored credentials.", no_opts, GROUP_REGISTRY, 0, 1 },
 	{ "copy", cmd_copy, "SRC DEST", "Copy an image (or, with --all-tags, a repository) to another place.", copy_opts,
 	  GROUP_REGISTRY | GROUP_FORMAT, 2, 2 },
+	{ "tag", cmd_tag, "REF NEWTAG...", "Point more tags at the manifest REF names, moving no blobs.", no_opts,
+	  GROUP_REGISTRY, 2, -1 },
+	{ "delete", cmd_delete, "REF", "Delete a tag (keeping the image and its other tags), or a manifest.", delete_opts,
+	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
+	{ "index", cmd_index, "create|append DEST SRC[=OS/ARCH[/VARIANT]]...",
+	  "Assemble (or extend) a multi-platform index from per-platform images.", no_opts, GROUP_REGISTRY, 3, -1 },
 	{ "inspect", cmd_inspect, "REF", "Show an image's manifest, platform, config and layers.", inspect_opts,
 	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
 	{ "list-tags", cmd_list_tags, "REPOSITORY", "List the tags of a repository.", list_tags_opts,
@@ -53,6 +59,7 @@ int exit_code_for(enum wn_err e)
 	case WN_EPROTO:
 	case WN_ECONFIG:
 	case WN_ECANCELED:
+	case WN_EREFUSED:
 	case WN__ERR_COUNT: break;
 	}
 	return EXIT_ERROR;

@@ -303,6 +303,12 @@ static CURLcode perform(struct wn_ctx *ctx, struct xfer *x, const char *url, con
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 		hdrs = curl_slist_append(hdrs, "Expect:");
+		/* not curl's default form type: Go servers would parse (and eat) the body as a form */
+		bool typed = false;
+		for (const char *const *h = req->headers; h && *h; h++)
+			typed |= !strncasecmp(*h, "Content-Type:", 13);
+		if (!typed)
+			hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
 	}
 	for (const char *const *h = req->headers; h && *h; h++)
 		hdrs = curl_slist_append(hdrs, *h);

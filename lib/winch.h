@@ -46,6 +46,7 @@ enum wn_err {
 	WN_EPARTIAL,    /* some targets of a multi-target operation failed */
 	WN_ECORRUPT,    /* content is malformed (bad JSON manifest, bad archive) */
 	WN_ECANCELED,
+	WN_EREFUSED,    /* a safety check stopped it (e.g. a delete that would take other tags) */
 	WN__ERR_COUNT
 };
 
@@ -230,6 +231,45 @@ typedef void (*wn_copy_tag_fn)(void *data, const char *tag, int rc, const char *
  * and sends nothing.  Returns WN_EPARTIAL when some tags failed (the others are copied). */
 WN_API int wn_copy_all_tags(struct wn_ctx *ctx, const char *src_repo, const char *dst_repo, const char *match,
                             const struct wn_copy_options *opts, wn_copy_tag_fn each, void *data);
+
+/* ---- tags and deletion ------------------------------------------------ */
+WN_API int wn_tag_validate(const char *tag, struct wn_error *err);
+/* Points each of tags[0..n) (in ref's repository) at the manifest ref names.
+ * No blob moves: one GET, then one PUT per tag. digest (may be NULL) gets its digest. */
+WN_API int wn_tag_add(struct wn_ctx *ctx, const struct wn_ref *ref, const char *const *tags, size_t n,
+                      char digest[WN_DIGEST_MAX]);
+
+struct wn_delete_options {
+	int image;    /* given a tag, delete its manifest (and every tag on it), not just the tag */
+	int force;    /* delete a manifest even when other tags point at it */
+	int dry_run;  /* decide and report, change nothing */
+};
+enum wn_delete_what { WN_DELETE_TAG = 1, WN_DELETE_MANIFEST = 2 };
+struct wn_delete_result {
+	enum wn_delete_what what;
+	char digest[WN_DIGEST_MAX];     /* the manifest the reference named */
+	struct wn_strlist *tags_removed;/* the tags that go (all of them for a manifest) */
+	const char *method;             /* how: "the registry's tag DELETE", "a placeholder manifest", ... */
+	int dry_run;
+};
+/* Given a tag: removes that tag only (the OCI tag DELETE, else a placeholder
+ * manifest of its own that is then deleted), so the image and its other tags
+ * stay.  Given a digest, or a tag with opts->image: deletes the manifest,
+ * refusing (WN_EREFUSED) when tags other than the one named would go too,
+ * unless opts->force.  WN_EUNSUPPORTED when the registry has deletion disabled. */
+WN_API int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn_ref *ref,
+                     const struct wn_delete_options *opts);
+WN_API void wn_delete_result_free(struct wn_delete_result *r);
+
+/* ---- multi-platform indexes -------------------------------------------- */
+/* Builds an index at dest (a tag) from images: each source is "REF" or
+ * "REF=OS/ARCH[/VARIANT]" (the platform otherwise comes from the image's
+ * config; an index source adds all of its platforms).  Images in another
+ * repository are copied into dest's first.  With append, dest's current
+ * index (or image) is the start, and an entry for a platform already there
+ * replaces it.  digest gets the new index's digest. */
+WN_API int wn_index_build(struct wn_ctx *ctx, const char *dest, const char *const *sources, size_t n, int append,
+                          char digest[WN_DIGEST_MAX]);
 
 /* ---- blobs ------------------------------------------------------------ */
 /* Downloads a small blob (capped at `max` bytes) into memory and verifies it. */

@@ -1,0 +1,102 @@
+/*
+ * tag.c: `winch tag REF NEWTAG...` and `winch delete REF`.
+ */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmd.h"
+
+int cmd_tag(int argc, char **argv)
+{
+	int rc = 0;
+	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
+	struct wn_ctx *ctx;
+	char digest[WN_DIGEST_MAX];
+	if (!ref)
+		return rc;
+	if (!(ctx = ctx_open())) {
+		wn_ref_free(ref);
+		return EXIT_ERROR;
+	}
+	if (wn_tag_add(ctx, ref, (const char *const *)argv + 1, (size_t)argc - 1, digest) != WN_OK) {
+		rc = fail_ctx(ctx);
+	} else {
+		char *name = wn_ref_name(ref);
+		for (int i = 1; i < argc; i++)
+			say("tagged %s:%s (%s)", name, argv[i], digest);
+		free(name);
+	}
+	wn_ctx_free(ctx);
+	wn_ref_free(ref);
+	return rc;
+}
+
+static int image, force, dry_run;
+
+const struct opt_spec delete_opts[] = {
+	{ "image", 0, OPT_FLAG, &image, NULL, "given a tag, delete its image (the manifest and every tag on it)" },
+	{ "force", 'f', OPT_FLAG, &force, NULL, "delete a manifest even when other tags point at it" },
+	{ "dry-run", 'n', OPT_FLAG, &dry_run, NULL, "say what would be deleted, delete nothing" },
+	OPT_END,
+};
+
+static char *joined(const struct wn_strlist *l)
+{
+	size_t n = 1;
+	for (size_t i = 0; l && i < l->n; i++)
+		n += strlen(l->items[i]) + 2;
+	char *s = calloc(1, n);
+	for (size_t i = 0; s && l && i < l->n; i++) {
+		if (i)
+			strcat(s, ", ");
+		strcat(s, l->items[i]);
+	}
+	return s;
+}
+
+int cmd_delete(int argc, char **argv)
+{
+	int rc = 0;
+	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
+	struct wn_delete_options o = { image, force, dry_run };
+	struct wn_delete_result *r = NULL;
+	struct wn_ctx *ctx;
+	if (!ref)
+		return rc;
+	if (!(ctx = ctx_open())) {
+		wn_ref_free(ref);
+		return EXIT_ERROR;
+	}
+	if (wn_delete(&r, ctx, ref, &o) != WN_OK) {
+		rc = fail_ctx(ctx);
+		goto done;
+	}
+	char *name = wn_ref_name(ref), *tags = joined(r->tags_removed);
+	if (want_json()) {
+		cJSON *j = cJSON_CreateObject(), *arr;
+		cJSON_AddStringToObject(j, "name", name);
+		cJSON_AddStringToObject(j, "deleted", r->what == WN_DELETE_TAG ? "tag" : "manifest");
+		cJSON_AddStringToObject(j, "digest", r->digest);
+		arr = cJSON_AddArrayToObject(j, "tags");
+		for (size_t i = 0; r->tags_removed && i < r->tags_removed->n; i++)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(r->tags_removed->items[i]));
+		cJSON_AddBoolToObject(j, "dryRun", r->dry_run);
+		if (r->method)
+			cJSON_AddStringToObject(j, "method", r->method);
+		print_json(j);
+		cJSON_Delete(j);
+	} else if (r->what == WN_DELETE_TAG) {
+		say("%s tag %s of %s; the image %s and its other tags stay%s%s%s", r->dry_run ? "would remove" : "removed",
+		    ref->tag, name, r->digest, r->method ? " (by " : "", r->method ? r->method : "", r->method ? ")" : "");
+	} else {
+		say("%s manifest %s of %s%s%s", r->dry_run ? "would delete" : "deleted", r->digest, name,
+		    tags && *tags ? " and its tags " : " (no tag pointed at it)", tags && *tags ? tags : "");
+	}
+	free(name);
+	free(tags);
+done:
+	wn_delete_result_free(r);
+	wn_ctx_free(ctx);
+	wn_ref_free(ref);
+	return rc;
+}

@@ -1,0 +1,261 @@
+/*
+ * tag.c: more tags on a manifest, and deleting a tag without deleting the image.
+ *
+ * Registries delete manifests, not tags, and deleting a manifest removes
+ * every tag on it (distribution 2.8 has no tag DELETE).  So a tag is removed
+ * with the OCI 1.1 tag DELETE where the registry has it, else by pointing
+ * the tag at a small placeholder manifest of its own and deleting that: the
+ * image and its other tags stay.  Should the placeholder's deletion fail, the
+ * tag is put back on the image it held.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/rand.h>
+#include "internal.h"
+
+#define EMPTY_DIGEST "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+#define EMPTY_MT "application/vnd.oci.empty.v1+json"
+
+static int ref_at(struct wn_ref **out, const struct wn_ref *base, const char *tag, const char *digest)
+{
+	int rc = wn_ref_dup(out, base);
+	if (rc != WN_OK)
+		return rc;
+	free((*out)->tag);
+	free((*out)->digest);
+	(*out)->tag = wn__strdup(tag);
+	(*out)->digest = wn__strdup(digest);
+	return WN_OK;
+}
+
+int wn_tag_validate(const char *tag, struct wn_error *err)
+{
+	struct wn_ref *r;
+	char buf[160];
+	if (strlen(tag) > 128 || strchr(tag, '/') || strchr(tag, ':') || strchr(tag, '@'))
+		return wn__error_set(err, WN_EINVAL, "invalid tag \"%.60s\"", tag);
+	snprintf(buf, sizeof buf, "x:%s", tag);
+	if (wn_ref_parse(&r, buf, 0, NULL) != WN_OK)
+		return wn__error_set(err, WN_EINVAL,
+		                     "invalid tag \"%s\" (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')",
+		                     tag);
+	wn_ref_free(r);
+	return WN_OK;
+}
+
+int wn_tag_add(struct wn_ctx *ctx, const struct wn_ref *ref, const char *const *tags, size_t n,
+               char digest[WN_DIGEST_MAX])
+{
+	struct wn_manifest *m;
+	struct wn_error err;
+	int rc;
+	for (size_t i = 0; i < n; i++)
+		if (wn_tag_validate(tags[i], &err) != WN_OK)
+			return wn__ctx_take(ctx, &err);
+	if ((rc = wn_manifest_get(&m, ctx, ref)) != WN_OK)
+		return rc;
+	for (size_t i = 0; i < n && rc == WN_OK; i++)
+		rc = wn__manifest_put(ctx, ref, tags[i], m->data, m->len, m->media_type, NULL);
+	if (rc == WN_OK && digest)
+		memcpy(digest, m->digest, WN_DIGEST_MAX);
+	wn_manifest_free(m);
+	return rc;
+}
+
+void wn_delete_result_free(struct wn_delete_result *r)
+{
+	if (!r)
+		return;
+	wn_strlist_free(r->tags_removed);
+	free(r);
+}
+
+/* DELETE /manifests/REF. WN_OK on 2xx; the status in *status. */
+static int http_delete(struct wn_ctx *ctx, const struct wn_ref *repo, const char *ref, long *status, char *code,
+                       size_t code_len)
+{
+	char *path = wn__sprintf("/v2/%s/manifests/%s", repo->repository, ref);
+	char *scope = wn__sprintf("repository:%s:delete", repo->repository);
+	struct wn__resp resp;
+	struct wn__req req = { .method = "DELETE", .registry = repo->registry, .path = path, .scope = scope };
+	int rc = path && scope ? wn__http_do(ctx, &req, &resp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	*status = 0;
+	if (code)
+		*code = 0;
+	if (rc == WN_OK) {
+		struct wn__regerr re;
+		*status = resp.status;
+		wn__regerr_parse(&re, resp.body.data, resp.body.len);
+		if (code)
+			snprintf(code, code_len, "%s", re.code);
+		if (resp.status < 200 || resp.status >= 300) {
+			char *name = wn__sprintf("%s/%s:%s", repo->registry, repo->repository, ref);
+			if (resp.status == 405)
+				rc = wn__ctx_fail(ctx, WN_EUNSUPPORTED,
+				                  "deletion is disabled on %s (distribution: storage.delete.enabled: true)",
+				                  repo->registry);
+			else
+				rc = wn__http_fail(ctx, &resp, name ? name : ref);
+			free(name);
+		}
+		wn__resp_free(&resp);
+	}
+	free(path);
+	free(scope);
+	return rc;
+}
+
+/* The tags of the repository that point at `digest` (one HEAD per tag). */
+static int tags_on(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest, struct wn_strlist **out)
+{
+	struct wn_strlist *all = NULL, *on = calloc(1, sizeof *on);
+	int rc = on ? wn_tags_list(&all, ctx, repo) : WN_ENOMEM;
+	*out = NULL;
+	for (size_t i = 0; rc == WN_OK && i < all->n; i++) {
+		struct wn_ref *r;
+		char d[WN_DIGEST_MAX];
+		if ((rc = ref_at(&r, repo, all->items[i], NULL)) != WN_OK)
+			break;
+		struct wn_error saved = ctx->err;
+		int hrc = wn_manifest_head(ctx, r, d, NULL, NULL);
+		wn_ref_free(r);
+		if (hrc == WN_ENOTFOUND) { /* deleted meanwhile */
+			ctx->err = saved;
+			continue;
+		}
+		if ((rc = hrc) == WN_OK && !strcmp(d, digest))
+			rc = wn__strlist_push(on, all->items[i]);
+	}
+	wn_strlist_free(all);
+	if (rc != WN_OK) {
+		wn_strlist_free(on);
+		return rc;
+	}
+	wn_tags_sort(on, "name", NULL);
+	*out = on;
+	return WN_OK;
+}
+
+/* Points the tag at a placeholder of its own and deletes the placeholder. */
+static int untag_with_placeholder(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag,
+                                  const struct wn_manifest *orig)
+{
+	unsigned char nonce[16];
+	char hex[33], pdigest[WN_DIGEST_MAX];
+	bool have = false;
+	long status;
+	int rc;
+	if ((rc = wn__blob_exists(ctx, repo, EMPTY_DIGEST, &have)) != WN_OK ||
+	    (!have && (rc = wn__blob_put_mem(ctx, repo, EMPTY_DIGEST, "{}", 2)) != WN_OK))
+		return rc;
+	RAND_bytes(nonce, sizeof nonce);
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", nonce[i]);
+	/* unique, so no other tag can point at it */
+	cJSON *m = cJSON_CreateObject(), *cfg, *ann;
+	cJSON_AddNumberToObject(m, "schemaVersion", 2);
+	cJSON_AddStringToObject(m, "mediaType", WN_MT_OCI_MANIFEST);
+	cJSON_AddStringToObject(m, "artifactType", "application/vnd.winch.deleted-tag");
+	cfg = cJSON_AddObjectToObject(m, "config");
+	cJSON_AddStringToObject(cfg, "mediaType", EMPTY_MT);
+	cJSON_AddStringToObject(cfg, "digest", EMPTY_DIGEST);
+	cJSON_AddNumberToObject(cfg, "size", 2);
+	cJSON_AddArrayToObject(m, "layers");
+	ann = cJSON_AddObjectToObject(m, "annotations");
+	cJSON_AddStringToObject(ann, "dev.winch.deleted-tag", tag);
+	cJSON_AddStringToObject(ann, "dev.winch.nonce", hex);
+	char *text = cJSON_PrintUnformatted(m);
+	cJSON_Delete(m);
+	if (!text)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	rc = wn__manifest_put(ctx, repo, tag, text, strlen(text), WN_MT_OCI_MANIFEST, pdigest);
+	free(text);
+	if (rc != WN_OK)
+		return rc;
+	if ((rc = http_delete(ctx, repo, pdigest, &status, NULL, 0)) != WN_OK) {
+		/* put the tag back on its image: nothing is lost */
+		struct wn_error err = ctx->err;
+		wn__manifest_put(ctx, repo, tag, orig->data, orig->len, orig->media_type, NULL);
+		ctx->err = err;
+	}
+	return rc;
+}
+
+int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn_ref *ref,
+              const struct wn_delete_options *opts)
+{
+	struct wn_delete_result *r = calloc(1, sizeof *r);
+	struct wn_manifest *m = NULL;
+	int rc;
+	*out = NULL;
+	if (!r || !(r->tags_removed = calloc(1, sizeof *r->tags_removed)))
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if ((rc = wn_manifest_get(&m, ctx, ref)) != WN_OK)
+		goto done;
+	memcpy(r->digest, ref->digest ? ref->digest : m->digest, WN_DIGEST_MAX);
+
+	if (ref->tag && !ref->digest && !opts->image) {
+		/* the tag only */
+		r->what = WN_DELETE_TAG;
+		wn__strlist_push(r->tags_removed, ref->tag);
+		if (opts->dry_run)
+			goto done;
+		long status;
+		char code[64];
+		struct wn_error saved = ctx->err;
+		rc = http_delete(ctx, ref, ref->tag, &status, code, sizeof code);
+		if (rc == WN_OK) {
+			r->method = "the registry's tag DELETE";
+			goto done;
+		}
+		/* 400 DIGEST_INVALID (distribution 2.8), 404 or 405 on a tag: no tag DELETE here */
+		if (status != 400 && status != 404 && status != 405 && status != 501)
+			goto done;
+		ctx->err = saved;
+		r->method = "a placeholder manifest";
+		rc = untag_with_placeholder(ctx, ref, ref->tag, m);
+		goto done;
+	}
+
+	/* the manifest, and with it every tag on it */
+	r->what = WN_DELETE_MANIFEST;
+	struct wn_ref *repo;
+	if ((rc = ref_at(&repo, ref, NULL, NULL)) != WN_OK)
+		goto done;
+	wn_strlist_free(r->tags_removed);
+	r->tags_removed = NULL;
+	rc = tags_on(ctx, repo, r->digest, &r->tags_removed);
+	wn_ref_free(repo);
+	if (rc != WN_OK)
+		goto done;
+	bool others = false;
+	for (size_t i = 0; i < r->tags_removed->n; i++)
+		if (!ref->tag || strcmp(r->tags_removed->items[i], ref->tag))
+			others = true;
+	if (others && !opts->force) {
+		struct wn__buf b = { .max = 180 };
+		for (size_t i = 0; i < r->tags_removed->n; i++) {
+			wn__buf_puts(&b, i ? ", " : "");
+			wn__buf_puts(&b, r->tags_removed->items[i]);
+		}
+		wn__buf_cstr(&b);
+		rc = wn__ctx_fail(ctx, WN_EREFUSED, "refusing to delete %s: it also removes the tags %s%s (--force to do it)",
+		                  r->digest, (char *)b.data, b.overflow ? "..." : "");
+		wn__buf_free(&b);
+		goto done;
+	}
+	if (opts->dry_run)
+		goto done;
+	long status;
+	r->method = "a manifest DELETE";
+	rc = http_delete(ctx, ref, r->digest, &status, NULL, 0);
+done:
+	wn_manifest_free(m);
+	if (rc != WN_OK) {
+		wn_delete_result_free(r);
+		return rc;
+	}
+	r->dry_run = opts->dry_run;
+	*out = r;
+	return WN_OK;
+}
