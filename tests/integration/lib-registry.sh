@@ -1,5 +1,5 @@
 # lib-registry.sh: starts Debian's docker-registry on 127.0.0.1 on a free port.
-#   reg_start MODE      MODE: plain | basic | tls | token
+#   reg_start MODE      MODE: plain | basic | tls | token   (REG_DELETE=false: deletion disabled)
 # sets: REG (host:port), REG_DIR, REG_MODE, REG_USER/REG_PASS (basic, token),
 #       REG_CA (tls), SKOPEO_DEST/SKOPEO_SRC/SKOPEO_RD (skopeo flags for this registry as copy
 #       destination, copy source, and inspect/list-tags),
@@ -106,7 +106,7 @@ storage:
   filesystem:
     rootdirectory: $REG_DIR/data
   delete:
-    enabled: true
+    enabled: ${REG_DELETE:-true}
 http:
   addr: $REG
 $tls
