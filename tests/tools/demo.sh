@@ -1,6 +1,7 @@
 #!/bin/bash
-# make demo: starts a registry on loopback (htpasswd auth), makes a small
-# multi-platform image, and runs winch on it.  Everything lives in a temp dir
+# make demo: starts two registries on loopback (one with htpasswd auth), makes
+# a small multi-platform image, and runs winch on it: login, inspect, copy
+# between the registries (all platforms, then one), tag, delete a tag.  Everything lives in a temp dir
 # and stops when the demo ends.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,6 +30,24 @@ step "winch digest $REG/demo/app:1.2.3"
 winch digest "$REG/demo/app:1.2.3"
 step "winch exists $REG/demo/app:9.9.9; echo \$?"
 winch exists "$REG/demo/app:9.9.9"; echo $?
+SRC=$REG
+reg_start plain || { echo "could not start a second docker-registry" >&2; exit 1; }
+DST=$REG
+echo
+echo "a second registry $DST (no auth) is the destination"
+step "winch copy $SRC/demo/app:1.2.3 $DST/mirror/app:1.2.3"
+winch copy "$SRC/demo/app:1.2.3" "$DST/mirror/app:1.2.3"
+step "winch copy $SRC/demo/app:1.2.3 $DST/mirror/app:1.2.3    # again: nothing to do"
+winch copy "$SRC/demo/app:1.2.3" "$DST/mirror/app:1.2.3"
+step "winch copy --platform linux/arm64 $SRC/demo/app:1.2.3 $DST/mirror/app:1.2.3-arm64"
+winch copy --platform linux/arm64 "$SRC/demo/app:1.2.3" "$DST/mirror/app:1.2.3-arm64"
+step "winch tag $DST/mirror/app:1.2.3 1.2 1 latest"
+winch tag "$DST/mirror/app:1.2.3" 1.2 1 latest
+step "winch delete $DST/mirror/app:1    # the tag only"
+winch delete "$DST/mirror/app:1"
+step "winch list-tags $DST/mirror/app"
+winch list-tags "$DST/mirror/app"
+REG=$SRC
 step "winch catalog $REG --format json"
 winch catalog "$REG" --format json
 step "winch logout $REG"
