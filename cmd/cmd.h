@@ -89,6 +89,8 @@ void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* st
 bool want_json(void);
 /* prints a cJSON document (void * to keep cJSON out of command files that do not need it) */
 void print_json(void *cjson);
+int print_list(const char *name_key, const char *name, const char *list_key, char *const *items, size_t n,
+               const char *match);
 /* parses a reference or prints the error; returns NULL on failure */
 struct wn_ref *ref_arg(const char *s, unsigned flags, int *rc);
 

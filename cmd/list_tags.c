@@ -2,8 +2,6 @@
  * list_tags.c: `winch list-tags REPOSITORY`: every tag, one per line, in a
  * stable order (registries return them unsorted).
  */
-#include <cjson/cJSON.h>
-#include <regex.h>
 #include <stdlib.h>
 #include "cmd.h"
 
@@ -22,52 +20,19 @@ int cmd_list_tags(int argc, char **argv)
 	struct wn_ctx *ctx = NULL;
 	struct wn_strlist *tags = NULL;
 	struct wn_error err;
-	regex_t re;
-	bool have_re = false;
 	if (!ref)
 		return rc;
-	if (match) {
-		if (regcomp(&re, match, REG_EXTENDED | REG_NOSUB)) {
-			rc = usage_error(NULL, "list-tags: invalid --match regular expression \"%s\"", match);
-			goto done;
-		}
-		have_re = true;
-	}
 	if (!(ctx = ctx_open())) {
 		rc = EXIT_ERROR;
-		goto done;
-	}
-	if (wn_tags_list(&tags, ctx, ref) != WN_OK) {
+	} else if (wn_tags_list(&tags, ctx, ref) != WN_OK) {
 		rc = fail_ctx(ctx);
-		goto done;
-	}
-	if (wn_tags_sort(tags, sort, &err) != WN_OK) {
+	} else if (wn_tags_sort(tags, sort, &err) != WN_OK) {
 		rc = fail_err(&err);
-		goto done;
-	}
-	cJSON *doc = NULL, *arr = NULL;
-	if (want_json()) {
+	} else {
 		char *name = wn_ref_name(ref);
-		doc = cJSON_CreateObject();
-		cJSON_AddStringToObject(doc, "name", name);
-		arr = cJSON_AddArrayToObject(doc, "tags");
+		rc = print_list("name", name, "tags", tags->items, tags->n, match);
 		free(name);
 	}
-	for (size_t i = 0; i < tags->n; i++) {
-		if (have_re && regexec(&re, tags->items[i], 0, NULL, 0))
-			continue;
-		if (arr)
-			cJSON_AddItemToArray(arr, cJSON_CreateString(tags->items[i]));
-		else
-			printf("%s\n", tags->items[i]);
-	}
-	if (doc) {
-		print_json(doc);
-		cJSON_Delete(doc);
-	}
-done:
-	if (have_re)
-		regfree(&re);
 	wn_strlist_free(tags);
 	wn_ctx_free(ctx);
 	wn_ref_free(ref);
