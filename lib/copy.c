@@ -356,9 +356,34 @@ done:
 	return rc;
 }
 
-/* Artifacts that refer to `subject`: found by the tag-schema fallback
- * ("sha256-<hex>" for the OCI referrers index, "sha256-<hex>.sig/.att/.sbom"
- * as cosign writes them), copied under the same tags. */
+/* With the source's referrers API: each referrer by digest, and where the
+ * destination has no API, the referrers index under the fallback tag.
+ * Returns WN_EUNSUPPORTED when the source has no API. */
+static int copy_referrers_api(struct engine *e, const char *subject, const char *fallback_tag)
+{
+	struct wn_manifest *idx = NULL;
+	struct wn_error saved = e->ctx->err;
+	int rc = e->src->ops->referrers ? e->src->ops->referrers(e->src, e->ctx, subject, &idx) : WN_EUNSUPPORTED;
+	if (rc != WN_OK) {
+		if (rc == WN_EUNSUPPORTED)
+			e->ctx->err = saved;
+		return rc;
+	}
+	for (size_t i = 0; i < idx->n_manifests && rc == WN_OK; i++)
+		if ((rc = copy_ref(e, idx->manifests[i].digest, NULL, false, NULL)) == WN_OK)
+			e->res->referrers++;
+	bool api = false;
+	if (rc == WN_OK && idx->n_manifests && e->dst->ops->referrers_api)
+		rc = e->dst->ops->referrers_api(e->dst, e->ctx, subject, &api);
+	if (rc == WN_OK && idx->n_manifests && !api)
+		rc = e->dst->ops->manifest_put(e->dst, e->ctx, idx, fallback_tag);
+	wn_manifest_free(idx);
+	return rc;
+}
+
+/* Artifacts that refer to `subject`: through the referrers API where the
+ * source has one, else the tag schema ("sha256-<hex>" for the OCI referrers
+ * index); cosign's "sha256-<hex>.sig/.att/.sbom" tags in both cases. */
 static int copy_referrers(struct engine *e, const struct wn_strlist *tags, const char *subject)
 {
 	const char *hex = strchr(subject, ':');
@@ -368,9 +393,12 @@ static int copy_referrers(struct engine *e, const struct wn_strlist *tags, const
 		return WN_OK;
 	snprintf(prefix, sizeof prefix, "%.*s-%s", (int)(hex - subject), subject, hex + 1);
 	size_t pl = strlen(prefix);
+	int api = copy_referrers_api(e, subject, prefix);
+	if (api != WN_OK && api != WN_EUNSUPPORTED)
+		return api;
 	for (size_t i = 0; i < tags->n && rc == WN_OK; i++) {
 		const char *t = tags->items[i];
-		if (strncmp(t, prefix, pl) || (t[pl] && t[pl] != '.'))
+		if (strncmp(t, prefix, pl) || (t[pl] && t[pl] != '.') || (api == WN_OK && !t[pl]))
 			continue;
 		wn__log(e->ctx, WN_LOG_INFO, "referrer tag %s", t);
 		if ((rc = copy_ref(e, t, t, false, NULL)) == WN_OK)

@@ -213,6 +213,9 @@ struct wn__src_ops {
 	/* the blob's bytes from `offset` on, into sink; breaks are resumed inside */
 	int (*blob_stream)(struct wn__src *s, struct wn_ctx *ctx, const struct wn_descriptor *d, uint64_t offset,
 	                   wn__sink_fn sink, void *data);
+	/* the OCI referrers index of `digest`; WN_EUNSUPPORTED when the store has no
+	 * referrers API (then the tag schema is used). May be NULL. */
+	int (*referrers)(struct wn__src *s, struct wn_ctx *ctx, const char *digest, struct wn_manifest **out);
 	void (*free)(struct wn__src *s);
 };
 struct wn__src {
@@ -234,6 +237,8 @@ struct wn__dst_ops {
 	int (*manifest_digest)(struct wn__dst *d, struct wn_ctx *ctx, const char *ref, char digest[WN_DIGEST_MAX]);
 	/* stores the manifest's exact bytes under `tag`, or by digest when tag is NULL */
 	int (*manifest_put)(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_manifest *m, const char *tag);
+	/* *yes when the destination indexes referrers itself (OCI referrers API). May be NULL. */
+	int (*referrers_api)(struct wn__dst *d, struct wn_ctx *ctx, const char *digest, bool *yes);
 	void (*free)(struct wn__dst *d);
 };
 struct wn__dst {
@@ -273,6 +278,10 @@ int wn__blob_upload(struct wn_ctx *ctx, const struct wn_ref *repo, const struct 
                     struct wn__feed *feed, const struct wn_ref *from_repo, size_t chunk_size, bool *mounted);
 /* Uploads bytes in memory (small blobs: configs, the empty config). */
 int wn__blob_put_mem(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest, const void *data, size_t len);
+
+/* GET /v2/NAME/referrers/DIGEST: the referrers index, or WN_EUNSUPPORTED
+ * when the registry has no referrers API (distribution 2.8 answers 404). */
+int wn__referrers_get(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest, struct wn_manifest **out);
 
 /* ---- manifests -------------------------------------------------------- */
 extern const char *const wn__manifest_accept;

@@ -307,3 +307,31 @@ int wn__manifest_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *
 	free(ctype);
 	return rc;
 }
+
+int wn__referrers_get(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest, struct wn_manifest **out)
+{
+	static const char *const hdrs[] = { "Accept: " WN_MT_OCI_INDEX, NULL };
+	char *path = wn__sprintf("/v2/%s/referrers/%s", repo->repository, digest), *scope = repo_scope(repo, "pull");
+	struct wn__resp resp;
+	struct wn_error err;
+	int rc;
+	*out = NULL;
+	struct wn__req req = { .method = "GET", .registry = repo->registry, .path = path, .scope = scope,
+		                   .headers = hdrs, .body_max = WN__MANIFEST_MAX };
+	rc = path && scope ? wn__http_do(ctx, &req, &resp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	free(path);
+	free(scope);
+	if (rc != WN_OK)
+		return rc;
+	const char *ct = resp.content_type ? resp.content_type : "";
+	if (resp.status == 200 && !strncmp(ct, WN_MT_OCI_INDEX, strlen(WN_MT_OCI_INDEX))) {
+		if ((rc = wn_manifest_parse(out, resp.body.data, resp.body.len, ct, &err)) != WN_OK)
+			rc = wn__ctx_take(ctx, &err);
+	} else if (resp.status == 200 || resp.status == 404 || resp.status == 400 || resp.status == 405) {
+		rc = WN_EUNSUPPORTED; /* no referrers API: the caller falls back to the tag schema */
+	} else {
+		rc = wn__http_fail(ctx, &resp, "the referrers API");
+	}
+	wn__resp_free(&resp);
+	return rc;
+}

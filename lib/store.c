@@ -42,6 +42,11 @@ static int reg_blob_stream(struct wn__src *s, struct wn_ctx *ctx, const struct w
 	return wn__blob_stream(ctx, s->ref, d, offset, sink, data);
 }
 
+static int reg_referrers(struct wn__src *s, struct wn_ctx *ctx, const char *digest, struct wn_manifest **out)
+{
+	return wn__referrers_get(ctx, s->ref, digest, out);
+}
+
 static void reg_src_free(struct wn__src *s)
 {
 	wn_ref_free(s->ref);
@@ -49,7 +54,8 @@ static void reg_src_free(struct wn__src *s)
 	free(s);
 }
 
-static const struct wn__src_ops registry_src_ops = { reg_manifest_get, reg_blob_stream, reg_src_free };
+static const struct wn__src_ops registry_src_ops = { reg_manifest_get, reg_blob_stream, reg_referrers,
+	                                                 reg_src_free };
 
 static int reg_blob_exists(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_descriptor *desc, bool *yes)
 {
@@ -78,6 +84,20 @@ static int reg_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct 
 	return wn__manifest_put(ctx, d->ref, tag ? tag : m->digest, m->data, m->len, m->media_type, NULL);
 }
 
+static int reg_referrers_api(struct wn__dst *d, struct wn_ctx *ctx, const char *digest, bool *yes)
+{
+	struct wn_manifest *m = NULL;
+	struct wn_error saved = ctx->err;
+	int rc = wn__referrers_get(ctx, d->ref, digest, &m);
+	wn_manifest_free(m);
+	*yes = rc == WN_OK;
+	if (rc == WN_EUNSUPPORTED) {
+		ctx->err = saved;
+		rc = WN_OK;
+	}
+	return rc;
+}
+
 static void reg_dst_free(struct wn__dst *d)
 {
 	wn_ref_free(d->ref);
@@ -86,7 +106,7 @@ static void reg_dst_free(struct wn__dst *d)
 }
 
 static const struct wn__dst_ops registry_dst_ops = { reg_blob_exists, reg_blob_write, reg_manifest_digest,
-	                                                 reg_manifest_put, reg_dst_free };
+	                                                 reg_manifest_put, reg_referrers_api, reg_dst_free };
 
 int wn__registry_src_new(struct wn__src **out, struct wn_ctx *ctx, const struct wn_ref *ref)
 {

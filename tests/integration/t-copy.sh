@@ -86,6 +86,19 @@ for t in $tags; do
 	same "... $t keeps its digest" "$(rawdigest --tls-verify=false "$B/app:$t")" "$(rawdigest --tls-verify=false "$A/app:$t")"
 done
 expect 0 "... the SBOM the index lists is there" "$WINCH" exists "$B/app@$(skopeo inspect --raw --tls-verify=false "docker://$A/app:${tags%% *}" | json "d['manifests'][0]['digest']")"
+# a source with the OCI referrers API (emulated by the proxy), a destination without
+PPORT=$(free_port)
+echo '{"referrers-api": 1000}' > "$WORK/faults.json"
+python3 "$TOP/tests/tools/fault-proxy.py" --port "$PPORT" --upstream "$A" --faults "$WORK/faults.json" \
+	--log "$WORK/proxy.log" > /dev/null 2>&1 &
+REG_PIDS="$REG_PIDS $!"
+wait_port 127.0.0.1 "$PPORT"
+expect 0 "copy --referrers from a registry with the referrers API" \
+	"$WINCH" -v copy --referrers --format json "127.0.0.1:$PPORT/app:v1" "$B/api:v1"
+contains "... asks the API" "$ERR" "/referrers/$subject"
+same "... copies the SBOM by digest and the cosign tag" "$(printf %s "$OUT" | json "d['referrerTags']")" 2
+same "... and, the destination having no API, writes the fallback index tag" \
+	"$(rawdigest --tls-verify=false "$B/api:${tags%% *}")" "$(rawdigest --tls-verify=false "$A/app:${tags%% *}")"
 expect 0 "copy without --referrers leaves them" "$WINCH" copy "$A/app:v1" "$B/plain:v1"
 same "... none copied" "$("$WINCH" list-tags "$B/plain")" "v1"
 

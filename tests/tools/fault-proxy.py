@@ -13,6 +13,8 @@ fault fires its count goes down, and at 0 it stops.  Faults:
   429           any request: answer 429 with Retry-After: 1
   503           any request: answer 503 (no Retry-After)
   drop-patch    PATCH: read half the body, then close without forwarding it
+  referrers-api GET /v2/NAME/referrers/DIGEST: answer as an OCI 1.1 registry would,
+                from the tag-schema index sha256-HEX upstream
   redirect-blob GET blob: answer 307 to http://127.0.0.2:Q/blob/DIGEST, served
                 from the registry's storage DIR (as S3 or a CDN would)
 The log gets one line per request: "METHOD PATH auth=yes|no FAULT".
@@ -82,6 +84,20 @@ class Proxy(BaseHTTPRequestHandler):
             self.send_header("Location", "http://127.0.0.2:%d/blob/%s?X-Signature=secret" % (A.redirect_port, digest))
             self.send_header("Content-Length", "0")
             self.end_headers()
+            return
+        if method == "GET" and "/referrers/" in path and take_fault("referrers-api"):
+            # an OCI 1.1 referrers API, answered from the tag-schema index upstream
+            repo, digest = path[4:].split("/referrers/")
+            up = http.client.HTTPConnection(A.upstream, timeout=60)
+            up.request("GET", "/v2/%s/manifests/%s" % (repo, digest.replace(":", "-")),
+                       headers={"Accept": "application/vnd.oci.image.index.v1+json"})
+            r = up.getresponse()
+            data = r.read() if r.status == 200 else b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.oci.image.index.v1+json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
             return
         body = self.rfile.read(n) if n else None
         up = http.client.HTTPConnection(A.upstream, timeout=60)
