@@ -53,6 +53,7 @@ struct cmd {
 };
 #define GROUP_REGISTRY 0x1  /* --authfile, --creds, --tls-verify, --plain-http, --cert-dir */
 #define GROUP_FORMAT   0x2  /* --format */
+#define GROUP_TRANSFER 0x4  /* --platform, --jobs, --digestfile ... (copy, pull, push) */
 
 /* common option values */
 struct common {
@@ -106,12 +107,14 @@ int cmd_exists(int, char **);
 int cmd_version(int, char **);
 int cmd_completion(int, char **);
 int cmd_copy(int, char **);
+int cmd_pull(int, char **);
+int cmd_push(int, char **);
 int cmd_tag(int, char **);
 int cmd_delete(int, char **);
 int cmd_index(int, char **);
 int cmd___complete(int, char **);
 
-extern const struct opt_spec login_opts[], inspect_opts[], list_tags_opts[], catalog_opts[], copy_opts[],
+extern const struct opt_spec login_opts[], inspect_opts[], list_tags_opts[], catalog_opts[], copy_opts[], transfer_opts[],
 	delete_opts[];
 int parse_size(const char *s, size_t *out);
 extern const char *const completion_bash, *const completion_zsh, *const completion_fish;

@@ -12,15 +12,20 @@ static struct str_list platforms;
 static int all_platforms, all_tags, referrers;
 static const char *jobs_s, *chunk_s, *digestfile, *match;
 
-const struct opt_spec copy_opts[] = {
+/* what copy, pull and push share */
+const struct opt_spec transfer_opts[] = {
 	{ "platform", 0, OPT_LIST, &platforms, "OS/ARCH[/VARIANT]", "copy only this platform of an index (repeatable)" },
 	{ "all-platforms", 0, OPT_FLAG, &all_platforms, NULL, "copy every platform of an index (the default)" },
 	{ "jobs", 'j', OPT_STR, &jobs_s, "N", "blobs transferred at once (default 4)" },
 	{ "chunk-size", 0, OPT_STR, &chunk_s, "SIZE", "upload blobs larger than SIZE in chunks of SIZE (default 32M)" },
 	{ "digestfile", 0, OPT_STR, &digestfile, "FILE", "write the destination manifest's digest to FILE" },
+	{ "referrers", 0, OPT_FLAG, &referrers, NULL, "also copy the signatures, SBOMs and attestations of the image" },
+	OPT_END,
+};
+
+const struct opt_spec copy_opts[] = {
 	{ "all-tags", 'a', OPT_FLAG, &all_tags, NULL, "copy every tag of SRC (a repository) to DEST (a repository)" },
 	{ "match", 0, OPT_STR, &match, "REGEX", "with --all-tags: only tags matching this extended regex" },
-	{ "referrers", 0, OPT_FLAG, &referrers, NULL, "also copy the signatures, SBOMs and attestations of the image" },
 	OPT_END,
 };
 
@@ -131,8 +136,42 @@ static void each_tag(void *data, const char *tag, int rc, const char *msg, const
 	}
 }
 
+static int transfer(const char *src, const char *dst);
+
 int cmd_copy(int argc, char **argv)
 {
+	if (match && !all_tags)
+		return usage_error(NULL, "copy: --match goes with --all-tags");
+	return transfer(argv[0], argv[1]);
+}
+
+/* pull REF [DEST]: DEST defaults to an OCI layout named after the repository */
+int cmd_pull(int argc, char **argv)
+{
+	int rc = 0;
+	if (argc > 1)
+		return transfer(argv[0], argv[1]);
+	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
+	if (!ref)
+		return rc;
+	const char *base = strrchr(ref->repository, '/');
+	base = base ? base + 1 : ref->repository;
+	char *dst = malloc(strlen(base) + (ref->tag ? strlen(ref->tag) : 0) + 8);
+	sprintf(dst, "oci:%s%s%s", base, ref->tag ? ":" : "", ref->tag ? ref->tag : "");
+	rc = transfer(argv[0], dst);
+	free(dst);
+	wn_ref_free(ref);
+	return rc;
+}
+
+int cmd_push(int argc, char **argv)
+{
+	return transfer(argv[0], argv[1]);
+}
+
+static int transfer(const char *src, const char *dst)
+{
+	char **argv = (char *[]){ (char *)src, (char *)dst };
 	struct wn_copy_options o = WN_COPY_OPTIONS_INIT;
 	struct wn_copy_result r;
 	struct progress_state ps = { .shown = false };
@@ -142,16 +181,14 @@ int cmd_copy(int argc, char **argv)
 	size_t v;
 
 	if (all_platforms && platforms.n)
-		return usage_error(NULL, "copy: --platform and --all-platforms are mutually exclusive");
-	if (match && !all_tags)
-		return usage_error(NULL, "copy: --match goes with --all-tags");
+		return usage_error(NULL, "--platform and --all-platforms are mutually exclusive");
 	if (jobs_s) {
 		if (parse_size(jobs_s, &v) || v > 64)
-			return usage_error(NULL, "copy: --jobs takes a number from 1 to 64, not \"%s\"", jobs_s);
+			return usage_error(NULL, "--jobs takes a number from 1 to 64, not \"%s\"", jobs_s);
 		o.jobs = (unsigned)v;
 	}
 	if (chunk_s && (parse_size(chunk_s, &o.chunk_size) || o.chunk_size < 4096))
-		return usage_error(NULL, "copy: --chunk-size takes a size of at least 4K (e.g. 32M), not \"%s\"", chunk_s);
+		return usage_error(NULL, "--chunk-size takes a size of at least 4K (e.g. 32M), not \"%s\"", chunk_s);
 	for (int i = 0; i < platforms.n; i++)
 		plats[i] = platforms.items[i];
 	plats[platforms.n] = NULL;

@@ -31,20 +31,22 @@ const struct opt_spec format_opts[] = {
 	OPT_END,
 };
 
+#define N_TABLES 5
 static const struct opt_spec *tables(const struct cmd *c, int i)
 {
 	switch (i) {
 	case 0: return c->opts;
-	case 1: return c->groups & GROUP_FORMAT ? format_opts : NULL;
-	case 2: return c->groups & GROUP_REGISTRY ? registry_opts : NULL;
-	case 3: return common_opts;
+	case 1: return c->groups & GROUP_TRANSFER ? transfer_opts : NULL;
+	case 2: return c->groups & GROUP_FORMAT ? format_opts : NULL;
+	case 3: return c->groups & GROUP_REGISTRY ? registry_opts : NULL;
+	case 4: return common_opts;
 	}
 	return NULL;
 }
 
 static const struct opt_spec *find_long(const struct cmd *c, const char *name, size_t n)
 {
-	for (int t = 0; t < 4; t++)
+	for (int t = 0; t < N_TABLES; t++)
 		for (const struct opt_spec *o = tables(c, t); o && o->lng; o++)
 			if (strlen(o->lng) == n && !strncmp(o->lng, name, n))
 				return o;
@@ -53,7 +55,7 @@ static const struct opt_spec *find_long(const struct cmd *c, const char *name, s
 
 static const struct opt_spec *find_short(const struct cmd *c, char ch)
 {
-	for (int t = 0; t < 4; t++)
+	for (int t = 0; t < N_TABLES; t++)
 		for (const struct opt_spec *o = tables(c, t); o && o->lng; o++)
 			if (o->shrt && o->shrt == ch)
 				return o;
@@ -156,7 +158,7 @@ int opt_parse(const struct cmd *c, int *argc, char **argv)
 void opt_help(const struct cmd *c, FILE *f)
 {
 	fprintf(f, "Usage: winch %s [OPTIONS] %s\n\n%s\n\nOptions:\n", c->name, c->usage, c->summary);
-	for (int t = 0; t < 4; t++)
+	for (int t = 0; t < N_TABLES; t++)
 		for (const struct opt_spec *o = tables(c, t); o && o->lng; o++) {
 			char left[64], sh[8] = "    ";
 			if (o->shrt)
@@ -169,7 +171,7 @@ void opt_help(const struct cmd *c, FILE *f)
 
 void opt_words(const struct cmd *c, FILE *f)
 {
-	for (int t = 0; t < 4; t++)
+	for (int t = 0; t < N_TABLES; t++)
 		for (const struct opt_spec *o = tables(c, t); o && o->lng; o++) {
 			fprintf(f, "--%s\n", o->lng);
 			if (o->shrt)

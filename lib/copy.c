@@ -347,7 +347,7 @@ static int copy_ref(struct engine *e, const char *ref, const char *tag, bool fil
 		goto done;
 	for (size_t i = 0; i < e->n_mans && rc == WN_OK; i++) {
 		bool top = i + 1 == e->n_mans;
-		rc = e->dst->ops->manifest_put(e->dst, e->ctx, e->mans[i], top ? tag : NULL);
+		rc = e->dst->ops->manifest_put(e->dst, e->ctx, e->mans[i], top ? tag : NULL, top);
 		if (rc == WN_OK)
 			e->res->manifests_put++;
 	}
@@ -376,7 +376,7 @@ static int copy_referrers_api(struct engine *e, const char *subject, const char 
 	if (rc == WN_OK && idx->n_manifests && e->dst->ops->referrers_api)
 		rc = e->dst->ops->referrers_api(e->dst, e->ctx, subject, &api);
 	if (rc == WN_OK && idx->n_manifests && !api)
-		rc = e->dst->ops->manifest_put(e->dst, e->ctx, idx, fallback_tag);
+		rc = e->dst->ops->manifest_put(e->dst, e->ctx, idx, fallback_tag, true);
 	wn_manifest_free(idx);
 	return rc;
 }
@@ -419,24 +419,26 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 	if ((rc = wn__src_open(&e.src, ctx, src)) != WN_OK || (rc = wn__dst_open(&e.dst, ctx, dst)) != WN_OK)
 		goto done;
 	e.dst->chunk_size = e.opt->chunk_size ? e.opt->chunk_size : DEFAULT_CHUNK;
-	const char *ref = e.src->ref->digest ? e.src->ref->digest : e.src->ref->tag;
-	const char *tag = e.dst->ref->tag ? e.dst->ref->tag : e.dst->ref->digest ? NULL : e.src->ref->tag;
-	if (e.dst->ref->digest && e.dst->ref->tag) {
+	const char *ref = e.src->digest ? e.src->digest : e.src->tag;
+	const char *tag = e.dst->tag ? e.dst->tag : e.dst->digest ? NULL : e.src->tag;
+	if (!tag && !e.dst->digest && e.dst->ref)
+		tag = "latest"; /* a registry image needs a name: docker's default */
+	if (e.dst->digest && e.dst->tag) {
 		rc = wn__ctx_fail(ctx, WN_EINVAL, "destination \"%s\": give a tag or a digest, not both", dst);
 		goto done;
 	}
 	if ((rc = copy_ref(&e, ref, tag, true, src_digest)) != WN_OK)
 		goto done;
-	if (e.dst->ref->digest && strcmp(e.dst->ref->digest, out->digest)) {
+	if (e.dst->digest && strcmp(e.dst->digest, out->digest)) {
 		rc = wn__ctx_fail(ctx, WN_EDIGEST, "digest mismatch: %s was asked for but the copy is %s",
-		                  e.dst->ref->digest, out->digest);
+		                  e.dst->digest, out->digest);
 		goto done;
 	}
 	if (e.opt->referrers) {
 		struct wn_strlist *tags = NULL;
 		char result[WN_DIGEST_MAX];
 		memcpy(result, out->digest, WN_DIGEST_MAX);
-		if ((rc = wn_tags_list(&tags, ctx, e.src->ref)) == WN_OK) {
+		if ((rc = e.src->ops->tags(e.src, ctx, &tags)) == WN_OK) {
 			struct wn_manifest *m = NULL;
 			rc = copy_referrers(&e, tags, src_digest);
 			/* and those of each platform of an index */

@@ -216,12 +216,16 @@ struct wn__src_ops {
 	/* the OCI referrers index of `digest`; WN_EUNSUPPORTED when the store has no
 	 * referrers API (then the tag schema is used). May be NULL. */
 	int (*referrers)(struct wn__src *s, struct wn_ctx *ctx, const char *digest, struct wn_manifest **out);
+	/* every tag the source holds */
+	int (*tags)(struct wn__src *s, struct wn_ctx *ctx, struct wn_strlist **out);
 	void (*free)(struct wn__src *s);
 };
 struct wn__src {
 	const struct wn__src_ops *ops;
-	struct wn_ref *ref;       /* registry sources: registry, repository and what was asked for */
+	struct wn_ref *ref;       /* registry sources only (mounts need it); NULL otherwise */
 	char *name;               /* for messages */
+	char *tag, *digest;       /* what the location names; both NULL: its only image */
+	void *impl;               /* the transport's own state */
 };
 
 struct wn__feed;
@@ -235,17 +239,21 @@ struct wn__dst_ops {
 	                  const struct wn__src *from, bool *mounted);
 	/* the digest a tag or digest resolves to; WN_ENOTFOUND when absent */
 	int (*manifest_digest)(struct wn__dst *d, struct wn_ctx *ctx, const char *ref, char digest[WN_DIGEST_MAX]);
-	/* stores the manifest's exact bytes under `tag`, or by digest when tag is NULL */
-	int (*manifest_put)(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_manifest *m, const char *tag);
+	/* stores the manifest's exact bytes under `tag`, or by digest when tag is NULL;
+	 * `top` marks the last manifest of a copy (a layout lists it in index.json) */
+	int (*manifest_put)(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_manifest *m, const char *tag,
+	                    bool top);
 	/* *yes when the destination indexes referrers itself (OCI referrers API). May be NULL. */
 	int (*referrers_api)(struct wn__dst *d, struct wn_ctx *ctx, const char *digest, bool *yes);
 	void (*free)(struct wn__dst *d);
 };
 struct wn__dst {
 	const struct wn__dst_ops *ops;
-	struct wn_ref *ref;
+	struct wn_ref *ref;       /* registry destinations only; NULL otherwise */
 	char *name;
+	char *tag, *digest;       /* what the location names */
 	size_t chunk_size;        /* uploads larger than this go in PATCH chunks */
+	void *impl;
 };
 
 int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location);
@@ -254,6 +262,9 @@ void wn__src_free(struct wn__src *s);
 void wn__dst_free(struct wn__dst *d);
 int wn__registry_src_new(struct wn__src **out, struct wn_ctx *ctx, const struct wn_ref *ref);
 int wn__registry_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const struct wn_ref *ref);
+/* "DIR[:TAG]" or "DIR@DIGEST" (the part after "oci:") */
+int wn__layout_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
+int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec);
 
 /* ---- feeds (pipe.c): a blob streamed from a source, verified on the way */
 typedef void (*wn__progress_fn)(void *data, const struct wn_descriptor *d, uint64_t done);

@@ -1,6 +1,7 @@
 /*
  * store.c: sources and destinations of a copy.  A location string picks the
- * transport ("docker://REF" or a bare reference: a registry); every
+ * transport ("oci:DIR[:TAG]" a layout; "docker://REF" or a bare reference a
+ * registry); every
  * transport implements the same operations, so the copy engine never knows
  * which one it talks to.
  */
@@ -47,14 +48,21 @@ static int reg_referrers(struct wn__src *s, struct wn_ctx *ctx, const char *dige
 	return wn__referrers_get(ctx, s->ref, digest, out);
 }
 
+static int reg_tags(struct wn__src *s, struct wn_ctx *ctx, struct wn_strlist **out)
+{
+	return wn_tags_list(out, ctx, s->ref);
+}
+
 static void reg_src_free(struct wn__src *s)
 {
 	wn_ref_free(s->ref);
 	free(s->name);
+	free(s->tag);
+	free(s->digest);
 	free(s);
 }
 
-static const struct wn__src_ops registry_src_ops = { reg_manifest_get, reg_blob_stream, reg_referrers,
+static const struct wn__src_ops registry_src_ops = { reg_manifest_get, reg_blob_stream, reg_referrers, reg_tags,
 	                                                 reg_src_free };
 
 static int reg_blob_exists(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_descriptor *desc, bool *yes)
@@ -79,7 +87,8 @@ static int reg_manifest_digest(struct wn__dst *d, struct wn_ctx *ctx, const char
 	return rc;
 }
 
-static int reg_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_manifest *m, const char *tag)
+static int reg_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_manifest *m, const char *tag,
+                            bool top)
 {
 	return wn__manifest_put(ctx, d->ref, tag ? tag : m->digest, m->data, m->len, m->media_type, NULL);
 }
@@ -102,6 +111,8 @@ static void reg_dst_free(struct wn__dst *d)
 {
 	wn_ref_free(d->ref);
 	free(d->name);
+	free(d->tag);
+	free(d->digest);
 	free(d);
 }
 
@@ -112,7 +123,8 @@ int wn__registry_src_new(struct wn__src **out, struct wn_ctx *ctx, const struct 
 {
 	struct wn__src *s = calloc(1, sizeof *s);
 	*out = NULL;
-	if (!s || wn_ref_dup(&s->ref, ref) != WN_OK || !(s->name = wn_ref_string(ref))) {
+	if (!s || wn_ref_dup(&s->ref, ref) != WN_OK || !(s->name = wn_ref_string(ref)) ||
+	    (ref->tag && !(s->tag = strdup(ref->tag))) || (ref->digest && !(s->digest = strdup(ref->digest)))) {
 		if (s)
 			reg_src_free(s);
 		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
@@ -126,7 +138,8 @@ int wn__registry_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const struct 
 {
 	struct wn__dst *d = calloc(1, sizeof *d);
 	*out = NULL;
-	if (!d || wn_ref_dup(&d->ref, ref) != WN_OK || !(d->name = wn_ref_string(ref))) {
+	if (!d || wn_ref_dup(&d->ref, ref) != WN_OK || !(d->name = wn_ref_string(ref)) ||
+	    (ref->tag && !(d->tag = strdup(ref->tag))) || (ref->digest && !(d->digest = strdup(ref->digest)))) {
 		if (d)
 			reg_dst_free(d);
 		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
@@ -146,12 +159,33 @@ static int parse_registry_location(struct wn_ctx *ctx, const char *loc, struct w
 	return WN_OK;
 }
 
+/* The transports a location may start with; anything else is a registry reference. */
+static bool has_prefix(const char *s, const char *p)
+{
+	return !strncmp(s, p, strlen(p));
+}
+
+static int unsupported_transport(struct wn_ctx *ctx, const char *location)
+{
+	static const char *const later[] = { "oci-archive:", "docker-archive:", "dir:", "containers-storage:",
+		                                 "docker-daemon:" };
+	for (size_t i = 0; i < sizeof later / sizeof *later; i++)
+		if (has_prefix(location, later[i]))
+			return wn__ctx_fail(ctx, WN_EUNSUPPORTED, "the %.*s transport is not supported yet (\"%s\")",
+			                    (int)strlen(later[i]) - 1, later[i], location);
+	return WN_OK;
+}
+
 int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location)
 {
 	struct wn_ref *ref;
-	int rc = parse_registry_location(ctx, location, &ref);
+	int rc;
 	*out = NULL;
-	if (rc != WN_OK)
+	if (has_prefix(location, "oci:"))
+		return wn__layout_src_new(out, ctx, location + 4);
+	if ((rc = unsupported_transport(ctx, location)) != WN_OK)
+		return rc;
+	if ((rc = parse_registry_location(ctx, location, &ref)) != WN_OK)
 		return rc;
 	if (!ref->tag && !ref->digest)
 		ref->tag = strdup("latest");
@@ -163,9 +197,13 @@ int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location)
 int wn__dst_open(struct wn__dst **out, struct wn_ctx *ctx, const char *location)
 {
 	struct wn_ref *ref;
-	int rc = parse_registry_location(ctx, location, &ref);
+	int rc;
 	*out = NULL;
-	if (rc != WN_OK)
+	if (has_prefix(location, "oci:"))
+		return wn__layout_dst_new(out, ctx, location + 4);
+	if ((rc = unsupported_transport(ctx, location)) != WN_OK)
+		return rc;
+	if ((rc = parse_registry_location(ctx, location, &ref)) != WN_OK)
 		return rc;
 	rc = wn__registry_dst_new(out, ctx, ref);
 	wn_ref_free(ref);

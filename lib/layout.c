@@ -1,0 +1,617 @@
+/*
+ * layout.c: the OCI image layout ("oci:DIR[:TAG]") as a source and a
+ * destination.  Several images and tags share one layout, blobs stored once
+ * under blobs/ALG/HEX; a tag is the org.opencontainers.image.ref.name
+ * annotation of an index.json entry.
+ *
+ * Writes cannot leave a layout half-changed: a blob goes to a temp file
+ * beside its final place and is verified while it is written (the feed holds
+ * back its last byte until the digest matches).  Blobs and manifests keep
+ * their temp names until the copy's top manifest arrives; then they are
+ * renamed into place and index.json, last, is replaced with a rename.  A
+ * failed copy removes its temp files; a crash leaves them, named
+ * .winch-tmp-PID-*, and the next write removes them once their process is
+ * gone.  Either way the layout holds exactly what it held before.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "internal.h"
+
+#define REF_NAME "org.opencontainers.image.ref.name"
+#define INDEX_MAX (16u << 20)
+#define READ_CHUNK (256u << 10)
+
+struct layout {
+	char *dir;
+	pthread_mutex_t mu;        /* blobs are written from several threads */
+	struct wn_strlist pend_tmp, pend_final; /* renames that wait for the commit */
+};
+
+/* Files written but not yet renamed into place (a failed copy unlinks them). */
+static int pend(struct layout *l, char *tmp, const char *final)
+{
+	pthread_mutex_lock(&l->mu);
+	int rc = wn__strlist_push_owned(&l->pend_tmp, tmp);
+	if (rc == WN_OK && (rc = wn__strlist_push(&l->pend_final, final)) != WN_OK)
+		free(l->pend_tmp.items[--l->pend_tmp.n]);
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
+static bool pending(struct layout *l, const char *final)
+{
+	bool yes = false;
+	pthread_mutex_lock(&l->mu);
+	for (size_t i = 0; i < l->pend_final.n && !yes; i++)
+		yes = !strcmp(l->pend_final.items[i], final);
+	pthread_mutex_unlock(&l->mu);
+	return yes;
+}
+
+static int commit(struct wn_ctx *ctx, struct layout *l)
+{
+	int rc = WN_OK;
+	pthread_mutex_lock(&l->mu);
+	for (size_t i = 0; i < l->pend_tmp.n; i++) {
+		if (rc == WN_OK && rename(l->pend_tmp.items[i], l->pend_final.items[i]))
+			rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", l->pend_final.items[i], strerror(errno));
+		if (rc != WN_OK)
+			unlink(l->pend_tmp.items[i]);
+		free(l->pend_tmp.items[i]);
+		free(l->pend_final.items[i]);
+	}
+	l->pend_tmp.n = l->pend_final.n = 0;
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
+static char *blob_path(const struct layout *l, const char *digest)
+{
+	const char *colon = strchr(digest, ':');
+	return colon ? wn__sprintf("%s/blobs/%.*s/%s", l->dir, (int)(colon - digest), digest, colon + 1) : NULL;
+}
+
+static int read_file(struct wn_ctx *ctx, const char *path, size_t max, unsigned char **out, size_t *len)
+{
+	struct wn__buf b = { .max = max };
+	unsigned char chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+	*out = NULL;
+	if (!f)
+		return errno == ENOENT ? WN_ENOTFOUND : wn__ctx_fail(ctx, WN_EIO, "cannot read %s: %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		wn__buf_append(&b, chunk, n);
+	fclose(f);
+	if (b.overflow) {
+		wn__buf_free(&b);
+		return wn__ctx_fail(ctx, WN_ECORRUPT, "%s is larger than %zu bytes", path, max);
+	}
+	wn__buf_cstr(&b);
+	*out = b.data;
+	*len = b.len;
+	return WN_OK;
+}
+
+/* index.json, or an empty index when the layout has none yet. */
+static int read_index(struct wn_ctx *ctx, const struct layout *l, cJSON **out)
+{
+	char *p = wn__sprintf("%s/index.json", l->dir);
+	unsigned char *data;
+	size_t len;
+	int rc = p ? read_file(ctx, p, INDEX_MAX, &data, &len) : WN_ENOMEM;
+	*out = NULL;
+	if (rc == WN_ENOTFOUND) {
+		*out = cJSON_Parse("{\"schemaVersion\":2,\"manifests\":[]}");
+		free(p);
+		return WN_OK;
+	}
+	if (rc == WN_OK) {
+		*out = wn__json_parse(data, len);
+		free(data);
+		if (!cJSON_IsObject(*out) || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(*out, "manifests"))) {
+			cJSON_Delete(*out);
+			*out = NULL;
+			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s is not an OCI image index", p);
+		}
+	}
+	free(p);
+	return rc;
+}
+
+static const char *entry_name(const cJSON *entry)
+{
+	return wn__json_str(cJSON_GetObjectItemCaseSensitive(entry, "annotations"), REF_NAME);
+}
+
+/* The index.json entry a tag names (or the only entry when tag is NULL). */
+static int find_entry(struct wn_ctx *ctx, const struct layout *l, const cJSON *idx, const char *tag, const cJSON **out)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(idx, "manifests"), *e;
+	*out = NULL;
+	if (!tag) {
+		if (cJSON_GetArraySize(arr) == 1) {
+			*out = cJSON_GetArrayItem(arr, 0);
+			return WN_OK;
+		}
+		return wn__ctx_fail(ctx, cJSON_GetArraySize(arr) ? WN_EINVAL : WN_ENOTFOUND,
+		                    "oci:%s holds %d images: name one as oci:%s:TAG", l->dir, cJSON_GetArraySize(arr), l->dir);
+	}
+	cJSON_ArrayForEach(e, arr) {
+		const char *n = entry_name(e);
+		if (n && !strcmp(n, tag))
+			*out = e;
+	}
+	return *out ? WN_OK : wn__ctx_fail(ctx, WN_ENOTFOUND, "oci:%s has no tag %s", l->dir, tag);
+}
+
+/* A manifest blob, checked against its digest. */
+static int read_manifest(struct wn_ctx *ctx, const struct layout *l, const char *digest, const char *media_type,
+                         struct wn_manifest **out)
+{
+	struct wn_error err;
+	unsigned char *data;
+	size_t len;
+	char *p = blob_path(l, digest);
+	int rc = p ? read_file(ctx, p, WN__MANIFEST_MAX, &data, &len) : wn__ctx_fail(ctx, WN_EINVAL, "bad digest");
+	if (rc == WN_ENOTFOUND)
+		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "oci:%s has no manifest %s", l->dir, digest);
+	free(p);
+	if (rc != WN_OK)
+		return rc;
+	struct wn_hasher *h;
+	char got[WN_DIGEST_MAX];
+	if ((rc = wn_hasher_new(&h, digest, &err)) != WN_OK) {
+		free(data);
+		return wn__ctx_take(ctx, &err);
+	}
+	wn_hasher_update(h, data, len);
+	wn_hasher_final(h, got);
+	wn_hasher_free(h);
+	if (strcmp(got, digest))
+		rc = wn__ctx_fail(ctx, WN_EDIGEST, "digest mismatch: oci:%s manifest %s has content %s", l->dir, digest, got);
+	else if ((rc = wn_manifest_parse(out, data, len, media_type, &err)) != WN_OK)
+		rc = wn__ctx_take(ctx, &err);
+	free(data);
+	return rc;
+}
+
+/* ---- source ----------------------------------------------------------- */
+
+static int lay_manifest_get(struct wn__src *s, struct wn_ctx *ctx, const char *ref, struct wn_manifest **out)
+{
+	struct layout *l = s->impl;
+	*out = NULL;
+	if (ref && strchr(ref, ':'))
+		return read_manifest(ctx, l, ref, NULL, out);
+	cJSON *idx;
+	const cJSON *e;
+	int rc = read_index(ctx, l, &idx);
+	if (rc == WN_OK && (rc = find_entry(ctx, l, idx, ref, &e)) == WN_OK) {
+		const char *d = wn__json_str(e, "digest");
+		rc = d ? read_manifest(ctx, l, d, wn__json_str(e, "mediaType"), out)
+		       : wn__ctx_fail(ctx, WN_ECORRUPT, "oci:%s/index.json: an entry without a digest", l->dir);
+	}
+	cJSON_Delete(idx);
+	return rc;
+}
+
+static int lay_blob_stream(struct wn__src *s, struct wn_ctx *ctx, const struct wn_descriptor *d, uint64_t offset,
+                           wn__sink_fn sink, void *data)
+{
+	struct layout *l = s->impl;
+	char *p = blob_path(l, d->digest);
+	int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1, rc = WN_OK;
+	unsigned char *buf = malloc(READ_CHUNK);
+	if (fd < 0 || !buf) {
+		rc = wn__ctx_fail(ctx, errno == ENOENT ? WN_ENOTFOUND : WN_EIO, "oci:%s: blob %s: %s", l->dir, d->digest,
+		                  strerror(errno));
+		goto done;
+	}
+	if (offset && lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+		rc = wn__ctx_fail(ctx, WN_EIO, "oci:%s: blob %s: %s", l->dir, d->digest, strerror(errno));
+		goto done;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, READ_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = wn__ctx_fail(ctx, WN_EIO, "oci:%s: blob %s: %s", l->dir, d->digest, strerror(errno));
+			break;
+		}
+		if (!n)
+			break;
+		if (sink(data, buf, (size_t)n) != (size_t)n) {
+			rc = wn__ctx_fail(ctx, WN_ECANCELED, "stopped");
+			break;
+		}
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	free(p);
+	return rc;
+}
+
+static int lay_tags(struct wn__src *s, struct wn_ctx *ctx, struct wn_strlist **out)
+{
+	struct layout *l = s->impl;
+	cJSON *idx;
+	const cJSON *e;
+	int rc = read_index(ctx, l, &idx);
+	*out = NULL;
+	if (rc != WN_OK)
+		return rc;
+	struct wn_strlist *t = calloc(1, sizeof *t);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
+		if (t && entry_name(e))
+			wn__strlist_push(t, entry_name(e));
+	cJSON_Delete(idx);
+	*out = t;
+	return t ? WN_OK : WN_ENOMEM;
+}
+
+static void layout_free(struct layout *l)
+{
+	if (!l)
+		return;
+	/* what a failed copy wrote never got its name: remove it */
+	for (size_t i = 0; i < l->pend_tmp.n; i++) {
+		unlink(l->pend_tmp.items[i]);
+		free(l->pend_tmp.items[i]);
+		free(l->pend_final.items[i]);
+	}
+	free(l->pend_tmp.items);
+	free(l->pend_final.items);
+	pthread_mutex_destroy(&l->mu);
+	free(l->dir);
+	free(l);
+}
+
+static void lay_src_free(struct wn__src *s)
+{
+	layout_free(s->impl);
+	free(s->name);
+	free(s->tag);
+	free(s->digest);
+	free(s);
+}
+
+static const struct wn__src_ops layout_src_ops = { lay_manifest_get, lay_blob_stream, NULL, lay_tags, lay_src_free };
+
+/* ---- destination ------------------------------------------------------ */
+
+static int mkdirs(const char *dir)
+{
+	char *tmp = strdup(dir);
+	int rc = 0;
+	for (char *p = tmp + 1; tmp && *p && !rc; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(tmp, 0755) && errno != EEXIST)
+				rc = -1;
+			*p = '/';
+		}
+	if (!rc && mkdir(dir, 0755) && errno != EEXIST)
+		rc = -1;
+	free(tmp);
+	return rc;
+}
+
+/* Writes `data` to `path` through a temp file and a rename; with l, the
+ * rename waits for the commit. */
+static int write_file(struct wn_ctx *ctx, struct layout *l, const char *path, const void *data, size_t len)
+{
+	char *tmp = wn__sprintf("%s.winch-tmp-%d-XXXXXX", path, (int)getpid());
+	int fd = tmp ? mkstemp(tmp) : -1, rc = WN_OK;
+	if (fd < 0) {
+		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", path, strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	fchmod(fd, 0644);
+	const char *p = data;
+	size_t left = len;
+	while (left) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		p += w;
+		left -= (size_t)w;
+	}
+	if (left || fsync(fd) || close(fd) || (!l && rename(tmp, path))) {
+		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", path, strerror(errno));
+		if (left)
+			close(fd);
+		unlink(tmp);
+	} else if (l) {
+		if ((rc = pend(l, tmp, path)) != WN_OK)
+			unlink(tmp);
+		else
+			tmp = NULL;
+	}
+	free(tmp);
+	return rc;
+}
+
+static int write_atomic(struct wn_ctx *ctx, const char *path, const void *data, size_t len)
+{
+	return write_file(ctx, NULL, path, data, len);
+}
+
+/* Removes temp files whose writer is gone (a crash, a kill). */
+static void clean_temps(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		const char *t = strstr(e->d_name, ".winch-tmp-");
+		if (!t)
+			continue;
+		int pid = atoi(t + 11);
+		if (pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH))
+			continue;
+		char *p = wn__sprintf("%s/%s", dir, e->d_name);
+		if (p)
+			unlink(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+}
+
+static int lay_blob_exists(struct wn__dst *dd, struct wn_ctx *ctx, const struct wn_descriptor *desc, bool *yes)
+{
+	struct layout *l = dd->impl;
+	char *p = blob_path(l, desc->digest);
+	struct stat st;
+	*yes = p && ((!stat(p, &st) && S_ISREG(st.st_mode) && st.st_size == desc->size) || pending(l, p));
+	free(p);
+	return WN_OK;
+}
+
+static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct wn_descriptor *desc,
+                          struct wn__feed *feed, const struct wn__src *from, bool *mounted)
+{
+	struct layout *l = dd->impl;
+	char *p = blob_path(l, desc->digest), *dir = p ? strdup(p) : NULL, *tmp = NULL;
+	unsigned char *buf = malloc(READ_CHUNK);
+	int fd = -1, rc = WN_OK;
+	*mounted = false;
+	if (!p || !dir || !buf) {
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+		goto done;
+	}
+	*strrchr(dir, '/') = 0;
+	if (mkdirs(dir) || !(tmp = wn__sprintf("%s.winch-tmp-%d-XXXXXX", p, (int)getpid())) || (fd = mkstemp(tmp)) < 0) {
+		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write in %s: %s", dir, strerror(errno));
+		goto done;
+	}
+	fchmod(fd, 0644);
+	for (;;) {
+		ssize_t n = wn__feed_read(feed, buf, READ_CHUNK);
+		if (n < 0) {
+			struct wn_error err;
+			wn__feed_error(feed, &err);
+			rc = wn__ctx_take(ctx, &err);
+			break;
+		}
+		if (!n)
+			break;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", tmp, strerror(errno));
+				break;
+			}
+			off += w;
+		}
+		if (rc != WN_OK)
+			break;
+	}
+	/* only a verified blob gets its name, when the copy commits */
+	if (rc == WN_OK && (fsync(fd) || close(fd)))
+		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", p, strerror(errno));
+	else if (rc != WN_OK)
+		close(fd);
+	fd = -1;
+	if (rc == WN_OK && (rc = pend(l, tmp, p)) == WN_OK)
+		tmp = NULL;
+	if (rc != WN_OK)
+		unlink(tmp);
+done:
+	free(p);
+	free(dir);
+	free(tmp);
+	free(buf);
+	return rc;
+}
+
+static int lay_manifest_digest(struct wn__dst *dd, struct wn_ctx *ctx, const char *ref, char digest[WN_DIGEST_MAX])
+{
+	struct layout *l = dd->impl;
+	if (strchr(ref, ':')) {
+		char *p = blob_path(l, ref);
+		struct stat st;
+		bool have = p && !stat(p, &st);
+		free(p);
+		if (!have)
+			return WN_ENOTFOUND;
+		snprintf(digest, WN_DIGEST_MAX, "%s", ref);
+		return WN_OK;
+	}
+	cJSON *idx;
+	const cJSON *e;
+	struct wn_error saved = ctx->err;
+	int rc = read_index(ctx, l, &idx);
+	if (rc == WN_OK && (rc = find_entry(ctx, l, idx, ref, &e)) == WN_OK) {
+		const char *d = wn__json_str(e, "digest");
+		snprintf(digest, WN_DIGEST_MAX, "%s", d ? d : "");
+	}
+	if (rc == WN_ENOTFOUND)
+		ctx->err = saved;
+	cJSON_Delete(idx);
+	return rc;
+}
+
+static int lay_manifest_put(struct wn__dst *dd, struct wn_ctx *ctx, const struct wn_manifest *m, const char *tag,
+                            bool top)
+{
+	struct layout *l = dd->impl;
+	char *p = blob_path(l, m->digest), *dir = p ? strdup(p) : NULL;
+	struct stat st;
+	int rc = WN_OK;
+	if (!p || !dir) {
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+		goto done;
+	}
+	*strrchr(dir, '/') = 0;
+	if (stat(p, &st) && !pending(l, p) && (mkdirs(dir) || (rc = write_file(ctx, l, p, m->data, m->len)) != WN_OK)) {
+		if (rc == WN_OK)
+			rc = wn__ctx_fail(ctx, WN_EIO, "cannot create %s: %s", dir, strerror(errno));
+		goto done;
+	}
+	if (!top)
+		goto done;
+	if ((rc = commit(ctx, l)) != WN_OK)
+		goto done;
+	/* index.json last: the layout shows the image only once everything is in place */
+	cJSON *idx;
+	if ((rc = read_index(ctx, l, &idx)) != WN_OK)
+		goto done;
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(idx, "manifests"), *e = arr ? arr->child : NULL;
+	while (e) {
+		cJSON *next = e->next;
+		const char *n = entry_name(e), *d = wn__json_str(e, "digest");
+		if ((tag && n && !strcmp(n, tag)) || (!tag && !n && d && !strcmp(d, m->digest)))
+			cJSON_Delete(cJSON_DetachItemViaPointer(arr, e));
+		e = next;
+	}
+	cJSON *entry = cJSON_CreateObject();
+	cJSON_AddStringToObject(entry, "mediaType", m->media_type);
+	cJSON_AddStringToObject(entry, "digest", m->digest);
+	cJSON_AddNumberToObject(entry, "size", (double)m->len);
+	if (tag)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(entry, "annotations"), REF_NAME, tag);
+	cJSON_AddItemToArray(arr, entry);
+	char *text = cJSON_PrintUnformatted(idx), *ip = wn__sprintf("%s/index.json", l->dir);
+	cJSON_Delete(idx);
+	rc = text && ip ? write_atomic(ctx, ip, text, strlen(text)) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	free(text);
+	free(ip);
+done:
+	free(p);
+	free(dir);
+	return rc;
+}
+
+static void lay_dst_free(struct wn__dst *d)
+{
+	layout_free(d->impl);
+	free(d->name);
+	free(d->tag);
+	free(d->digest);
+	free(d);
+}
+
+static const struct wn__dst_ops layout_dst_ops = { lay_blob_exists, lay_blob_write, lay_manifest_digest,
+	                                               lay_manifest_put, NULL, lay_dst_free };
+
+/* "DIR[:TAG]" (or "DIR@DIGEST" for a source) */
+static int parse(struct wn_ctx *ctx, const char *spec, struct layout **l, char **tag, char **digest)
+{
+	const char *at = strchr(spec, '@'), *colon = at ? NULL : strrchr(spec, ':');
+	struct wn_error err;
+	size_t n = at ? (size_t)(at - spec) : colon ? (size_t)(colon - spec) : strlen(spec);
+	*tag = *digest = NULL;
+	*l = calloc(1, sizeof **l);
+	if (!*l || !((*l)->dir = strndup(spec, n)))
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	pthread_mutex_init(&(*l)->mu, NULL);
+	if (!n)
+		return wn__ctx_fail(ctx, WN_EINVAL, "oci: needs a directory (oci:DIR[:TAG])");
+	while (n > 1 && (*l)->dir[n - 1] == '/')
+		(*l)->dir[--n] = 0;
+	if (at) {
+		if (wn_digest_validate(at + 1, &err) != WN_OK)
+			return wn__ctx_take(ctx, &err);
+		*digest = strdup(at + 1);
+	} else if (colon) {
+		if (wn_tag_validate(colon + 1, &err) != WN_OK)
+			return wn__ctx_take(ctx, &err);
+		*tag = strdup(colon + 1);
+	}
+	return WN_OK;
+}
+
+int wn__layout_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec)
+{
+	struct wn__src *s = calloc(1, sizeof *s);
+	struct layout *l = NULL;
+	struct stat st;
+	*out = NULL;
+	if (!s)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	s->ops = &layout_src_ops;
+	int rc = parse(ctx, spec, &l, &s->tag, &s->digest);
+	s->impl = l;
+	if (rc == WN_OK && (stat(l->dir, &st) || !S_ISDIR(st.st_mode)))
+		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "oci:%s: no such directory", l->dir);
+	if (rc == WN_OK && !(s->name = wn__sprintf("oci:%s", spec)))
+		rc = WN_ENOMEM;
+	if (rc != WN_OK) {
+		lay_src_free(s);
+		return rc;
+	}
+	*out = s;
+	return WN_OK;
+}
+
+int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec)
+{
+	struct wn__dst *d = calloc(1, sizeof *d);
+	struct layout *l = NULL;
+	*out = NULL;
+	if (!d)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	d->ops = &layout_dst_ops;
+	int rc = parse(ctx, spec, &l, &d->tag, &d->digest);
+	d->impl = l;
+	if (rc == WN_OK && mkdirs(l->dir))
+		rc = wn__ctx_fail(ctx, WN_EIO, "cannot create %s: %s", l->dir, strerror(errno));
+	if (rc == WN_OK) {
+		char *lf = wn__sprintf("%s/oci-layout", l->dir), *b = wn__sprintf("%s/blobs/sha256", l->dir);
+		struct stat st;
+		if (lf && stat(lf, &st)) {
+			static const char layout_json[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+			rc = write_atomic(ctx, lf, layout_json, sizeof layout_json - 1);
+		}
+		if (b) {
+			clean_temps(l->dir);
+			clean_temps(b);
+		}
+		free(lf);
+		free(b);
+	}
+	if (rc == WN_OK && !(d->name = wn__sprintf("oci:%s", spec)))
+		rc = WN_ENOMEM;
+	if (rc != WN_OK) {
+		lay_dst_free(d);
+		return rc;
+	}
+	*out = d;
+	return WN_OK;
+}

@@ -1,0 +1,81 @@
+#!/bin/bash
+# OCI image layouts (oci:DIR[:TAG]) with pull, push and copy: digests kept,
+# skopeo and umoci read what winch writes and the reverse, blobs shared, and
+# a failed or killed write leaves the layout exactly as it was.
+. "$(dirname "$0")/lib.sh"
+
+IMG=$WORK/img
+python3 "$TOP/tests/tools/mkimage.py" "$IMG" multi --platforms linux/amd64,linux/arm64/v8 --layers 2 --size 100000 > /dev/null
+python3 "$TOP/tests/tools/mkimage.py" "$IMG" single --layers 3 --size 200000 --seed 8 > /dev/null
+python3 "$TOP/tests/tools/mkimage.py" "$IMG" big --size 134217728 --seed 9 > /dev/null
+
+reg_start plain || fail "registry started"
+seed "$IMG" multi app:multi && seed "$IMG" single app:single && seed "$IMG" single app:docker --format v2s2 &&
+	seed "$IMG" big app:big || fail "seeded"
+rd() { skopeo inspect --raw --tls-verify=false "docker://$REG/$1" | sha256sum | cut -d' ' -f1; }
+cd "$WORK"
+
+# round trips
+for t in multi single docker; do
+	expect 0 "pull $t to a layout" "$WINCH" pull "$REG/app:$t" "oci:$WORK/lay:$t"
+	expect 0 "push it back" "$WINCH" push "oci:$WORK/lay:$t" "$REG/back:$t"
+	same "... the manifest digest survives the round trip ($t)" "$(rd back:$t)" "$(rd app:$t)"
+done
+same "three images in one layout share blobs (multi: 4 layers, 2 configs, 3 manifests; single: 5; docker: its manifest)" \
+	"$(ls "$WORK/lay/blobs/sha256" | wc -l)" 15
+expect 0 "pull with no destination" "$WINCH" pull "$REG/app:single"
+same "... makes an OCI layout named after the repository, tagged with the tag" \
+	"$(json "[m['annotations']['org.opencontainers.image.ref.name'] for m in d['manifests']]" < "$WORK/app/index.json")" '["single"]'
+expect 0 "pull --platform" "$WINCH" pull --platform linux/arm64 "$REG/app:multi" "oci:$WORK/arm:x"
+same "... holds that platform's manifest" "sha256:$(skopeo inspect --raw oci:$WORK/arm:x | sha256sum | cut -d' ' -f1)" \
+	"$(skopeo inspect --raw --tls-verify=false "docker://$REG/app:multi" | json "[m['digest'] for m in d['manifests'] if m['platform']['architecture']=='arm64'][0]")"
+
+# peers read winch's layouts
+expect 0 "skopeo reads winch's layout" skopeo inspect "oci:$WORK/lay:single"
+expect 0 "skopeo copies every platform out of it" skopeo copy -q --all "oci:$WORK/lay:multi" "oci:$WORK/sk2:multi"
+same "umoci lists winch's tags" "$(umoci ls --layout "$WORK/lay" | sort | tr '\n' ' ')" "docker multi single "
+expect 0 "umoci unpacks winch's image" umoci unpack --rootless --image "$WORK/arm:x" "$WORK/bundle"
+same "... into the expected files" "$(ls "$WORK/bundle/rootfs" | tr '\n' ' ')" "file0-arm64 file1-arm64 "
+
+# winch reads skopeo's layout
+skopeo copy -q --all --src-tls-verify=false "docker://$REG/app:multi" "oci:$WORK/sk:m"
+expect 0 "push a layout skopeo wrote" "$WINCH" push "oci:$WORK/sk:m" "$REG/fromsk:m"
+same "... digest kept" "$(rd fromsk:m)" "$(rd app:multi)"
+expect 0 "oci:DIR without a tag when it holds one image" "$WINCH" push "oci:$WORK/arm" "$REG/notag:x"
+expect 2 "oci:DIR without a tag when it holds several is refused" "$WINCH" push "oci:$WORK/lay" "$REG/x:y"
+contains "... saying to name one" "$ERR" "name one as oci:"
+expect 3 "a tag the layout lacks" "$WINCH" push "oci:$WORK/lay:nope" "$REG/x:y"
+expect 3 "a directory that is not there" "$WINCH" push "oci:$WORK/nothere:x" "$REG/x:y"
+expect 1 "archives are not supported yet, and say so" "$WINCH" push "oci-archive:$WORK/x.tar" "$REG/x:y"
+
+# a tampered blob in a layout is caught before the registry stores it
+cp -r "$WORK/lay" "$WORK/tampered"
+layer=$(skopeo inspect --raw oci:$WORK/tampered:single | json "d['layers'][1]['digest']")
+f="$WORK/tampered/blobs/sha256/${layer#sha256:}"
+python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[100]^=1; open(p,'wb').write(b)" "$f"
+expect 7 "pushing a layout with a corrupted blob fails" "$WINCH" push "oci:$WORK/tampered:single" "$REG/tampered:single"
+contains "... naming the blob" "$ERR" "$layer"
+expect 3 "... and the registry has no manifest for it" "$WINCH" exists "$REG/tampered:single"
+
+# a failed copy into an existing layout leaves it exactly as it was
+snapshot() { (cd "$1" && find . -type f | sort | xargs sha256sum); }
+before=$(snapshot "$WORK/lay")
+PPORT=$(free_port)
+echo '{"corrupt-blob": 100}' > "$WORK/faults.json"
+python3 "$TOP/tests/tools/fault-proxy.py" --port "$PPORT" --upstream "$REG" --faults "$WORK/faults.json" \
+	--log "$WORK/proxy.log" > /dev/null 2>&1 &
+REG_PIDS="$REG_PIDS $!"
+wait_port 127.0.0.1 "$PPORT"
+expect 7 "a pull that meets corrupted bytes fails" "$WINCH" pull "127.0.0.1:$PPORT/app:big" "oci:$WORK/lay:big"
+same "... and the layout is exactly as before (no blob, no temp file, same index.json)" "$(snapshot "$WORK/lay")" "$before"
+
+# killed mid-pull: the layout still opens and holds what it held; the next write cleans up
+"$WINCH" pull -q "$REG/app:big" "oci:$WORK/lay:big" &
+pid=$!
+for _ in $(seq 200); do ls "$WORK/lay/blobs/sha256/" | grep -q winch-tmp && break; sleep 0.01; done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+same "a pull killed mid-blob leaves index.json as it was" "$(snapshot "$WORK/lay" | grep index.json)" "$(printf '%s\n' "$before" | grep index.json)"
+expect 0 "... skopeo still reads the layout" skopeo inspect "oci:$WORK/lay:multi"
+expect 0 "the next pull into it works" "$WINCH" pull -q "$REG/app:single" "oci:$WORK/lay:again"
+same "... and removed the dead pull's temp files" "$(find "$WORK/lay" -name '*winch-tmp*' | wc -l)" 0
