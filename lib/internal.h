@@ -265,6 +265,11 @@ int wn__registry_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const struct 
 /* "DIR[:TAG]" or "DIR@DIGEST" (the part after "oci:") */
 int wn__layout_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
 int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec);
+/* Messages about the layout name it `name` (an archive it was unpacked from). */
+void wn__layout_set_name(void *layout_impl, const char *name);
+/* "FILE[:TAG]" (the part after "oci-archive:") */
+int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
+int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec);
 
 /* ---- feeds (pipe.c): a blob streamed from a source, verified on the way */
 typedef void (*wn__progress_fn)(void *data, const struct wn_descriptor *d, uint64_t done);

@@ -30,6 +30,7 @@
 
 struct layout {
 	char *dir;
+	char *name;                /* for messages: "oci:DIR", or the archive it came from */
 	pthread_mutex_t mu;        /* blobs are written from several threads */
 	struct wn_strlist pend_tmp, pend_final; /* renames that wait for the commit */
 };
@@ -142,14 +143,14 @@ static int find_entry(struct wn_ctx *ctx, const struct layout *l, const cJSON *i
 			return WN_OK;
 		}
 		return wn__ctx_fail(ctx, cJSON_GetArraySize(arr) ? WN_EINVAL : WN_ENOTFOUND,
-		                    "oci:%s holds %d images: name one as oci:%s:TAG", l->dir, cJSON_GetArraySize(arr), l->dir);
+		                    "%s holds %d images: name one as %s:TAG", l->name, cJSON_GetArraySize(arr), l->name);
 	}
 	cJSON_ArrayForEach(e, arr) {
 		const char *n = entry_name(e);
 		if (n && !strcmp(n, tag))
 			*out = e;
 	}
-	return *out ? WN_OK : wn__ctx_fail(ctx, WN_ENOTFOUND, "oci:%s has no tag %s", l->dir, tag);
+	return *out ? WN_OK : wn__ctx_fail(ctx, WN_ENOTFOUND, "%s has no tag %s", l->name, tag);
 }
 
 /* A manifest blob, checked against its digest. */
@@ -162,7 +163,7 @@ static int read_manifest(struct wn_ctx *ctx, const struct layout *l, const char 
 	char *p = blob_path(l, digest);
 	int rc = p ? read_file(ctx, p, WN__MANIFEST_MAX, &data, &len) : wn__ctx_fail(ctx, WN_EINVAL, "bad digest");
 	if (rc == WN_ENOTFOUND)
-		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "oci:%s has no manifest %s", l->dir, digest);
+		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "%s has no manifest %s", l->name, digest);
 	free(p);
 	if (rc != WN_OK)
 		return rc;
@@ -176,7 +177,7 @@ static int read_manifest(struct wn_ctx *ctx, const struct layout *l, const char 
 	wn_hasher_final(h, got);
 	wn_hasher_free(h);
 	if (strcmp(got, digest))
-		rc = wn__ctx_fail(ctx, WN_EDIGEST, "digest mismatch: oci:%s manifest %s has content %s", l->dir, digest, got);
+		rc = wn__ctx_fail(ctx, WN_EDIGEST, "digest mismatch: %s manifest %s has content %s", l->name, digest, got);
 	else if ((rc = wn_manifest_parse(out, data, len, media_type, &err)) != WN_OK)
 		rc = wn__ctx_take(ctx, &err);
 	free(data);
@@ -197,7 +198,7 @@ static int lay_manifest_get(struct wn__src *s, struct wn_ctx *ctx, const char *r
 	if (rc == WN_OK && (rc = find_entry(ctx, l, idx, ref, &e)) == WN_OK) {
 		const char *d = wn__json_str(e, "digest");
 		rc = d ? read_manifest(ctx, l, d, wn__json_str(e, "mediaType"), out)
-		       : wn__ctx_fail(ctx, WN_ECORRUPT, "oci:%s/index.json: an entry without a digest", l->dir);
+		       : wn__ctx_fail(ctx, WN_ECORRUPT, "%s/index.json: an entry without a digest", l->name);
 	}
 	cJSON_Delete(idx);
 	return rc;
@@ -211,12 +212,12 @@ static int lay_blob_stream(struct wn__src *s, struct wn_ctx *ctx, const struct w
 	int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1, rc = WN_OK;
 	unsigned char *buf = malloc(READ_CHUNK);
 	if (fd < 0 || !buf) {
-		rc = wn__ctx_fail(ctx, errno == ENOENT ? WN_ENOTFOUND : WN_EIO, "oci:%s: blob %s: %s", l->dir, d->digest,
+		rc = wn__ctx_fail(ctx, errno == ENOENT ? WN_ENOTFOUND : WN_EIO, "%s: blob %s: %s", l->name, d->digest,
 		                  strerror(errno));
 		goto done;
 	}
 	if (offset && lseek(fd, (off_t)offset, SEEK_SET) < 0) {
-		rc = wn__ctx_fail(ctx, WN_EIO, "oci:%s: blob %s: %s", l->dir, d->digest, strerror(errno));
+		rc = wn__ctx_fail(ctx, WN_EIO, "%s: blob %s: %s", l->name, d->digest, strerror(errno));
 		goto done;
 	}
 	for (;;) {
@@ -224,7 +225,7 @@ static int lay_blob_stream(struct wn__src *s, struct wn_ctx *ctx, const struct w
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = wn__ctx_fail(ctx, WN_EIO, "oci:%s: blob %s: %s", l->dir, d->digest, strerror(errno));
+			rc = wn__ctx_fail(ctx, WN_EIO, "%s: blob %s: %s", l->name, d->digest, strerror(errno));
 			break;
 		}
 		if (!n)
@@ -274,6 +275,7 @@ static void layout_free(struct layout *l)
 	free(l->pend_final.items);
 	pthread_mutex_destroy(&l->mu);
 	free(l->dir);
+	free(l->name);
 	free(l);
 }
 
@@ -541,6 +543,8 @@ static int parse(struct wn_ctx *ctx, const char *spec, struct layout **l, char *
 	if (!*l || !((*l)->dir = strndup(spec, n)))
 		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	pthread_mutex_init(&(*l)->mu, NULL);
+	if (!((*l)->name = wn__sprintf("oci:%s", (*l)->dir)))
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	if (!n)
 		return wn__ctx_fail(ctx, WN_EINVAL, "oci: needs a directory (oci:DIR[:TAG])");
 	while (n > 1 && (*l)->dir[n - 1] == '/')
@@ -569,7 +573,7 @@ int wn__layout_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spe
 	int rc = parse(ctx, spec, &l, &s->tag, &s->digest);
 	s->impl = l;
 	if (rc == WN_OK && (stat(l->dir, &st) || !S_ISDIR(st.st_mode)))
-		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "oci:%s: no such directory", l->dir);
+		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "%s: no such directory", l->name);
 	if (rc == WN_OK && !(s->name = wn__sprintf("oci:%s", spec)))
 		rc = WN_ENOMEM;
 	if (rc != WN_OK) {
@@ -614,4 +618,14 @@ int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spe
 	}
 	*out = d;
 	return WN_OK;
+}
+
+void wn__layout_set_name(void *src_or_dst_impl, const char *name)
+{
+	struct layout *l = src_or_dst_impl;
+	char *n = strdup(name);
+	if (n) {
+		free(l->name);
+		l->name = n;
+	}
 }
