@@ -94,6 +94,8 @@ int print_list(const char *name_key, const char *name, const char *list_key, cha
                const char *match);
 /* parses a reference or prints the error; returns NULL on failure */
 struct wn_ref *ref_arg(const char *s, unsigned flags, int *rc);
+/* ref_arg, then ctx_open: 0, or the exit code (and nothing to free) */
+int ref_and_ctx(const char *arg, unsigned flags, struct wn_ref **ref, struct wn_ctx **ctx);
 
 /* commands */
 int cmd_login(int, char **);

@@ -178,6 +178,20 @@ struct wn_ref *ref_arg(const char *s, unsigned flags, int *rc)
 	return ref;
 }
 
+int ref_and_ctx(const char *arg, unsigned flags, struct wn_ref **ref, struct wn_ctx **ctx)
+{
+	int rc = 0;
+	*ctx = NULL;
+	if (!(*ref = ref_arg(arg, flags, &rc)))
+		return rc;
+	if (!(*ctx = ctx_open())) {
+		wn_ref_free(*ref);
+		*ref = NULL;
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: winch COMMAND [OPTIONS] [ARGS]\n\nA fast, scriptable container-registry client.\n\n"

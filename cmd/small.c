@@ -12,16 +12,12 @@
 
 int cmd_manifest(int argc, char **argv)
 {
-	int rc = 0;
-	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
+	struct wn_ref *ref;
 	struct wn_ctx *ctx;
 	struct wn_manifest *m;
-	if (!ref)
+	int rc = ref_and_ctx(argv[0], WN_REF_DEFAULT_TAG, &ref, &ctx);
+	if (rc)
 		return rc;
-	if (!(ctx = ctx_open())) {
-		wn_ref_free(ref);
-		return EXIT_ERROR;
-	}
 	if (wn_manifest_get(&m, ctx, ref) != WN_OK) {
 		rc = fail_ctx(ctx);
 	} else {
@@ -35,17 +31,13 @@ int cmd_manifest(int argc, char **argv)
 
 int cmd_digest(int argc, char **argv)
 {
-	int rc = 0;
-	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
+	struct wn_ref *ref;
 	struct wn_ctx *ctx;
 	char digest[WN_DIGEST_MAX], *mt = NULL;
 	int64_t size = -1;
-	if (!ref)
+	int rc = ref_and_ctx(argv[0], WN_REF_DEFAULT_TAG, &ref, &ctx);
+	if (rc)
 		return rc;
-	if (!(ctx = ctx_open())) {
-		wn_ref_free(ref);
-		return EXIT_ERROR;
-	}
 	if (wn_manifest_head(ctx, ref, digest, &mt, &size) != WN_OK) {
 		rc = fail_ctx(ctx);
 	} else if (want_json()) {
@@ -68,15 +60,11 @@ int cmd_digest(int argc, char **argv)
 
 int cmd_exists(int argc, char **argv)
 {
-	int rc = 0;
-	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
+	struct wn_ref *ref;
 	struct wn_ctx *ctx;
-	if (!ref)
+	int rc = ref_and_ctx(argv[0], WN_REF_DEFAULT_TAG, &ref, &ctx);
+	if (rc)
 		return rc;
-	if (!(ctx = ctx_open())) {
-		wn_ref_free(ref);
-		return EXIT_ERROR;
-	}
 	if (wn_manifest_head(ctx, ref, NULL, NULL, NULL) != WN_OK) {
 		/* "not there" is an answer, not an error: only -v says more */
 		if (wn_ctx_errcode(ctx) == WN_ENOTFOUND && !common.verbose)

@@ -8,16 +8,12 @@
 
 int cmd_tag(int argc, char **argv)
 {
-	int rc = 0;
-	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
+	struct wn_ref *ref;
 	struct wn_ctx *ctx;
 	char digest[WN_DIGEST_MAX];
-	if (!ref)
+	int rc = ref_and_ctx(argv[0], WN_REF_DEFAULT_TAG, &ref, &ctx);
+	if (rc)
 		return rc;
-	if (!(ctx = ctx_open())) {
-		wn_ref_free(ref);
-		return EXIT_ERROR;
-	}
 	if (wn_tag_add(ctx, ref, (const char *const *)argv + 1, (size_t)argc - 1, digest) != WN_OK) {
 		rc = fail_ctx(ctx);
 	} else {
@@ -56,17 +52,13 @@ static char *joined(const struct wn_strlist *l)
 
 int cmd_delete(int argc, char **argv)
 {
-	int rc = 0;
-	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
+	struct wn_ref *ref;
 	struct wn_delete_options o = { image, force, dry_run };
 	struct wn_delete_result *r = NULL;
 	struct wn_ctx *ctx;
-	if (!ref)
+	int rc = ref_and_ctx(argv[0], WN_REF_DEFAULT_TAG, &ref, &ctx);
+	if (rc)
 		return rc;
-	if (!(ctx = ctx_open())) {
-		wn_ref_free(ref);
-		return EXIT_ERROR;
-	}
 	if (wn_delete(&r, ctx, ref, &o) != WN_OK) {
 		rc = fail_ctx(ctx);
 		goto done;

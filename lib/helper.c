@@ -50,7 +50,7 @@ int wn__helper_run(struct wn_ctx *ctx, const char *name, const char *verb, const
 		dup2(o[1], 1);
 		dup2(e[1], 2);
 		execlp(prog, prog, verb, (char *)NULL);
-		_exit(127);
+		_exit(127); /* the forked child must never return into the library */
 	}
 	close(in[0]);
 	close(o[1]);
