@@ -3,9 +3,11 @@
  *
  * Reading unpacks the tar into a private temporary directory and serves it
  * as a layout.  Only regular files and directories with relative paths and
- * no ".." are accepted; links of any kind, devices, absolute paths and
- * entries over the size limits make the whole archive refused, and the
- * temporary directory goes away with it.  Writing builds a layout in a
+ * no ".." are accepted; links (an OCI layout has no use for them), devices,
+ * absolute paths and entries over the size limits make the whole archive
+ * refused, and the temporary directory goes away with it.  docker-archive
+ * (which `docker save` and skopeo write with internal links) may have links
+ * that stay inside; nothing is ever written through a link.  Writing builds a layout in a
  * temporary directory and, when the copy completes, writes the tar beside
  * FILE and renames it over FILE: FILE is either the old archive or the new
  * one, never half of one.
@@ -39,13 +41,13 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path);
 }
 
-static void rm_tree(const char *dir)
+void wn__rm_tree(const char *dir)
 {
 	if (dir)
 		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static char *make_tmpdir(struct wn_ctx *ctx)
+char *wn__tmpdir_new(struct wn_ctx *ctx)
 {
 	const char *base = getenv("TMPDIR");
 	char *t = wn__sprintf("%s/winch-archive-XXXXXX", base && *base ? base : "/tmp");
@@ -92,8 +94,52 @@ static int mkparents(const char *root, const char *rel)
 	return 0;
 }
 
-/* Unpacks FILE into dir, refusing anything unsafe. */
-static int unpack(struct wn_ctx *ctx, const char *file, const char *dir)
+/* Does `target`, seen from the directory of `name`, stay inside the root? (lexically) */
+static bool link_inside(const char *name, const char *target)
+{
+	int depth = 0;
+	if (!*target || *target == '/')
+		return false;
+	for (const char *c = name; *c;) { /* the link's own directory depth */
+		size_t n = strcspn(c, "/");
+		if (c[n] == '/')
+			depth++;
+		c += n;
+		while (*c == '/')
+			c++;
+	}
+	for (const char *c = target; *c;) {
+		size_t n = strcspn(c, "/");
+		if (n == 2 && !strncmp(c, "..", 2)) {
+			if (--depth < 0)
+				return false;
+		} else if (!(n == 1 && *c == '.')) {
+			depth++;
+		}
+		c += n;
+		while (*c == '/')
+			c++;
+	}
+	return true;
+}
+
+/* No component of rel's parent may be a symbolic link: nothing is written through one. */
+static bool parents_plain(const char *root, const char *rel)
+{
+	char *p = wn__sprintf("%s/%s", root, rel);
+	bool ok = p != NULL;
+	for (char *c = p ? p + strlen(root) + 1 : NULL; ok && c && *c; c++)
+		if (*c == '/') {
+			struct stat st;
+			*c = 0;
+			ok = lstat(p, &st) || !S_ISLNK(st.st_mode);
+			*c = '/';
+		}
+	free(p);
+	return ok;
+}
+
+int wn__tar_unpack(struct wn_ctx *ctx, const char *file, const char *dir, const char *const *required, bool links)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -124,6 +170,38 @@ static int unpack(struct wn_ctx *ctx, const char *file, const char *dir)
 			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s: unsafe path \"%.100s\" (absolute or with \"..\"): refused",
 			                  file, name);
 			break;
+		}
+		if (!parents_plain(dir, name)) {
+			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s: \"%.100s\" lies below a symbolic link: refused", file, name);
+			break;
+		}
+		if (links && type == AE_IFLNK) {
+			const char *target = archive_entry_symlink(e);
+			char *path = wn__sprintf("%s/%s", dir, name);
+			if (!target || !link_inside(name, target)) {
+				rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s: the link \"%.100s\" points outside the archive: refused", file,
+				                  name);
+			} else if (!path || mkparents(dir, name) || symlink(target, path)) {
+				rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s: \"%.100s\" appears twice or cannot be written: refused", file, name);
+			}
+			free(path);
+			if (rc != WN_OK)
+				break;
+			continue;
+		}
+		if (links && archive_entry_hardlink(e)) {
+			const char *target = archive_entry_hardlink(e);
+			char *tp = wn__sprintf("%s/%s", dir, target), *path = wn__sprintf("%s/%s", dir, name);
+			struct stat st;
+			if (!tp || !path || !safe_path(target) || !parents_plain(dir, target) || lstat(tp, &st) ||
+			    !S_ISREG(st.st_mode) || mkparents(dir, name) || link(tp, path))
+				rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s: the hard link \"%.100s\" does not name a file in the archive: refused",
+				                  file, name);
+			free(tp);
+			free(path);
+			if (rc != WN_OK)
+				break;
+			continue;
 		}
 		if (type != AE_IFREG && type != AE_IFDIR) {
 			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s: \"%.100s\" is a %s, which an image archive has no use for: refused",
@@ -173,14 +251,13 @@ static int unpack(struct wn_ctx *ctx, const char *file, const char *dir)
 	}
 	if (rc == WN_OK && r != ARCHIVE_EOF)
 		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s is truncated or corrupt (%s): refused", file, archive_error_string(a));
-	/* a tar cut at an entry boundary reads as a shorter tar: the layout's own files must be there */
-	for (const char *const *need = (const char *const[]){ "oci-layout", "index.json", NULL }; rc == WN_OK && *need;
-	     need++) {
+	/* a tar cut at an entry boundary reads as a shorter tar: the format's own files must be there */
+	for (const char *const *need = required; rc == WN_OK && need && *need; need++) {
 		char *p = wn__sprintf("%s/%s", dir, *need);
 		struct stat st;
 		if (!p || stat(p, &st) || !S_ISREG(st.st_mode))
-			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s has no %s: truncated, or not an OCI image archive: refused", file,
-			                  *need);
+			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s has no %s: truncated, or not an image archive of this kind: refused",
+			                  file, *need);
 		free(p);
 	}
 done:
@@ -223,7 +300,7 @@ static void wrapped_free(struct wrapped *w, bool src)
 		wn__src_free(w->inner);
 	else
 		wn__dst_free(w->inner);
-	rm_tree(w->tmpdir);
+	wn__rm_tree(w->tmpdir);
 	free(w->tmpdir);
 	free(w->file);
 	free(w);
@@ -263,8 +340,9 @@ int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *sp
 	}
 	s->ops = &archive_src_ops;
 	s->impl = w;
-	if ((rc = split(spec, &w->file, &rest)) != WN_OK || !(w->tmpdir = make_tmpdir(ctx)) ||
-	    (rc = unpack(ctx, w->file, w->tmpdir)) != WN_OK)
+	if ((rc = split(spec, &w->file, &rest)) != WN_OK || !(w->tmpdir = wn__tmpdir_new(ctx)) ||
+	    (rc = wn__tar_unpack(ctx, w->file, w->tmpdir, (const char *const[]){ "oci-layout", "index.json", NULL },
+	                         false)) != WN_OK)
 		goto done;
 	if (!(inner = wn__sprintf("%s%s", w->tmpdir, rest)) ||
 	    (rc = wn__layout_src_new((struct wn__src **)&w->inner, ctx, inner)) != WN_OK)
@@ -318,14 +396,13 @@ static int arc_manifest_digest(struct wn__dst *d, struct wn_ctx *ctx, const char
 
 static int add_tree(struct wn_ctx *ctx, struct archive *a, const char *root, const char *rel, unsigned char *buf);
 
-/* Writes the layout as a tar next to FILE, then renames it over FILE. */
-static int pack(struct wn_ctx *ctx, const struct wrapped *w)
+int wn__tar_pack(struct wn_ctx *ctx, const char *dir, const char *file)
 {
-	char *tmp = wn__sprintf("%s.winch-tmp-%d-XXXXXX", w->file, (int)getpid());
+	char *tmp = wn__sprintf("%s.winch-tmp-%d-XXXXXX", file, (int)getpid());
 	unsigned char *buf = malloc(IO_CHUNK);
 	int fd = tmp ? mkstemp(tmp) : -1, rc;
 	if (fd < 0 || !buf) {
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", w->file, strerror(errno));
+		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", file, strerror(errno));
 		free(tmp);
 		free(buf);
 		return rc;
@@ -333,13 +410,13 @@ static int pack(struct wn_ctx *ctx, const struct wrapped *w)
 	fchmod(fd, 0644);
 	struct archive *a = archive_write_new();
 	archive_write_set_format_pax_restricted(a);
-	rc = archive_write_open_fd(a, fd) == ARCHIVE_OK ? add_tree(ctx, a, w->tmpdir, "", buf)
-	                                                 : wn__ctx_fail(ctx, WN_EIO, "cannot write %s", w->file);
+	rc = archive_write_open_fd(a, fd) == ARCHIVE_OK ? add_tree(ctx, a, dir, "", buf)
+	                                                 : wn__ctx_fail(ctx, WN_EIO, "cannot write %s", file);
 	if (archive_write_close(a) != ARCHIVE_OK && rc == WN_OK)
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", w->file, archive_error_string(a));
+		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", file, archive_error_string(a));
 	archive_write_free(a);
-	if (rc == WN_OK && (fsync(fd) || close(fd) || rename(tmp, w->file))) {
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", w->file, strerror(errno));
+	if (rc == WN_OK && (fsync(fd) || close(fd) || rename(tmp, file))) {
+		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", file, strerror(errno));
 		fd = -1;
 	} else if (rc != WN_OK) {
 		close(fd);
@@ -417,7 +494,8 @@ static int arc_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct 
 {
 	struct wn__dst *in = inner_dst(d);
 	int rc = in->ops->manifest_put(in, ctx, m, tag, top);
-	return rc == WN_OK && top ? pack(ctx, d->impl) : rc;
+	struct wrapped *w = d->impl;
+	return rc == WN_OK && top ? wn__tar_pack(ctx, w->tmpdir, w->file) : rc;
 }
 
 static void arc_dst_free(struct wn__dst *d)
@@ -447,7 +525,7 @@ int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *sp
 	d->ops = &archive_dst_ops;
 	d->impl = w;
 	rc = split(spec, &w->file, &rest);
-	if (rc == WN_OK && !(w->tmpdir = make_tmpdir(ctx)))
+	if (rc == WN_OK && !(w->tmpdir = wn__tmpdir_new(ctx)))
 		rc = wn_ctx_errcode(ctx);
 	if (rc == WN_OK && (!(inner = wn__sprintf("%s%s", w->tmpdir, rest)) ||
 	                    (rc = wn__layout_dst_new((struct wn__dst **)&w->inner, ctx, inner)) != WN_OK))

@@ -427,6 +427,15 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 		rc = wn__ctx_fail(ctx, WN_EINVAL, "destination \"%s\": give a tag or a digest, not both", dst);
 		goto done;
 	}
+	const char *host[2] = { NULL, NULL };
+	struct wn_copy_options single;
+	if (e.dst->single_image && !(e.opt->platforms && e.opt->platforms[0])) {
+		/* a destination without indexes gets the platform of this machine, as docker pull would */
+		single = *e.opt;
+		host[0] = wn__host_platform();
+		single.platforms = host;
+		e.opt = &single;
+	}
 	if ((rc = copy_ref(&e, ref, tag, true, src_digest)) != WN_OK)
 		goto done;
 	if (e.dst->digest && strcmp(e.dst->digest, out->digest)) {

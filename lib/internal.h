@@ -253,6 +253,7 @@ struct wn__dst {
 	char *name;
 	char *tag, *digest;       /* what the location names */
 	size_t chunk_size;        /* uploads larger than this go in PATCH chunks */
+	bool single_image;        /* holds no index (docker-archive): the host's platform is picked */
 	void *impl;
 };
 
@@ -265,6 +266,20 @@ int wn__registry_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const struct 
 /* "DIR[:TAG]" or "DIR@DIGEST" (the part after "oci:") */
 int wn__layout_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
 int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec);
+/* "FILE[:REF]" (the part after "docker-archive:") */
+int wn__darchive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
+int wn__darchive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec);
+
+/* ---- tar files (archive.c) -------------------------------------------- */
+/* Unpacks FILE into dir refusing absolute paths, "..", special files, oversized
+ * entries and truncation, and links (with `links`: only links that escape, and
+ * anything below a link); `required` names files that must be there. */
+int wn__tar_unpack(struct wn_ctx *ctx, const char *file, const char *dir, const char *const *required, bool links);
+/* Writes dir's files as a tar beside FILE and renames it over FILE. */
+int wn__tar_pack(struct wn_ctx *ctx, const char *dir, const char *file);
+/* A private directory under $TMPDIR; NULL (context error set) on failure. */
+char *wn__tmpdir_new(struct wn_ctx *ctx);
+void wn__rm_tree(const char *dir);
 /* Messages about the layout name it `name` (an archive it was unpacked from). */
 void wn__layout_set_name(void *layout_impl, const char *name);
 /* "FILE[:TAG]" (the part after "oci-archive:") */
@@ -298,6 +313,9 @@ int wn__blob_put_mem(struct wn_ctx *ctx, const struct wn_ref *repo, const char *
 /* GET /v2/NAME/referrers/DIGEST: the referrers index, or WN_EUNSUPPORTED
  * when the registry has no referrers API (distribution 2.8 answers 404). */
 int wn__referrers_get(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest, struct wn_manifest **out);
+
+/* The platform this machine runs ("linux/amd64"). */
+const char *wn__host_platform(void);
 
 /* ---- manifests -------------------------------------------------------- */
 extern const char *const wn__manifest_accept;

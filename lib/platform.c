@@ -95,3 +95,24 @@ char *wn_platform_string(const struct wn_platform *p)
 	return wn__sprintf("%s/%s%s%s", p->os ? p->os : "?", p->architecture ? p->architecture : "?",
 	                   p->variant ? "/" : "", p->variant ? p->variant : "");
 }
+
+const char *wn__host_platform(void)
+{
+#if defined(__x86_64__)
+	return "linux/amd64";
+#elif defined(__aarch64__)
+	return "linux/arm64";
+#elif defined(__arm__)
+	return "linux/arm/v7";
+#elif defined(__i386__)
+	return "linux/386";
+#elif defined(__s390x__)
+	return "linux/s390x";
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return "linux/ppc64le";
+#elif defined(__riscv) && __riscv_xlen == 64
+	return "linux/riscv64";
+#else
+	return "linux/amd64";
+#endif
+}

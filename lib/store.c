@@ -167,7 +167,7 @@ static bool has_prefix(const char *s, const char *p)
 
 static int unsupported_transport(struct wn_ctx *ctx, const char *location)
 {
-	static const char *const later[] = { "docker-archive:", "dir:", "containers-storage:", "docker-daemon:" };
+	static const char *const later[] = { "dir:", "containers-storage:", "docker-daemon:" };
 	for (size_t i = 0; i < sizeof later / sizeof *later; i++)
 		if (has_prefix(location, later[i]))
 			return wn__ctx_fail(ctx, WN_EUNSUPPORTED, "the %.*s transport is not supported yet (\"%s\")",
@@ -184,6 +184,8 @@ int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location)
 		return wn__layout_src_new(out, ctx, location + 4);
 	if (has_prefix(location, "oci-archive:"))
 		return wn__archive_src_new(out, ctx, location + 12);
+	if (has_prefix(location, "docker-archive:"))
+		return wn__darchive_src_new(out, ctx, location + 15);
 	if ((rc = unsupported_transport(ctx, location)) != WN_OK)
 		return rc;
 	if ((rc = parse_registry_location(ctx, location, &ref)) != WN_OK)
@@ -204,6 +206,8 @@ int wn__dst_open(struct wn__dst **out, struct wn_ctx *ctx, const char *location)
 		return wn__layout_dst_new(out, ctx, location + 4);
 	if (has_prefix(location, "oci-archive:"))
 		return wn__archive_dst_new(out, ctx, location + 12);
+	if (has_prefix(location, "docker-archive:"))
+		return wn__darchive_dst_new(out, ctx, location + 15);
 	if ((rc = unsupported_transport(ctx, location)) != WN_OK)
 		return rc;
 	if ((rc = parse_registry_location(ctx, location, &ref)) != WN_OK)

@@ -1,0 +1,56 @@
+#!/bin/bash
+# docker-archive:FILE[:REF]: `docker save` tarballs pushed (layers gzipped,
+# diff_ids checked), registry images written as `docker load` tarballs
+# (layers gunzipped and checked), skopeo as the peer both ways.
+. "$(dirname "$0")/lib.sh"
+
+IMG=$WORK/img
+python3 "$TOP/tests/tools/mkimage.py" "$IMG" multi --platforms linux/amd64,linux/arm64 --layers 2 --size 100000 > /dev/null
+reg_start plain || fail "registry started"
+seed "$IMG" multi app:multi || fail "seeded"
+export TMPDIR=$WORK/tmp
+mkdir -p "$TMPDIR"
+cfg() { "$WINCH" inspect --config "$1"; }
+
+python3 "$TOP/tests/tools/mkdockersave.py" "$WORK/save.tar"
+expect 0 "push a docker save tarball, choosing one of its images" "$WINCH" push "docker-archive:$WORK/save.tar:demo/app:1.0" "$REG/demo/app:1.0"
+expect 0 "... it is a Docker v2 image with the archive's config" "$WINCH" inspect --format json "$REG/demo/app:1.0"
+same "... platform and labels from the config" "$(printf %s "$OUT" | json "(d['mediaType'], d['os'], d['architecture'], d['labels'])")" \
+	'["application/vnd.docker.distribution.manifest.v2+json", "linux", "amd64", {"from": "docker-save"}]'
+same "... its layers gzipped" "$(printf %s "$OUT" | json "[l['mediaType'] for l in d['layers']]")" \
+	'["application/vnd.docker.image.rootfs.diff.tar.gzip", "application/vnd.docker.image.rootfs.diff.tar.gzip"]'
+expect 0 "... skopeo pulls it and umoci unpacks it" skopeo copy -q --src-tls-verify=false "docker://$REG/demo/app:1.0" "oci:$WORK/check:x"
+expect 0 "... (unpack)" umoci unpack --rootless --image "$WORK/check:x" "$WORK/bundle"
+same "... the files are there" "$(cat "$WORK/bundle/rootfs/etc/hello") $(ls "$WORK/bundle/rootfs/usr/bin")" "hello app"
+expect 0 "pushing again is deterministic (same gzip, same digest)" "$WINCH" push --format json "docker-archive:$WORK/save.tar:demo/app:latest" "$REG/demo/app:again"
+same "... nothing new to send" "$(printf %s "$OUT" | json "d['blobsCopied']")" 0
+expect 2 "an archive of several images needs a REF" "$WINCH" push "docker-archive:$WORK/save.tar" "$REG/x:y"
+contains "... and says so" "$ERR" "holds 2 images"
+expect 3 "a REF the archive lacks" "$WINCH" push "docker-archive:$WORK/save.tar:demo/nope:1" "$REG/x:y"
+expect 0 "the destination tag comes from the archive when not given" "$WINCH" push "docker-archive:$WORK/save.tar:demo/tool:2" "$REG/tool"
+expect 0 "... (tag 2)" "$WINCH" exists "$REG/tool:2"
+
+python3 "$TOP/tests/tools/mkdockersave.py" "$WORK/bad.tar" --bad-diffid
+expect 7 "a layer that does not match its diff_id is refused" "$WINCH" push "docker-archive:$WORK/bad.tar:demo/app:1.0" "$REG/bad:1"
+contains "... saying so" "$ERR" "its config says"
+expect 3 "... nothing was pushed" "$WINCH" exists "$REG/bad:1"
+python3 "$TOP/tests/tools/mkdockersave.py" "$WORK/escape.tar" --escape-link
+expect 7 "a link pointing outside the archive is refused" "$WINCH" push "docker-archive:$WORK/escape.tar:demo/tool:2" "$REG/esc:1"
+contains "... saying so" "$ERR" "points outside"
+same "... and no temporary directory is left" "$(ls "$TMPDIR" | wc -l)" 0
+
+# registry -> docker-archive: an index gives the host's platform; diff_ids kept
+expect 0 "pull an index into a docker-archive" "$WINCH" pull "$REG/app:multi" "docker-archive:$WORK/out.tar:app:multi"
+same "... the host's platform was picked" "$(tar -xOf "$WORK/out.tar" manifest.json | json "d[0]['RepoTags']")" '["app:multi"]'
+amd=$(skopeo inspect --raw --tls-verify=false "docker://$REG/app:multi" | json "[m['digest'] for m in d['manifests'] if m['platform']['architecture']=='amd64'][0]")
+same "... with its config, byte for byte" "$(tar -xOf "$WORK/out.tar" "$(tar -xOf "$WORK/out.tar" manifest.json | json "d[0]['Config']")" | sha256sum | cut -d' ' -f1)" \
+	"$(cfg "$REG/app@$amd" | sha256sum | cut -d' ' -f1)"
+expect 0 "skopeo reads winch's docker-archive" skopeo inspect "docker-archive:$WORK/out.tar"
+expect 0 "push it back" "$WINCH" push "docker-archive:$WORK/out.tar" "$REG/back:multi"
+same "... the diff_ids survive the round trip" "$(cfg "$REG/back:multi" | json "d['rootfs']['diff_ids']")" \
+	"$(cfg "$REG/app@$amd" | json "d['rootfs']['diff_ids']")"
+skopeo copy -q --src-tls-verify=false --override-arch arm64 "docker://$REG/app:multi" "docker-archive:$WORK/sk.tar:sk/app:1"
+expect 0 "push a docker-archive skopeo wrote (with its internal links)" "$WINCH" push "docker-archive:$WORK/sk.tar" "$REG/fromsk:1"
+same "... its arm64 config arrived" "$(cfg "$REG/fromsk:1" | json "d['architecture']")" arm64
+expect 0 "pull --platform into a docker-archive" "$WINCH" pull --platform linux/arm64 "$REG/app:multi" "docker-archive:$WORK/arm.tar"
+same "... untagged without a REF" "$(tar -xOf "$WORK/arm.tar" manifest.json | json "d[0]['RepoTags']")" '[]'
