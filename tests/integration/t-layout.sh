@@ -8,6 +8,8 @@ IMG=$WORK/img
 python3 "$TOP/tests/tools/mkimage.py" "$IMG" multi --platforms linux/amd64,linux/arm64/v8 --layers 2 --size 100000 > /dev/null
 python3 "$TOP/tests/tools/mkimage.py" "$IMG" single --layers 3 --size 200000 --seed 8 > /dev/null
 python3 "$TOP/tests/tools/mkimage.py" "$IMG" big --size 134217728 --seed 9 > /dev/null
+python3 "$TOP/tests/tools/mkimage.py" "$WORK/raw" plain --layer-type tar --seed 10 > /dev/null
+python3 "$TOP/tests/tools/mkimage.py" "$WORK/raw" zstd --layer-type zstd --seed 11 > /dev/null
 
 reg_start plain || fail "registry started"
 seed "$IMG" multi app:multi && seed "$IMG" single app:single && seed "$IMG" single app:docker --format v2s2 &&
@@ -46,7 +48,15 @@ expect 2 "oci:DIR without a tag when it holds several is refused" "$WINCH" push 
 contains "... saying to name one" "$ERR" "name one as oci:"
 expect 3 "a tag the layout lacks" "$WINCH" push "oci:$WORK/lay:nope" "$REG/x:y"
 expect 3 "a directory that is not there" "$WINCH" push "oci:$WORK/nothere:x" "$REG/x:y"
-expect 1 "archives are not supported yet, and say so" "$WINCH" push "oci-archive:$WORK/x.tar" "$REG/x:y"
+
+
+# layers travel as they are
+for t in plain zstd; do
+	expect 0 "push a layout whose layers are $t" "$WINCH" push "oci:$WORK/raw:$t" "$REG/raw:$t"
+	same "... byte for byte: same manifest digest" "$(rd raw:$t)" "$(skopeo inspect --raw "oci:$WORK/raw:$t" | sha256sum | cut -d' ' -f1)"
+done
+same "... media types kept" "$("$WINCH" inspect --format json "$REG/raw:zstd" | json "d['layers'][0]['mediaType']")" \
+	"application/vnd.oci.image.layer.v1.tar+zstd"
 
 # a tampered blob in a layout is caught before the registry stores it
 cp -r "$WORK/lay" "$WORK/tampered"

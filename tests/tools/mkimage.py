@@ -4,6 +4,7 @@
 mkimage.py DIR TAG [--layers N] [--size BYTES] [--platforms linux/amd64,linux/arm64/v8]
            [--created 2024-01-02T03:04:05Z] [--label k=v ...] [--env K=V ...] [--seed S]
            [--docker]   (Docker media types instead of OCI)
+           [--layer-type gzip|tar|zstd]
 
 Several platforms make an index whose children are full images.  Layer bytes
 are random (seeded) so sizes are honest and digests differ per seed.
@@ -18,7 +19,7 @@ def blob(d, data):
         f.write(data)
     return "sha256:" + dg, len(data)
 
-def layer(rng, size, name):
+def layer(rng, size, name, kind="gzip"):
     content = rng.randbytes(size)
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
@@ -27,17 +28,23 @@ def layer(rng, size, name):
         ti.mtime = 0
         t.addfile(ti, io.BytesIO(content))
     diff = "sha256:" + hashlib.sha256(raw.getvalue()).hexdigest()
+    if kind != "gzip":  # "tar": uncompressed; "zstd": labelled zstd (the bytes are never unpacked here)
+        return raw.getvalue(), diff
     gz = gzip.compress(raw.getvalue(), compresslevel=1, mtime=0)
     return gz, diff
 
 def image(d, a, rng, plat, docker):
     os_, arch, *var = plat.split("/")
     mt_layer = "application/vnd.docker.image.rootfs.diff.tar.gzip" if docker else "application/vnd.oci.image.layer.v1.tar+gzip"
+    if a.layer_type == "tar":
+        mt_layer = "application/vnd.oci.image.layer.v1.tar"
+    elif a.layer_type == "zstd":
+        mt_layer = "application/vnd.oci.image.layer.v1.tar+zstd"
     mt_cfg = "application/vnd.docker.container.image.v1+json" if docker else "application/vnd.oci.image.config.v1+json"
     mt_man = "application/vnd.docker.distribution.manifest.v2+json" if docker else "application/vnd.oci.image.manifest.v1+json"
     layers, diffs = [], []
     for i in range(a.layers):
-        gz, diff = layer(rng, a.size, "file%d-%s" % (i, arch))
+        gz, diff = layer(rng, a.size, "file%d-%s" % (i, arch), a.layer_type)
         dg, n = blob(d, gz)
         layers.append({"mediaType": mt_layer, "digest": dg, "size": n})
         diffs.append(diff)
@@ -65,6 +72,7 @@ def main():
     ap.add_argument("--env", action="append", default=[])
     ap.add_argument("--seed", default="1")
     ap.add_argument("--docker", action="store_true")
+    ap.add_argument("--layer-type", choices=("gzip", "tar", "zstd"), default="gzip")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     os.makedirs(a.dir, exist_ok=True)
