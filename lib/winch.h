@@ -271,6 +271,48 @@ WN_API void wn_delete_result_free(struct wn_delete_result *r);
 WN_API int wn_index_build(struct wn_ctx *ctx, const char *dest, const char *const *sources, size_t n, int append,
                           char digest[WN_DIGEST_MAX]);
 
+/* ---- retention policies (a pure function: no I/O) --------------------- */
+enum wn_tag_status { WN_TAGGED = 1, WN_UNTAGGED, WN_ANY };
+enum wn_count_type { WN_COUNT_MORE_THAN = 1, WN_SINCE_PUSHED };
+struct wn_policy_rule {
+	int priority;
+	char *description;
+	enum wn_tag_status status;
+	int patterns;             /* list holds tagPatternList ('*' wildcards), else tagPrefixList */
+	char **list;
+	size_t n_list;
+	enum wn_count_type type;
+	int count;                /* images, or days */
+};
+struct wn_policy {
+	int ecr;                  /* rules (an ECR lifecycle policy), else the flags below */
+	struct wn_policy_rule *rules;  /* sorted by priority */
+	size_t n_rules;
+	int keep;                 /* flags: keep the newest N selected tags; -1: no limit */
+	int older_than_days;      /* flags: expire selected tags older than this; -1: any age */
+	char *match, *exclude;    /* flags: which tags are selected (POSIX EREs; NULL: all, none) */
+	char *protect;            /* both: tags never expired (their images stay) */
+};
+/* Parses an ECR lifecycle policy; unknown keys and rule shapes are errors naming them. */
+WN_API int wn_policy_parse_ecr(struct wn_policy **out, const void *data, size_t len, struct wn_error *err);
+WN_API void wn_policy_free(struct wn_policy *p);
+
+struct wn_ret_image {
+	const char *digest;
+	char *const *tags;
+	size_t n_tags;
+	int64_t created;          /* unix seconds; -1 unknown (never expired by age) */
+};
+struct wn_ret_result {
+	int rule;                 /* the expiring rule's index (flags: 0); -1 when kept */
+	int expire_image;         /* every tag of the image expires */
+	unsigned char *expired_tags; /* one per tag */
+};
+/* Decides, for images[0..n) at time now, what expires (see retention.c for the rules). */
+WN_API int wn_policy_evaluate(struct wn_ret_result **out, const struct wn_policy *p,
+                              const struct wn_ret_image *const *images, size_t n, int64_t now, struct wn_error *err);
+WN_API void wn_ret_result_free(struct wn_ret_result *r, size_t n);
+
 /* ---- blobs ------------------------------------------------------------ */
 /* Downloads a small blob (capped at `max` bytes) into memory and verifies it. */
 WN_API int wn_blob_get_mem(unsigned char **out, size_t *out_len, struct wn_ctx *ctx,

@@ -1,0 +1,421 @@
+/*
+ * retention.c: retention policies as a pure function, (images, policy, now)
+ * -> which images or tags expire and by which rule.  No I/O: cleanup.c
+ * gathers the images and carries the result out.
+ *
+ * ECR lifecycle policies keep ECR's semantics:
+ *  - rules are applied in rulePriority order, lowest first;
+ *  - an image is expired by one rule at most, and an image that matches the
+ *    tag selection of a higher-priority rule cannot be expired by a lower
+ *    one (which still counts it for imageCountMoreThan);
+ *  - tagPrefixList / tagPatternList select an image when every entry matches
+ *    one of its tags (patterns: '*' wildcards, at most four);
+ *  - imageCountMoreThan keeps the N newest of the selection, sinceImagePushed
+ *    expires what was pushed more than N days ago; "pushed" is the time the
+ *    inventory found (config created or the created annotation), ties broken
+ *    by tag name (versions compared as versions).
+ * Flag policies (--keep, --older-than, --match, --exclude) work per tag, so
+ * that no tag outside the selection is ever expired with its image.
+ * --protect tags are never expired in either mode.
+ */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+void wn_policy_free(struct wn_policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		struct wn_policy_rule *r = &p->rules[i];
+		for (size_t k = 0; k < r->n_list; k++)
+			free(r->list[k]);
+		free(r->list);
+		free(r->description);
+	}
+	free(p->rules);
+	free(p->match);
+	free(p->exclude);
+	free(p->protect);
+	free(p);
+}
+
+static int bad(struct wn_error *err, const char *what, const char *detail)
+{
+	return wn__error_set(err, WN_EINVAL, "invalid lifecycle policy: %s%s%s", what, detail ? ": " : "",
+	                     detail ? detail : "");
+}
+
+/* Every key of obj must be in allowed; names the first that is not. */
+static int known_keys(const cJSON *obj, const char *const *allowed, const char *where, struct wn_error *err)
+{
+	const cJSON *k;
+	cJSON_ArrayForEach(k, obj) {
+		bool ok = false;
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = !strcmp(k->string, *a);
+		if (!ok) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "unknown key \"%.60s\" in %s", k->string, where);
+			return bad(err, msg, NULL);
+		}
+	}
+	return WN_OK;
+}
+
+static int cmp_priority(const void *a, const void *b)
+{
+	const struct wn_policy_rule *x = a, *y = b;
+	return (x->priority > y->priority) - (x->priority < y->priority);
+}
+
+int wn_policy_parse_ecr(struct wn_policy **out, const void *data, size_t len, struct wn_error *err)
+{
+	static const char *const top_keys[] = { "rules", NULL };
+	static const char *const rule_keys[] = { "rulePriority", "description", "selection", "action", NULL };
+	static const char *const sel_keys[] = { "tagStatus", "tagPrefixList", "tagPatternList", "countType", "countUnit",
+		                                    "countNumber", NULL };
+	static const char *const act_keys[] = { "type", NULL };
+	struct wn_policy *p = calloc(1, sizeof *p);
+	cJSON *j = wn__json_parse(data, len);
+	int rc = WN_OK;
+	*out = NULL;
+	if (!p) {
+		cJSON_Delete(j);
+		return wn__error_set(err, WN_ENOMEM, "out of memory");
+	}
+	p->ecr = 1;
+	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(j, "rules"), *r;
+	if (!cJSON_IsObject(j)) {
+		rc = bad(err, "not a JSON object", NULL);
+		goto done;
+	}
+	if ((rc = known_keys(j, top_keys, "the policy", err)) != WN_OK)
+		goto done;
+	if (!cJSON_IsArray(rules) || !cJSON_GetArraySize(rules)) {
+		rc = bad(err, "\"rules\" must be a non-empty array", NULL);
+		goto done;
+	}
+	p->rules = calloc((size_t)cJSON_GetArraySize(rules), sizeof *p->rules);
+	if (!p->rules) {
+		rc = wn__error_set(err, WN_ENOMEM, "out of memory");
+		goto done;
+	}
+	cJSON_ArrayForEach(r, rules) {
+		struct wn_policy_rule *x = &p->rules[p->n_rules++];
+		char where[64];
+		snprintf(where, sizeof where, "rules[%zu]", p->n_rules - 1);
+		if (!cJSON_IsObject(r)) {
+			rc = bad(err, where, "not an object");
+			goto done;
+		}
+		const cJSON *prio = cJSON_GetObjectItemCaseSensitive(r, "rulePriority");
+		const cJSON *sel = cJSON_GetObjectItemCaseSensitive(r, "selection");
+		const cJSON *act = cJSON_GetObjectItemCaseSensitive(r, "action");
+		if ((rc = known_keys(r, rule_keys, where, err)) != WN_OK)
+			goto done;
+		if (!cJSON_IsNumber(prio) || prio->valuedouble < 1 || prio->valuedouble != (int)prio->valuedouble) {
+			rc = bad(err, where, "rulePriority must be a positive integer");
+			goto done;
+		}
+		x->priority = prio->valueint;
+		x->description = wn__strdup(wn__json_str(r, "description"));
+		if (!cJSON_IsObject(act) || (rc = known_keys(act, act_keys, "action", err)) != WN_OK ||
+		    !wn__json_str(act, "type") || strcmp(wn__json_str(act, "type"), "expire")) {
+			if (rc == WN_OK)
+				rc = bad(err, where, "action must be {\"type\": \"expire\"}");
+			goto done;
+		}
+		if (!cJSON_IsObject(sel)) {
+			rc = bad(err, where, "missing selection");
+			goto done;
+		}
+		if ((rc = known_keys(sel, sel_keys, "selection", err)) != WN_OK)
+			goto done;
+		const char *status = wn__json_str(sel, "tagStatus"), *ctype = wn__json_str(sel, "countType");
+		const cJSON *prefixes = cJSON_GetObjectItemCaseSensitive(sel, "tagPrefixList");
+		const cJSON *patterns = cJSON_GetObjectItemCaseSensitive(sel, "tagPatternList");
+		const cJSON *num = cJSON_GetObjectItemCaseSensitive(sel, "countNumber");
+		if (!status || (strcmp(status, "tagged") && strcmp(status, "untagged") && strcmp(status, "any"))) {
+			rc = bad(err, where, "tagStatus must be tagged, untagged or any");
+			goto done;
+		}
+		x->status = !strcmp(status, "tagged") ? WN_TAGGED : !strcmp(status, "untagged") ? WN_UNTAGGED : WN_ANY;
+		if (prefixes && patterns) {
+			rc = bad(err, where, "tagPrefixList and tagPatternList cannot both be given");
+			goto done;
+		}
+		const cJSON *list = prefixes ? prefixes : patterns, *it;
+		if (x->status == WN_TAGGED && (!cJSON_IsArray(list) || !cJSON_GetArraySize(list))) {
+			rc = bad(err, where, "tagStatus tagged needs a non-empty tagPrefixList or tagPatternList");
+			goto done;
+		}
+		if (x->status != WN_TAGGED && list) {
+			rc = bad(err, where, "tagPrefixList and tagPatternList go with tagStatus tagged only");
+			goto done;
+		}
+		x->patterns = patterns != NULL;
+		x->list = calloc((size_t)cJSON_GetArraySize(list) + 1, sizeof *x->list);
+		cJSON_ArrayForEach(it, list) {
+			if (!cJSON_IsString(it) || !*it->valuestring) {
+				rc = bad(err, where, "tag lists hold non-empty strings");
+				goto done;
+			}
+			int stars = 0;
+			for (const char *c = it->valuestring; *c; c++)
+				stars += *c == '*';
+			if (stars > 4) {
+				rc = bad(err, where, "a tag pattern has at most four '*'");
+				goto done;
+			}
+			x->list[x->n_list++] = strdup(it->valuestring);
+		}
+		if (!cJSON_IsNumber(num) || num->valuedouble < 1 || num->valuedouble != (int)num->valuedouble) {
+			rc = bad(err, where, "countNumber must be a positive integer");
+			goto done;
+		}
+		x->count = num->valueint;
+		if (ctype && !strcmp(ctype, "imageCountMoreThan")) {
+			x->type = WN_COUNT_MORE_THAN;
+			if (cJSON_GetObjectItemCaseSensitive(sel, "countUnit")) {
+				rc = bad(err, where, "countUnit goes with sinceImagePushed only");
+				goto done;
+			}
+		} else if (ctype && !strcmp(ctype, "sinceImagePushed")) {
+			x->type = WN_SINCE_PUSHED;
+			const char *unit = wn__json_str(sel, "countUnit");
+			if (!unit || strcmp(unit, "days")) {
+				rc = bad(err, where, "sinceImagePushed needs countUnit \"days\"");
+				goto done;
+			}
+		} else {
+			rc = bad(err, where, "countType must be imageCountMoreThan or sinceImagePushed");
+			goto done;
+		}
+	}
+	qsort(p->rules, p->n_rules, sizeof *p->rules, cmp_priority);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		if (i && p->rules[i].priority == p->rules[i - 1].priority) {
+			rc = bad(err, "rulePriority values must be unique", NULL);
+			goto done;
+		}
+		if (p->rules[i].status == WN_ANY && i + 1 != p->n_rules) {
+			rc = bad(err, "a rule with tagStatus any must have the highest rulePriority", NULL);
+			goto done;
+		}
+	}
+done:
+	cJSON_Delete(j);
+	if (rc != WN_OK) {
+		wn_policy_free(p);
+		return rc;
+	}
+	*out = p;
+	return WN_OK;
+}
+
+/* ECR's wildcard: '*' matches any run of characters. */
+static bool glob(const char *pat, const char *s)
+{
+	if (!*pat)
+		return !*s;
+	if (*pat == '*')
+		return glob(pat + 1, s) || (*s && glob(pat, s + 1));
+	return *s == *pat && glob(pat + 1, s + 1);
+}
+
+static bool rule_selects(const struct wn_policy_rule *r, const struct wn_ret_image *img)
+{
+	if (r->status == WN_ANY)
+		return true;
+	if (r->status == WN_UNTAGGED)
+		return img->n_tags == 0;
+	if (!img->n_tags)
+		return false;
+	for (size_t k = 0; k < r->n_list; k++) {
+		bool any = false;
+		for (size_t t = 0; t < img->n_tags && !any; t++)
+			any = r->patterns ? glob(r->list[k], img->tags[t]) : !strncmp(img->tags[t], r->list[k], strlen(r->list[k]));
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+/* newest first; ties by tag name, versions as versions, higher first */
+static int cmp_newest(const struct wn_ret_image *x, const struct wn_ret_image *y)
+{
+	if (x->created != y->created)
+		return x->created > y->created ? -1 : 1;
+	const char *tx = x->n_tags ? x->tags[0] : x->digest, *ty = y->n_tags ? y->tags[0] : y->digest;
+	return -wn_tag_semver_cmp(tx, ty);
+}
+
+/* A stable merge sort of image indexes (qsort has no context argument in C). */
+static void sort_newest(size_t *idx, size_t n, const struct wn_ret_image *const *imgs)
+{
+	size_t *tmp = n > 1 ? malloc(n * sizeof *tmp) : NULL;
+	if (!tmp)
+		return;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n, a = lo, b = mid, o = lo;
+			while (a < mid && b < hi)
+				tmp[o++] = cmp_newest(imgs[idx[b]], imgs[idx[a]]) < 0 ? idx[b++] : idx[a++];
+			while (a < mid)
+				tmp[o++] = idx[a++];
+			while (b < hi)
+				tmp[o++] = idx[b++];
+		}
+		memcpy(idx, tmp, n * sizeof *idx);
+	}
+	free(tmp);
+}
+
+static bool protected(const regex_t *re, const struct wn_ret_image *img)
+{
+	for (size_t t = 0; re && t < img->n_tags; t++)
+		if (!regexec(re, img->tags[t], 0, NULL, 0))
+			return true;
+	return false;
+}
+
+int wn_policy_evaluate(struct wn_ret_result **out, const struct wn_policy *p, const struct wn_ret_image *const *imgs,
+                       size_t n, int64_t now, struct wn_error *err)
+{
+	regex_t match, exclude, protect;
+	bool has_match = false, has_exclude = false, has_protect = false;
+	struct wn_ret_result *res = calloc(n ? n : 1, sizeof *res);
+	size_t *idx = calloc(n ? n : 1, sizeof *idx);
+	int rc = WN_OK;
+	*out = NULL;
+	if (!res || !idx) {
+		rc = wn__error_set(err, WN_ENOMEM, "out of memory");
+		goto done;
+	}
+#define COMPILE(field, re, flag, name)                                                                             \
+	if (p->field) {                                                                                                \
+		if (regcomp(&re, p->field, REG_EXTENDED | REG_NOSUB)) {                                                   \
+			rc = wn__error_set(err, WN_EINVAL, "invalid --%s regular expression \"%s\"", name, p->field);         \
+			goto done;                                                                                             \
+		}                                                                                                          \
+		flag = true;                                                                                               \
+	}
+	COMPILE(match, match, has_match, "match")
+	COMPILE(exclude, exclude, has_exclude, "exclude")
+	COMPILE(protect, protect, has_protect, "protect")
+#undef COMPILE
+	for (size_t i = 0; i < n; i++) {
+		res[i].rule = -1;
+		res[i].expired_tags = calloc(imgs[i]->n_tags + 1, sizeof *res[i].expired_tags);
+		if (!res[i].expired_tags) {
+			rc = wn__error_set(err, WN_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+
+	if (p->ecr) {
+		bool *claimed = calloc(n ? n : 1, sizeof *claimed);
+		for (size_t ri = 0; ri < p->n_rules && claimed; ri++) {
+			const struct wn_policy_rule *r = &p->rules[ri];
+			size_t m = 0;
+			for (size_t i = 0; i < n; i++)
+				if (rule_selects(r, imgs[i]))
+					idx[m++] = i;
+			sort_newest(idx, m, imgs);
+			for (size_t k = 0; k < m; k++) {
+				size_t i = idx[k];
+				bool expire = r->type == WN_COUNT_MORE_THAN
+				                  ? k >= (size_t)r->count
+				                  : imgs[i]->created >= 0 && imgs[i]->created < now - (int64_t)r->count * 86400;
+				if (expire && !claimed[i] && !protected(has_protect ? &protect : NULL, imgs[i])) {
+					res[i].rule = (int)ri;
+					res[i].expire_image = 1;
+					for (size_t t = 0; t < imgs[i]->n_tags; t++)
+						res[i].expired_tags[t] = 1;
+				}
+			}
+			for (size_t k = 0; k < m; k++)
+				claimed[idx[k]] = true;
+		}
+		if (!claimed)
+			rc = wn__error_set(err, WN_ENOMEM, "out of memory");
+		free(claimed);
+		goto done;
+	}
+
+	/* flags: per tag. The selection is the tags --match (all by default) and not --exclude. */
+	struct tag_ref {
+		size_t img, tag;
+	} *sel = NULL;
+	size_t ns = 0, total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += imgs[i]->n_tags;
+	sel = calloc(total ? total : 1, sizeof *sel);
+	if (!sel) {
+		rc = wn__error_set(err, WN_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < imgs[i]->n_tags; t++) {
+			const char *tag = imgs[i]->tags[t];
+			if ((has_match && regexec(&match, tag, 0, NULL, 0)) || (has_exclude && !regexec(&exclude, tag, 0, NULL, 0)) ||
+			    (has_protect && !regexec(&protect, tag, 0, NULL, 0)))
+				continue;
+			sel[ns++] = (struct tag_ref){ i, t };
+		}
+	/* newest first, as images are ordered, one position per tag */
+	for (size_t a = 1; a < ns; a++)
+		for (size_t b = a; b > 0; b--) {
+			const struct wn_ret_image *x = imgs[sel[b - 1].img], *y = imgs[sel[b].img];
+			int c = x->created != y->created ? (x->created > y->created ? -1 : 1)
+			                                 : -wn_tag_semver_cmp(x->tags[sel[b - 1].tag], y->tags[sel[b].tag]);
+			if (c <= 0)
+				break;
+			struct tag_ref tmp = sel[b];
+			sel[b] = sel[b - 1];
+			sel[b - 1] = tmp;
+		}
+	for (size_t k = 0; k < ns; k++) {
+		const struct wn_ret_image *img = imgs[sel[k].img];
+		bool beyond = p->keep < 0 || k >= (size_t)p->keep;
+		bool old = p->older_than_days < 0 ||
+		           (img->created >= 0 && img->created < now - (int64_t)p->older_than_days * 86400);
+		if (beyond && old && (p->keep >= 0 || p->older_than_days >= 0)) {
+			res[sel[k].img].expired_tags[sel[k].tag] = 1;
+			res[sel[k].img].rule = 0;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool all = imgs[i]->n_tags > 0;
+		for (size_t t = 0; t < imgs[i]->n_tags; t++)
+			all &= res[i].expired_tags[t];
+		res[i].expire_image = all;
+	}
+	free(sel);
+done:
+	if (has_match)
+		regfree(&match);
+	if (has_exclude)
+		regfree(&exclude);
+	if (has_protect)
+		regfree(&protect);
+	free(idx);
+	if (rc != WN_OK) {
+		wn_ret_result_free(res, n);
+		return rc;
+	}
+	*out = res;
+	return WN_OK;
+}
+
+void wn_ret_result_free(struct wn_ret_result *r, size_t n)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(r[i].expired_tags);
+	free(r);
+}

@@ -1,0 +1,183 @@
+/* The retention engine: ECR's documented examples, the parser's refusals, and flag policies. */
+#include <stdlib.h>
+#include "harness.h"
+#include "winch.h"
+
+#define DAY 86400
+static const int64_t NOW = 1700000000;
+
+struct img {
+	const char *digest;
+	const char *tags[4];
+	int age_days;
+};
+
+/* Evaluates and returns "A B" (the expired images' digests) or, per tag, "A:tag". */
+static char *run(const char *policy_json, struct wn_policy *flags, const struct img *imgs, size_t n, bool per_tag)
+{
+	static char out[512];
+	struct wn_ret_image *ri = calloc(n, sizeof *ri);
+	const struct wn_ret_image **rp = calloc(n, sizeof *rp);
+	struct wn_policy *p = flags;
+	struct wn_ret_result *res;
+	struct wn_error e;
+	out[0] = 0;
+	if (policy_json && wn_policy_parse_ecr(&p, policy_json, strlen(policy_json), &e) != WN_OK) {
+		snprintf(out, sizeof out, "parse error: %s", e.msg);
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t nt = 0;
+		while (nt < 4 && imgs[i].tags[nt])
+			nt++;
+		ri[i] = (struct wn_ret_image){ imgs[i].digest, (char *const *)imgs[i].tags, nt,
+			                           imgs[i].age_days < 0 ? -1 : NOW - (int64_t)imgs[i].age_days * DAY };
+		rp[i] = &ri[i];
+	}
+	if (wn_policy_evaluate(&res, p, rp, n, NOW, &e) != WN_OK) {
+		snprintf(out, sizeof out, "eval error: %s", e.msg);
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!per_tag && res[i].expire_image)
+			snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s", *out ? " " : "", imgs[i].digest);
+		for (size_t t = 0; per_tag && t < ri[i].n_tags; t++)
+			if (res[i].expired_tags[t])
+				snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s:%s", *out ? " " : "", imgs[i].digest,
+				         imgs[i].tags[t]);
+	}
+	wn_ret_result_free(res, n);
+done:
+	if (policy_json)
+		wn_policy_free(p);
+	free(ri);
+	free(rp);
+	return out;
+}
+
+#define RULE(prio, sel) "{\"rulePriority\":" #prio ",\"selection\":{" sel "},\"action\":{\"type\":\"expire\"}}"
+#define POLICY1(a) "{\"rules\":[" a "]}"
+#define POLICY2(a, b) "{\"rules\":[" a "," b "]}"
+
+int main(void)
+{
+	/* ECR's "multiple rules" example: A is expired; B is kept by rule 1, so rule 2 cannot expire it */
+	const struct img ex1[] = {
+		{ "A", { "beta-1", "prod-1" }, 10 },
+		{ "B", { "beta-2", "prod-2" }, 9 },
+		{ "C", { "beta-3" }, 8 },
+	};
+	CHECK_STR(run(POLICY2(RULE(1, "\"tagStatus\":\"tagged\",\"tagPrefixList\":[\"prod\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1"),
+	                      RULE(2, "\"tagStatus\":\"tagged\",\"tagPrefixList\":[\"beta\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1")),
+	              NULL, ex1, 3, false), "A");
+	/* rules apply in priority order, not file order */
+	CHECK_STR(run(POLICY2(RULE(2, "\"tagStatus\":\"tagged\",\"tagPrefixList\":[\"beta\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1"),
+	                      RULE(1, "\"tagStatus\":\"tagged\",\"tagPrefixList\":[\"prod\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1")),
+	              NULL, ex1, 3, false), "A");
+	/* with beta first: A and B expire by rule 1 (C kept), prod rule sees nothing unclaimed */
+	CHECK_STR(run(POLICY2(RULE(1, "\"tagStatus\":\"tagged\",\"tagPrefixList\":[\"beta\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1"),
+	                      RULE(2, "\"tagStatus\":\"tagged\",\"tagPrefixList\":[\"prod\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1")),
+	              NULL, ex1, 3, false), "A B");
+
+	/* ECR's "multiple tags in a single rule": every prefix must match some tag */
+	const struct img ex2[] = {
+		{ "A", { "alpha-1", "beta-1" }, 10 },
+		{ "B", { "alpha-2", "beta-2" }, 9 },
+		{ "C", { "alpha-3" }, 8 },
+		{ "D", { "beta-4" }, 7 },
+	};
+	CHECK_STR(run(POLICY1(RULE(1, "\"tagStatus\":\"tagged\",\"tagPrefixList\":[\"alpha\",\"beta\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1")),
+	              NULL, ex2, 4, false), "A");
+	/* the same with patterns */
+	CHECK_STR(run(POLICY1(RULE(1, "\"tagStatus\":\"tagged\",\"tagPatternList\":[\"alpha-*\",\"*-1\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":0")),
+	              NULL, ex2, 4, false), "parse error: invalid lifecycle policy: rules[0]: countNumber must be a positive integer");
+	CHECK_STR(run(POLICY1(RULE(1, "\"tagStatus\":\"tagged\",\"tagPatternList\":[\"*pha-*\"],\"countType\":\"sinceImagePushed\",\"countUnit\":\"days\",\"countNumber\":8")),
+	              NULL, ex2, 4, false), "A B");
+	/* prefix vs pattern: a prefix is not a substring match */
+	CHECK_STR(run(POLICY1(RULE(1, "\"tagStatus\":\"tagged\",\"tagPrefixList\":[\"pha\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1")),
+	              NULL, ex2, 4, false), "");
+
+	/* untagged and any */
+	const struct img ex3[] = {
+		{ "T1", { "v1" }, 30 }, { "U1", { NULL }, 20 }, { "U2", { NULL }, 10 }, { "U3", { NULL }, 1 }, { "T2", { "v2" }, 2 },
+	};
+	CHECK_STR(run(POLICY1(RULE(1, "\"tagStatus\":\"untagged\",\"countType\":\"imageCountMoreThan\",\"countNumber\":1")), NULL,
+	              ex3, 5, false), "U1 U2");
+	CHECK_STR(run(POLICY1(RULE(1, "\"tagStatus\":\"untagged\",\"countType\":\"sinceImagePushed\",\"countUnit\":\"days\",\"countNumber\":7")),
+	              NULL, ex3, 5, false), "U1 U2");
+	CHECK_STR(run(POLICY1(RULE(1, "\"tagStatus\":\"any\",\"countType\":\"imageCountMoreThan\",\"countNumber\":2")), NULL, ex3, 5,
+	              false), "T1 U1 U2");
+	/* count vs age: the seeds' policy (keep 10 "v" images; untagged older than 7 days) */
+	CHECK_STR(run(POLICY2(RULE(1, "\"tagStatus\":\"tagged\",\"tagPrefixList\":[\"v\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1"),
+	                      RULE(2, "\"tagStatus\":\"untagged\",\"countType\":\"sinceImagePushed\",\"countUnit\":\"days\",\"countNumber\":7")),
+	              NULL, ex3, 5, false), "T1 U1 U2");
+	/* an unknown age never expires by age */
+	const struct img ex4[] = { { "X", { "v1" }, -1 }, { "Y", { "v2" }, 400 } };
+	CHECK_STR(run(POLICY1(RULE(1, "\"tagStatus\":\"any\",\"countType\":\"sinceImagePushed\",\"countUnit\":\"days\",\"countNumber\":30")),
+	              NULL, ex4, 2, false), "Y");
+	/* ties on time: versions decide which is newer */
+	const struct img ex5[] = { { "A", { "1.10.0" }, 5 }, { "B", { "1.9.0" }, 5 }, { "C", { "1.2.0" }, 5 } };
+	CHECK_STR(run(POLICY1(RULE(1, "\"tagStatus\":\"any\",\"countType\":\"imageCountMoreThan\",\"countNumber\":1")), NULL, ex5, 3,
+	              false), "B C");
+
+	/* refusals, each naming what is wrong */
+	const char *bad[][2] = {
+		{ "{\"rules\":[]}", "non-empty" },
+		{ "{\"rules\":[{}],\"extra\":1}", "unknown key \"extra\"" },
+		{ POLICY1(RULE(1, "\"tagStatus\":\"tagged\",\"tagPrefixList\":[\"v\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1,\"colour\":\"red\"")), "unknown key \"colour\"" },
+		{ POLICY1(RULE(1, "\"tagStatus\":\"tagged\",\"countType\":\"imageCountMoreThan\",\"countNumber\":1")), "needs a non-empty tagPrefixList" },
+		{ POLICY1(RULE(1, "\"tagStatus\":\"untagged\",\"tagPrefixList\":[\"v\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1")), "tagged only" },
+		{ POLICY1(RULE(1, "\"tagStatus\":\"tagged\",\"tagPrefixList\":[\"v\"],\"tagPatternList\":[\"v*\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1")), "cannot both" },
+		{ POLICY1(RULE(1, "\"tagStatus\":\"tagged\",\"tagPatternList\":[\"*a*b*c*d*e\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":1")), "four" },
+		{ POLICY1(RULE(1, "\"tagStatus\":\"any\",\"countType\":\"sinceImagePushed\",\"countUnit\":\"hours\",\"countNumber\":1")), "countUnit" },
+		{ POLICY1(RULE(1, "\"tagStatus\":\"any\",\"countType\":\"sinceImagePulled\",\"countNumber\":1")), "countType" },
+		{ POLICY1(RULE(1, "\"tagStatus\":\"someday\",\"countType\":\"imageCountMoreThan\",\"countNumber\":1")), "tagStatus" },
+		{ POLICY2(RULE(1, "\"tagStatus\":\"any\",\"countType\":\"imageCountMoreThan\",\"countNumber\":1"),
+		          RULE(2, "\"tagStatus\":\"untagged\",\"countType\":\"imageCountMoreThan\",\"countNumber\":1")), "highest rulePriority" },
+		{ POLICY2(RULE(1, "\"tagStatus\":\"untagged\",\"countType\":\"imageCountMoreThan\",\"countNumber\":1"),
+		          RULE(1, "\"tagStatus\":\"any\",\"countType\":\"imageCountMoreThan\",\"countNumber\":1")), "unique" },
+		{ "{\"rules\":[{\"rulePriority\":1,\"selection\":{\"tagStatus\":\"any\",\"countType\":\"imageCountMoreThan\",\"countNumber\":1},\"action\":{\"type\":\"transition\"}}]}", "expire" },
+		{ "not json", "not a JSON object" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		const char *got = run(bad[i][0], NULL, ex1, 3, false);
+		if (!strstr(got, bad[i][1])) {
+			printf("FAIL refusal %zu: wanted \"%s\", got \"%s\"\n", i, bad[i][1], got);
+			t_failed++;
+		} else {
+			t_passed++;
+		}
+	}
+
+	/* flags: per tag, newest first */
+	const struct img tags[] = {
+		{ "A", { "1.0", "stable" }, 100 },
+		{ "B", { "1.1" }, 50 },
+		{ "C", { "1.2", "latest" }, 10 },
+		{ "D", { "pr-7" }, 40 },
+	};
+	struct wn_policy f = { .keep = 1, .older_than_days = -1 };
+	/* per tag: C's two tags tie on time, and the name order decides (a non-version sorts above) */
+	CHECK_STR(run(NULL, &f, tags, 4, true), "A:1.0 A:stable B:1.1 C:1.2 D:pr-7");
+	f.protect = "^(stable|latest)$";
+	CHECK_STR(run(NULL, &f, tags, 4, true), "A:1.0 B:1.1 D:pr-7");
+	f.match = "^1\\.";
+	CHECK_STR(run(NULL, &f, tags, 4, true), "A:1.0 B:1.1");
+	CHECK_STR(run(NULL, &f, tags, 4, false), "B"); /* A keeps "stable": the image stays, only 1.0 goes */
+	f.keep = -1;
+	f.older_than_days = 45;
+	f.match = NULL;
+	f.exclude = "^pr-";
+	CHECK_STR(run(NULL, &f, tags, 4, true), "A:1.0 B:1.1");
+	f.keep = 1;
+	f.older_than_days = 60; /* both: beyond the newest one AND older than 60 days */
+	CHECK_STR(run(NULL, &f, tags, 4, true), "A:1.0");
+	f.exclude = NULL;
+	f.protect = NULL;
+	f.keep = 0;
+	f.older_than_days = -1;
+	CHECK_STR(run(NULL, &f, tags, 4, false), "A B C D");
+	f.match = "(";
+	CHECK(strstr(run(NULL, &f, tags, 4, false), "invalid --match") != NULL);
+	return TEST_DONE();
+}
