@@ -114,10 +114,11 @@ int cmd_push(int, char **);
 int cmd_tag(int, char **);
 int cmd_delete(int, char **);
 int cmd_index(int, char **);
+int cmd_cleanup(int, char **);
 int cmd___complete(int, char **);
 
 extern const struct opt_spec login_opts[], inspect_opts[], list_tags_opts[], catalog_opts[], copy_opts[], transfer_opts[],
-	delete_opts[];
+	delete_opts[], cleanup_opts[];
 int parse_size(const char *s, size_t *out);
 extern const char *const completion_bash, *const completion_zsh, *const completion_fish;
 

@@ -25,6 +25,8 @@ const struct cmd commands[] = {
 	  GROUP_REGISTRY, 2, -1 },
 	{ "delete", cmd_delete, "REF", "Delete a tag (keeping the image and its other tags), or a manifest.", delete_opts,
 	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
+	{ "cleanup", cmd_cleanup, "REPOSITORY...", "Delete what a retention policy expires (dry-run, plan, apply).",
+	  cleanup_opts, GROUP_REGISTRY | GROUP_FORMAT, 0, -1 },
 	{ "index", cmd_index, "create|append DEST SRC[=OS/ARCH[/VARIANT]]...",
 	  "Assemble (or extend) a multi-platform index from per-platform images.", no_opts, GROUP_REGISTRY, 3, -1 },
 	{ "inspect", cmd_inspect, "REF", "Show an image's manifest, platform, config and layers.", inspect_opts,

@@ -490,11 +490,16 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 				rc = ctx->err.code ? (int)ctx->err.code : wn__ctx_fail(ctx, WN_EIO, "writing the download failed");
 				goto done;
 			}
-			/* a loopback registry that does not speak TLS: plain HTTP, as docker does */
-			if (cc == CURLE_SSL_CONNECT_ERROR && registry_host && host->scheme_known == 1 &&
-			    !redirects && is_loopback(reg_hostport)) {
+			/* a loopback registry that does not speak TLS: plain HTTP, as docker does.
+			 * Keyed on the URL tried, not the shared state: parallel requests may all
+			 * have tried https before the first of them learned otherwise. */
+			if (cc == CURLE_SSL_CONNECT_ERROR && registry_host && !strncmp(url, "https://", 8) && !redirects &&
+			    !ctx->opt.plain_http && is_loopback(reg_hostport) &&
+			    strncmp(req->path, "https://", 8)) {
 				wn__log(ctx, WN_LOG_DEBUG, "%s does not speak TLS: using plain HTTP", reg_hostport);
+				wn__lock(ctx);
 				host->scheme_known = 2;
+				wn__unlock(ctx);
 				free(url);
 				url = NULL;
 				continue;

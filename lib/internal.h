@@ -319,6 +319,8 @@ const char *wn__host_platform(void);
 
 /* ---- manifests -------------------------------------------------------- */
 extern const char *const wn__manifest_accept;
+/* DELETE of a manifest by digest (WN_ENOTFOUND when gone; deletion disabled is named). */
+int wn__manifest_delete(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest);
 /* PUT of exact bytes under a tag or digest, with the manifest's Content-Type. */
 int wn__manifest_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag_or_digest,
                      const void *data, size_t len, const char *media_type, char digest_out[WN_DIGEST_MAX]);

@@ -259,3 +259,9 @@ done:
 	*out = r;
 	return WN_OK;
 }
+
+int wn__manifest_delete(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest)
+{
+	long status;
+	return http_delete(ctx, repo, digest, &status, NULL, 0);
+}

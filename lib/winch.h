@@ -313,6 +313,38 @@ WN_API int wn_policy_evaluate(struct wn_ret_result **out, const struct wn_policy
                               const struct wn_ret_image *const *images, size_t n, int64_t now, struct wn_error *err);
 WN_API void wn_ret_result_free(struct wn_ret_result *r, size_t n);
 
+/* ---- cleanup: a repository's plan, and applying it ---------------------- */
+struct wn_cleanup_item {
+	char *digest;                /* NULL for a referrer until applied */
+	struct wn_strlist *tags;     /* the tags that go */
+	int delete_manifest;         /* the manifest goes (and with it these tags); else the tags alone */
+	int referrer;                /* a signature, SBOM or attestation of a deleted image */
+	char *reason;                /* which rule, and why the manifest stays if it does */
+	char *created;               /* the time the policy judged by */
+	char *result;                /* after applying: "deleted", "already gone", "skipped: ...", an error */
+};
+struct wn_cleanup_plan {
+	char *repository;
+	struct wn_cleanup_item *items;
+	size_t n_items;
+	size_t images, kept_tags, manifests, tags;
+	size_t from_config, from_annotation, unknown_time; /* where "created" came from */
+	char *note;                  /* e.g. why untagged manifests cannot be seen */
+	size_t failed;               /* after applying */
+};
+/* Reads the repository (tags, manifests, index children, referrer tags, created
+ * times) and decides with `policy` at time `now` (unix seconds). */
+WN_API int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const char *repository,
+                                const struct wn_policy *policy, int64_t now);
+/* Carries a plan out with `jobs` deletions at once, re-checking each tag first.
+ * Items get a result; WN_EPARTIAL when some deletions failed. */
+WN_API int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *plan, unsigned jobs);
+/* Plans as JSON (deterministic order), and back. Caller frees the text with free(). */
+WN_API char *wn_cleanup_plan_json(const struct wn_cleanup_plan *const *plans, size_t n, int dry_run);
+WN_API int wn_cleanup_plan_parse(struct wn_cleanup_plan ***out, size_t *n, const void *data, size_t len,
+                                 struct wn_error *err);
+WN_API void wn_cleanup_plan_free(struct wn_cleanup_plan *p);
+
 /* ---- blobs ------------------------------------------------------------ */
 /* Downloads a small blob (capped at `max` bytes) into memory and verifies it. */
 WN_API int wn_blob_get_mem(unsigned char **out, size_t *out_len, struct wn_ctx *ctx,
