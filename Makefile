@@ -88,6 +88,11 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/tools/demo.sh
 
+# winch against skopeo on the same work (bench/RESULTS.md); RUNS=5 for more runs
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BENCH_COMMAND="make bench" bash bench/run.sh
+
 # libFuzzer builds of every target (clang); run one with e.g. tests/fuzz/f-ref.fuzz tests/fuzz/corpus/ref
 fuzz:
 	@for f in $(FUZZ_SRC); do \

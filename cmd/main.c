@@ -154,6 +154,8 @@ struct wn_ctx *ctx_open(void)
 	o.authfile = common.authfile;
 	o.creds = common.creds;
 	o.certs_d = getenv("WINCH_CERTS_D");
+	const char *h2 = getenv("WINCH_HTTP2");
+	o.http2 = h2 && !strcmp(h2, "1");
 	const char *hto = getenv("WINCH_HELPER_TIMEOUT_MS");
 	if (hto && atol(hto) > 0)
 		o.helper_timeout_ms = atol(hto);

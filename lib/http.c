@@ -276,9 +276,15 @@ static CURLcode perform(struct wn_ctx *ctx, struct xfer *x, const char *url, con
 	if (!ctx->opt.tls_verify) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else if (host && host->tls && host->tls->ca_blob) {
-		struct curl_blob blob = { host->tls->ca_blob, host->tls->ca_len, CURL_BLOB_NOCOPY };
-		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+	} else if (host && host->tls) {
+		if (host->tls->ca_path) {
+			curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+			curl_easy_setopt(c, CURLOPT_CAPATH, host->tls->ca_path);
+		}
+		if (host->tls->ca_blob) {
+			struct curl_blob blob = { host->tls->ca_blob, host->tls->ca_len, CURL_BLOB_NOCOPY };
+			curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+		}
 	}
 	if (host && host->tls && host->tls->client_cert) {
 		curl_easy_setopt(c, CURLOPT_SSLCERT, host->tls->client_cert);

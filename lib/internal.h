@@ -157,8 +157,9 @@ const struct wn_creds *wn__creds_get(struct wn_ctx *ctx, const char *registry);
 
 /* ---- TLS -------------------------------------------------------------- */
 struct wn__tls {
-	char *ca_blob;        /* PEM: the system bundle plus the registry's CAs; NULL: libcurl default */
+	char *ca_blob;        /* PEM: the registry's own CAs (certs.d, --cert-dir); NULL if none */
 	size_t ca_len;
+	const char *ca_path;  /* the system's CAs as a hashed directory, looked up lazily; NULL: the bundle */
 	char *client_cert;    /* paths */
 	char *client_key;
 };
