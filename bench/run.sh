@@ -131,10 +131,10 @@ bench_case "delete $NDEL tags" 0 "python3 $TOP/bench/mktags.py $B del%N $NDEL d"
 
 # ceilings, same run
 SHA=$(openssl speed -evp sha256 -seconds 1 -bytes 1048576 2>/dev/null | awk '/^sha256/ {print $2}' | tr -d k)
-GET=$( { /usr/bin/time -f %e curl -s -o /dev/null "http://$A/v2/app/blobs/$LARGE_DIGEST"; } 2>&1 | tail -n 1)
+GET=$(curl -s -o /dev/null -w '%{time_total}' "http://$A/v2/app/blobs/$LARGE_DIGEST")
 LOC=$(curl -s -D - -o /dev/null -X POST "http://$B/v2/ceiling/blobs/uploads/" | awk 'tolower($1)=="location:" {print $2}' | tr -d '\r')
-PUT=$( { /usr/bin/time -f %e curl -s -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' \
-	--data-binary "@$WORK/img/blobs/sha256/${LARGE_DIGEST#sha256:}" "$LOC&digest=$LARGE_DIGEST"; } 2>&1 | tail -n 1)
+PUT=$(curl -s -o /dev/null -w '%{time_total}' -X PUT -H 'Content-Type: application/octet-stream' \
+	--data-binary "@$WORK/img/blobs/sha256/${LARGE_DIGEST#sha256:}" "$LOC&digest=$LARGE_DIGEST")
 FLOOR_DEL=$(python3 - "$B" "$NDEL" "$TOP" <<'PY'
 import http.client, subprocess, sys, time
 reg, n, top = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -163,6 +163,7 @@ echo
 python3 -c '
 import sys
 sha, get, put, size, floor, nd = float(sys.argv[1]) * 1000, float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+get, put = max(get, 1e-6), max(put, 1e-6)
 print("Ceilings: sha256 %.0f MB/s (openssl speed -evp sha256); curl GET of the large blob %.0f MB/s; registry upload (curl POST+PUT) %.0f MB/s; %s DELETEs by digest on one connection %.3f s" % (sha / 1e6, size / get / 1e6, size / put / 1e6, nd, floor))
 ' "$SHA" "$GET" "$PUT" "$LARGE_GZ" "$FLOOR_DEL" "$NDEL"
 }
