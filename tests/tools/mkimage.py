@@ -20,7 +20,8 @@ def blob(d, data):
     return "sha256:" + dg, len(data)
 
 def layer(rng, size, name, kind="gzip"):
-    content = rng.randbytes(size)
+    # randbytes asks for size*8 bits as a C int: make big layers in pieces
+    content = b"".join(rng.randbytes(min(1 << 26, size - off)) for off in range(0, size, 1 << 26))
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
         ti = tarfile.TarInfo(name)
