@@ -2,7 +2,7 @@
 # make bench: winch and skopeo on the same work, alternating, against registries on loopback.
 #   bench/run.sh            full run (3 runs each; RUNS=5 for more); prints a Markdown table
 #   bench/run.sh --smoke    one tiny run of every case (make test runs this so it cannot rot)
-# Medians of wall time, peak RSS (GNU time), throughput, and skopeo/winch ratios, plus the
+# Medians of wall time and peak RSS (bench/measure.py), throughput, and skopeo/winch ratios, plus the
 # machine's ceilings measured in the same run: sha256 speed, a plain curl GET of the large blob,
 # and the registry's own upload rate (a plain curl POST+PUT of it).
 set -u
@@ -53,8 +53,7 @@ LARGE_GZ=$(stat -c %s "$WORK/img/blobs/sha256/${LARGE_DIGEST#sha256:}")
 
 # one measurement: prints "seconds maxrss_kib"
 measure() {
-	/usr/bin/time -f "%e %M" -o "$WORK/time" "$@" > /dev/null 2> "$WORK/err" || { say "FAILED: $*"; tail -n 3 "$WORK/err" >&2; echo "nan 0"; return; }
-	cat "$WORK/time"
+	python3 "$TOP/bench/measure.py" "$@" 2> "$WORK/err" || { say "FAILED: $*"; tail -n 3 "$WORK/err" >&2; echo "nan 0"; }
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -73,6 +72,9 @@ bench_case() {
 	for r in $(seq "$RUNS"); do
 		for tool in w s; do
 			N=$((N + 1))
+			# skopeo remembers where blobs were seen and mounts them from there on the next run:
+			# every run starts without that cache, so both tools move the same bytes
+			rm -rf "$HOME/.local/share/containers/cache"
 			eval "${setup//%N/$N}"
 			if [ $tool = w ]; then measure "${wcmd[@]//%N/$N}" >> "$WORK/w"; else measure "${scmd[@]//%N/$N}" >> "$WORK/s"; fi
 		done

@@ -119,9 +119,60 @@ static void progress(void *data, const struct wn_descriptor *d, uint64_t done)
 	pthread_mutex_unlock(&e->mu);
 }
 
-static int copy_blob(struct engine *e, struct wn_ctx *ctx, size_t i)
+/* Blobs on their way to a destination, shared by every copy of the context:
+ * parallel tag copies of a mirror share layers, and sending one blob twice at
+ * once wastes the bandwidth (and races the registry's commit). */
+struct wn__inflight {
+	char *key;                 /* destination name + digest */
+	struct wn__inflight *next;
+};
+
+/* true: the caller sends it (and must call inflight_end); false: another
+ * copy just did (or failed to), so look again */
+static bool inflight_begin(struct wn_ctx *ctx, const char *key)
 {
-	const struct wn_descriptor *d = e->blobs[i];
+	bool waited = false;
+	wn__lock(ctx);
+	for (;;) {
+		struct wn__inflight *f = ctx->sh->inflight;
+		while (f && strcmp(f->key, key))
+			f = f->next;
+		if (!f)
+			break;
+		waited = true;
+		pthread_cond_wait(&ctx->sh->inflight_done, &ctx->sh->lock);
+	}
+	if (!waited) {
+		struct wn__inflight *f = calloc(1, sizeof *f);
+		if (f && (f->key = strdup(key))) {
+			f->next = ctx->sh->inflight;
+			ctx->sh->inflight = f;
+		} else {
+			free(f);
+		}
+	}
+	wn__unlock(ctx);
+	return !waited;
+}
+
+static void inflight_end(struct wn_ctx *ctx, const char *key)
+{
+	wn__lock(ctx);
+	for (struct wn__inflight **p = &ctx->sh->inflight; *p; p = &(*p)->next)
+		if (!strcmp((*p)->key, key)) {
+			struct wn__inflight *f = *p;
+			*p = f->next;
+			free(f->key);
+			free(f);
+			break;
+		}
+	pthread_cond_broadcast(&ctx->sh->inflight_done);
+	wn__unlock(ctx);
+}
+
+/* HEAD, then mount or stream it. */
+static int send_blob(struct engine *e, struct wn_ctx *ctx, const struct wn_descriptor *d)
+{
 	bool have = false, mounted = false;
 	struct wn__feed *feed = NULL;
 	int rc = e->dst->ops->blob_exists(e->dst, ctx, d, &have);
@@ -149,6 +200,21 @@ static int copy_blob(struct engine *e, struct wn_ctx *ctx, size_t i)
 		e->res->bytes_copied += (uint64_t)d->size;
 	}
 	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
+
+static int copy_blob(struct engine *e, struct wn_ctx *ctx, size_t i)
+{
+	const struct wn_descriptor *d = e->blobs[i];
+	char *key = e->dst->ref ? wn__sprintf("%s/%s@%s", e->dst->ref->registry, e->dst->ref->repository, d->digest)
+	                        : NULL;
+	while (key && !inflight_begin(ctx, key))
+		; /* another copy was sending it: look again (its HEAD will find it) */
+	int rc = send_blob(e, ctx, d);
+	if (key) {
+		inflight_end(ctx, key);
+		free(key);
+	}
 	return rc;
 }
 
@@ -467,12 +533,49 @@ done:
 	return rc;
 }
 
+struct tag_job {
+	char *src, *dst;
+	int rc;
+	char msg[256];
+	struct wn_copy_result res;
+};
+
+struct tags_pool {
+	struct wn_ctx *ctx;
+	const struct wn_copy_options *opts;
+	struct tag_job *jobs;
+	size_t n, next;
+	pthread_mutex_t mu;
+};
+
+static void *tags_worker(void *arg)
+{
+	struct tags_pool *p = arg;
+	struct wn_ctx *ctx;
+	if (wn__ctx_fork(&ctx, p->ctx) != WN_OK)
+		return NULL;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		size_t i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (i >= p->n)
+			break;
+		struct tag_job *j = &p->jobs[i];
+		/* the copy's own check (source manifest, destination HEAD) finds a mirrored tag */
+		j->rc = wn_copy(&j->res, ctx, j->src, j->dst, p->opts);
+		snprintf(j->msg, sizeof j->msg, "%s", j->rc == WN_OK ? "" : wn_ctx_errmsg(ctx));
+	}
+	wn_ctx_free(ctx);
+	return NULL;
+}
+
 int wn_copy_all_tags(struct wn_ctx *ctx, const char *src_repo, const char *dst_repo, const char *match,
                      const struct wn_copy_options *opts, wn_copy_tag_fn each, void *data)
 {
 	struct wn_ref *sref = NULL, *dref = NULL;
 	struct wn_strlist *tags = NULL;
 	struct wn_error err;
+	struct tags_pool pool = { .ctx = ctx, .opts = opts, .mu = PTHREAD_MUTEX_INITIALIZER };
 	regex_t re;
 	bool have_re = false;
 	unsigned failed = 0;
@@ -492,40 +595,47 @@ int wn_copy_all_tags(struct wn_ctx *ctx, const char *src_repo, const char *dst_r
 	if ((rc = wn_tags_list(&tags, ctx, sref)) != WN_OK)
 		goto done;
 	wn_tags_sort(tags, "name", NULL);
-	bool filtered = opts && opts->platforms && opts->platforms[0];
-	for (size_t i = 0; i < tags->n; i++) {
-		const char *t = tags->items[i];
-		struct wn_copy_result res = { .up_to_date = 0 };
-		if (have_re && regexec(&re, t, 0, NULL, 0))
+	pool.jobs = calloc(tags->n + 1, sizeof *pool.jobs);
+	if (!pool.jobs) {
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+		goto done;
+	}
+	char *sname = wn_ref_name(sref), *dname = wn_ref_name(dref);
+	for (size_t i = 0; i < tags->n && sname && dname; i++) {
+		if (have_re && regexec(&re, tags->items[i], 0, NULL, 0))
 			continue;
-		free(sref->tag);
-		free(dref->tag);
-		sref->tag = strdup(t);
-		dref->tag = strdup(t);
-		char sd[WN_DIGEST_MAX], dd[WN_DIGEST_MAX];
-		struct wn_error saved = ctx->err;
-		/* two HEADs decide that a tag is already mirrored */
-		int trc = wn_manifest_head(ctx, sref, sd, NULL, NULL);
-		if (trc == WN_OK && !filtered && wn_manifest_head(ctx, dref, dd, NULL, NULL) == WN_OK && !strcmp(sd, dd)) {
-			memcpy(res.digest, sd, WN_DIGEST_MAX);
-			res.up_to_date = 1;
-		} else if (trc == WN_OK) {
-			ctx->err = saved;
-			char *s = wn_ref_string(sref), *d = wn_ref_string(dref);
-			trc = s && d ? wn_copy(&res, ctx, s, d, opts) : WN_ENOMEM;
-			free(s);
-			free(d);
-		}
-		if (trc != WN_OK)
+		struct tag_job *j = &pool.jobs[pool.n++];
+		j->src = wn__sprintf("%s:%s", sname, tags->items[i]);
+		j->dst = wn__sprintf("%s:%s", dname, tags->items[i]);
+	}
+	free(sname);
+	free(dname);
+	/* several tags at once, each over its own connections; reports in tag order */
+	unsigned nthr = opts && opts->jobs ? opts->jobs : DEFAULT_JOBS;
+	pthread_t thr[MAX_JOBS];
+	unsigned started = 0;
+	for (; started < nthr && started < MAX_JOBS && started < pool.n; started++)
+		if (pthread_create(&thr[started], NULL, tags_worker, &pool))
+			break;
+	if (!started && pool.n)
+		tags_worker(&pool);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(thr[i], NULL);
+	for (size_t i = 0; i < pool.n; i++) {
+		struct tag_job *j = &pool.jobs[i];
+		if (j->rc != WN_OK)
 			failed++;
 		if (each)
-			each(data, t, trc, trc == WN_OK ? "" : wn_ctx_errmsg(ctx), &res);
-		if (trc == WN_OK)
-			ctx->err = saved;
+			each(data, strrchr(j->src, ':') + 1, j->rc, j->msg, &j->res);
 	}
 	if (failed)
 		rc = wn__ctx_fail(ctx, WN_EPARTIAL, "%u of the tags failed to copy", failed);
 done:
+	for (size_t i = 0; i < pool.n; i++) {
+		free(pool.jobs[i].src);
+		free(pool.jobs[i].dst);
+	}
+	free(pool.jobs);
 	if (have_re)
 		regfree(&re);
 	wn_strlist_free(tags);

@@ -34,6 +34,7 @@ int wn_ctx_new(struct wn_ctx **out, const struct wn_ctx_options *opts)
 		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
 		pthread_mutex_init(&ctx->sh->lock, &a);
 		pthread_mutexattr_destroy(&a);
+		pthread_cond_init(&ctx->sh->inflight_done, NULL);
 	}
 	if (!ctx->curl || !ctx->user_agent || !ctx->sh) {
 		wn_ctx_free(ctx);
@@ -93,6 +94,7 @@ void wn_ctx_free(struct wn_ctx *ctx)
 	if (ctx->curl)
 		curl_easy_cleanup(ctx->curl);
 	if (ctx->sh) {
+		pthread_cond_destroy(&ctx->sh->inflight_done);
 		pthread_mutex_destroy(&ctx->sh->lock);
 		free(ctx->sh);
 	}

@@ -183,10 +183,13 @@ struct wn__host {               /* what the context learned about one registry *
  * about each registry (scheme, TLS files, auth scheme, tokens, credentials).
  * The lock is recursive: auth code holds it across a token request so that
  * parallel transfers ask the token server once per scope, not once each. */
+struct wn__inflight;                   /* blobs being sent, see copy.c */
 struct wn__shared {
 	pthread_mutex_t lock;
 	struct wn__host *hosts;
 	unsigned long requests;
+	struct wn__inflight *inflight;
+	pthread_cond_t inflight_done;
 };
 
 struct wn_ctx {

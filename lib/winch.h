@@ -227,8 +227,9 @@ WN_API int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *s
 typedef void (*wn_copy_tag_fn)(void *data, const char *tag, int rc, const char *msg,
                                const struct wn_copy_result *res);
 /* Mirrors every tag of SRC_REPO (those matching the POSIX ERE `match`, if given) to
- * DST_REPO.  A tag whose digest is already at the destination costs two HEAD requests
- * and sends nothing.  Returns WN_EPARTIAL when some tags failed (the others are copied). */
+ * DST_REPO, opts->jobs tags at once (a blob they share is sent once).  A tag already
+ * mirrored costs two requests and sends nothing.  Results come to `each` in tag order.
+ * Returns WN_EPARTIAL when some tags failed (the others are copied). */
 WN_API int wn_copy_all_tags(struct wn_ctx *ctx, const char *src_repo, const char *dst_repo, const char *match,
                             const struct wn_copy_options *opts, wn_copy_tag_fn each, void *data);
 

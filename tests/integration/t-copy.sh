@@ -68,8 +68,9 @@ expect 3 "copy of a missing tag" "$WINCH" copy "$A/app:nope" "$B/app:nope"
 expect 0 "copy --all-tags --match" "$WINCH" copy --all-tags --match '^[0-9]' "$A/app" "$B/mirror"
 same "... copies the matching tags" "$("$WINCH" list-tags "$B/mirror" | tr '\n' ' ')" "1.0 1.1 2.0 "
 for t in 1.0 1.1 2.0; do same "... $t keeps its digest" "$(rawdigest "$B_RD" "$B/mirror:$t")" "$(rawdigest "$A_RD" "$A/app:$t")"; done
-run "$WINCH" -v copy --all-tags --match '^[0-9]' "$A/app" "$B/mirror"
-same "a second --all-tags sends nothing: 1 list + 2 HEADs per tag" "$(printf '%s\n' "$ERR" | real_requests)" 7
+run "$WINCH" -v copy -j1 --all-tags --match '^[0-9]' "$A/app" "$B/mirror"
+same "a second --all-tags sends nothing: 1 list + 2 requests per tag (source manifest, destination HEAD)" \
+	"$(printf '%s\n' "$ERR" | real_requests)" 7
 contains "... and says so" "$ERR" "nothing to copy"
 
 reg_stop_all
