@@ -223,7 +223,7 @@ int cmd_cleanup(int argc, char **argv)
 		}
 		plans = calloc(repos.n + 1, sizeof *plans);
 		for (size_t i = 0; i < repos.n; i++) {
-			if (wn_cleanup_plan_make(&plans[np], ctx, repos.items[i], pol, (int64_t)time(NULL)) != WN_OK) {
+			if (wn_cleanup_plan_make(&plans[np], ctx, repos.items[i], pol, (int64_t)time(NULL), jobs) != WN_OK) {
 				rc = fail_ctx(ctx);
 				goto done;
 			}
@@ -239,7 +239,7 @@ int cmd_cleanup(int argc, char **argv)
 	}
 	bool failed = false;
 	for (size_t i = 0; i < np && !dry_run; i++)
-		if (wn_cleanup_apply(ctx, plans[i], jobs) != WN_OK) {
+		if (wn_cleanup_apply(ctx, plans[i], jobs, apply_file != NULL) != WN_OK) {
 			failed = true;
 			warn_msg("%s", wn_ctx_errmsg(ctx));
 		}

@@ -61,6 +61,7 @@ struct node {
 	int64_t created;
 	char created_s[40];
 	const char *source;           /* "config", "annotation", "" */
+	char *type;                   /* media type, from the HEAD */
 };
 
 struct inventory {
@@ -100,6 +101,7 @@ static void inventory_free(struct inventory *inv)
 		for (size_t k = 0; k < inv->nodes[i].children.n; k++)
 			free(inv->nodes[i].children.items[k]);
 		free(inv->nodes[i].children.items);
+		free(inv->nodes[i].type);
 	}
 	free(inv->nodes);
 	for (size_t k = 0; k < inv->referrer_tags.n; k++)
@@ -150,75 +152,115 @@ static int image_time(struct wn_ctx *ctx, const struct wn_ref *repo, const struc
 	return rc;
 }
 
-static int gather(struct wn_ctx *ctx, const struct wn_ref *repo, struct inventory *inv)
+struct gather_state {
+	const struct wn_ref *repo;
+	struct wn_strlist *tags;       /* the image tags (referrer tags set apart) */
+	char (*digests)[WN_DIGEST_MAX];/* per tag */
+	char **types;                  /* per tag: media type from the HEAD */
+	struct inventory *inv;
+	bool need_times;
+};
+
+static int head_tag(struct wn_ctx *ctx, size_t i, void *arg)
 {
-	struct wn_strlist *tags = NULL;
+	struct gather_state *g = arg;
+	struct wn_ref *r;
+	int rc = ref_at(&r, g->repo, g->tags->items[i], NULL);
+	if (rc != WN_OK)
+		return rc;
+	struct wn_error saved = ctx->err;
+	rc = wn_manifest_head(ctx, r, g->digests[i], &g->types[i], NULL);
+	wn_ref_free(r);
+	if (rc == WN_ENOTFOUND) { /* deleted since the listing */
+		ctx->err = saved;
+		g->digests[i][0] = 0;
+		rc = WN_OK;
+	}
+	return rc;
+}
+
+/* A manifest's children (indexes) and its time (when the policy uses times). */
+static int read_node(struct wn_ctx *ctx, size_t i, void *arg)
+{
+	struct gather_state *g = arg;
+	struct node *nd = &g->inv->nodes[i];
+	bool index = nd->type && wn__mt_is_index(nd->type);
+	struct wn_ref *r;
+	struct wn_manifest *m;
+	int rc;
+	if (!index && !g->need_times)
+		return WN_OK;
+	if ((rc = ref_at(&r, g->repo, NULL, nd->digest)) != WN_OK)
+		return rc;
+	rc = wn_manifest_get(&m, ctx, r);
+	wn_ref_free(r);
+	if (rc != WN_OK)
+		return rc;
+	if (g->need_times)
+		rc = image_time(ctx, g->repo, m, &nd->created, nd->created_s, sizeof nd->created_s, &nd->source);
+	for (size_t k = 0; m->is_index && k < m->n_manifests && rc == WN_OK; k++) {
+		rc = wn__strlist_push(&nd->children, m->manifests[k].digest);
+		if (rc == WN_OK && g->need_times && strcmp(nd->source, "annotation")) {
+			/* an index is as new as its newest platform */
+			struct wn_ref *cr;
+			struct wn_manifest *cm;
+			int64_t t = -1;
+			char ts[40] = "";
+			const char *src = "";
+			if ((rc = ref_at(&cr, g->repo, NULL, m->manifests[k].digest)) == WN_OK &&
+			    (rc = wn_manifest_get(&cm, ctx, cr)) == WN_OK) {
+				rc = image_time(ctx, g->repo, cm, &t, ts, sizeof ts, &src);
+				wn_manifest_free(cm);
+			}
+			wn_ref_free(cr);
+			if (t > nd->created) {
+				nd->created = t;
+				snprintf(nd->created_s, sizeof nd->created_s, "%s", ts);
+				nd->source = "config";
+			}
+		}
+	}
+	wn_manifest_free(m);
+	return rc;
+}
+
+static int gather(struct wn_ctx *ctx, const struct wn_ref *repo, struct inventory *inv, bool need_times,
+                  unsigned jobs)
+{
+	struct wn_strlist *all = NULL, tags = { 0 };
+	struct gather_state g = { repo, &tags, NULL, NULL, inv, need_times };
 	regex_t refre;
-	int rc = wn_tags_list(&tags, ctx, repo);
+	int rc = wn_tags_list(&all, ctx, repo);
 	if (rc != WN_OK)
 		return rc;
 	regcomp(&refre, REFERRER_TAG, REG_EXTENDED | REG_NOSUB);
-	wn_tags_sort(tags, "name", NULL);
-	for (size_t i = 0; i < tags->n && rc == WN_OK; i++) {
-		if (!regexec(&refre, tags->items[i], 0, NULL, 0)) {
-			rc = wn__strlist_push(&inv->referrer_tags, tags->items[i]);
-			continue;
-		}
-		struct wn_ref *r;
-		char d[WN_DIGEST_MAX];
-		if ((rc = ref_at(&r, repo, tags->items[i], NULL)) != WN_OK)
-			break;
-		struct wn_error saved = ctx->err;
-		int hrc = wn_manifest_head(ctx, r, d, NULL, NULL);
-		wn_ref_free(r);
-		if (hrc == WN_ENOTFOUND) { /* deleted since the listing */
-			ctx->err = saved;
-			continue;
-		}
-		struct node *nd = (rc = hrc) == WN_OK ? node_for(inv, d) : NULL;
-		if (rc == WN_OK && (!nd || wn__strlist_push(&nd->tags, tags->items[i]) != WN_OK))
-			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	}
+	wn_tags_sort(all, "name", NULL);
+	for (size_t i = 0; i < all->n && rc == WN_OK; i++)
+		rc = wn__strlist_push(regexec(&refre, all->items[i], 0, NULL, 0) ? &tags : &inv->referrer_tags, all->items[i]);
 	regfree(&refre);
-	wn_strlist_free(tags);
-	/* each tagged manifest once: its children and its time */
-	size_t tagged = inv->n;
-	for (size_t i = 0; i < tagged && rc == WN_OK; i++) {
-		struct wn_ref *r;
-		struct wn_manifest *m;
-		if ((rc = ref_at(&r, repo, NULL, inv->nodes[i].digest)) != WN_OK)
+	wn_strlist_free(all);
+	g.digests = calloc(tags.n + 1, sizeof *g.digests);
+	g.types = calloc(tags.n + 1, sizeof *g.types);
+	if (rc == WN_OK && (!g.digests || !g.types))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	/* one HEAD per tag, several at once */
+	if (rc == WN_OK)
+		rc = wn__parallel(ctx, tags.n, jobs, head_tag, &g);
+	for (size_t i = 0; i < tags.n && rc == WN_OK; i++) {
+		if (!g.digests[i][0])
+			continue;
+		struct node *nd = node_for(inv, g.digests[i]);
+		if (!nd || wn__strlist_push(&nd->tags, tags.items[i]) != WN_OK) {
+			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 			break;
-		if ((rc = wn_manifest_get(&m, ctx, r)) == WN_OK) {
-			struct node *nd = &inv->nodes[i];
-			rc = image_time(ctx, repo, m, &nd->created, nd->created_s, sizeof nd->created_s, &nd->source);
-			for (size_t k = 0; m->is_index && k < m->n_manifests && rc == WN_OK; k++) {
-				rc = wn__strlist_push(&nd->children, m->manifests[k].digest);
-				if (rc == WN_OK && !*nd->source) {
-					/* an index is as new as its newest platform */
-					struct wn_ref *cr;
-					struct wn_manifest *cm;
-					int64_t t = -1;
-					char ts[40] = "";
-					const char *src = "";
-					if ((rc = ref_at(&cr, repo, NULL, m->manifests[k].digest)) == WN_OK &&
-					    (rc = wn_manifest_get(&cm, ctx, cr)) == WN_OK) {
-						rc = image_time(ctx, repo, cm, &t, ts, sizeof ts, &src);
-						wn_manifest_free(cm);
-					}
-					wn_ref_free(cr);
-					nd = &inv->nodes[i];
-					if (t > nd->created) {
-						nd->created = t;
-						snprintf(nd->created_s, sizeof nd->created_s, "%s", ts);
-						nd->source = src; /* set below once all children are seen */
-					}
-				}
-			}
-			if (m->is_index && inv->nodes[i].created >= 0 && strcmp(inv->nodes[i].source, "annotation"))
-				inv->nodes[i].source = "config";
-			wn_manifest_free(m);
 		}
-		wn_ref_free(r);
+		if (!nd->type)
+			nd->type = g.types[i], g.types[i] = NULL;
+	}
+	/* each manifest once: children of indexes, and times when the policy needs them */
+	if (rc == WN_OK)
+		rc = wn__parallel(ctx, inv->n, jobs, read_node, &g);
+	for (size_t i = 0; i < inv->n && rc == WN_OK; i++) {
 		struct node *nd = &inv->nodes[i];
 		if (!strcmp(nd->source, "annotation"))
 			inv->from_annotation++;
@@ -227,6 +269,13 @@ static int gather(struct wn_ctx *ctx, const struct wn_ref *repo, struct inventor
 		else
 			inv->unknown++;
 	}
+	for (size_t i = 0; i < tags.n; i++) {
+		free(tags.items[i]);
+		free(g.types[i]);
+	}
+	free(tags.items);
+	free(g.types);
+	free(g.digests);
 	return rc;
 }
 
@@ -251,7 +300,7 @@ static struct wn_cleanup_item *add_item(struct wn_cleanup_plan *p)
 }
 
 int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const char *repository,
-                         const struct wn_policy *policy, int64_t now)
+                         const struct wn_policy *policy, int64_t now, unsigned jobs)
 {
 	struct wn_cleanup_plan *p = calloc(1, sizeof *p);
 	struct inventory inv = { 0 };
@@ -270,7 +319,9 @@ int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const
 		goto done;
 	}
 	p->repository = wn_ref_name(repo);
-	if ((rc = gather(ctx, repo, &inv)) != WN_OK)
+	/* times only matter to count and age rules */
+	bool need_times = policy->ecr || policy->keep > 0 || policy->older_than_days >= 0;
+	if ((rc = gather(ctx, repo, &inv, need_times, jobs)) != WN_OK)
 		goto done;
 	p->images = inv.n;
 	p->from_config = inv.from_config;
@@ -507,6 +558,7 @@ struct apply {
 	struct wn_ctx *ctx;
 	struct wn_cleanup_plan *p;
 	struct wn_ref *repo;
+	bool recheck;
 	pthread_mutex_t mu;
 	size_t next;
 };
@@ -517,15 +569,16 @@ static void set_result(struct wn_cleanup_item *it, const char *r)
 	it->result = strdup(r);
 }
 
-/* One item: re-check, then delete.  Returns WN_OK for done, skipped and already gone. */
-static int apply_item(struct wn_ctx *ctx, const struct wn_ref *repo, struct wn_cleanup_item *it)
+/* One item: re-check (unless the plan is fresh), then delete.  Returns WN_OK
+ * for done, skipped and already gone. */
+static int apply_item(struct wn_ctx *ctx, const struct wn_ref *repo, struct wn_cleanup_item *it, bool recheck)
 {
 	char d[WN_DIGEST_MAX];
 	struct wn_ref *r;
 	int rc = WN_OK;
-	bool any_left = false;
+	bool any_left = !recheck && it->digest; /* a plan made a moment ago: its tags were just read */
 	/* every tag must still hold what the plan saw; a referrer's digest is read now */
-	for (size_t t = 0; t < it->tags->n && rc == WN_OK; t++) {
+	for (size_t t = 0; (recheck || !it->digest) && t < it->tags->n && rc == WN_OK; t++) {
 		if ((rc = ref_at(&r, repo, it->tags->items[t], NULL)) != WN_OK)
 			break;
 		struct wn_error saved = ctx->err;
@@ -593,7 +646,7 @@ static void *apply_worker(void *arg)
 		if (i >= a->p->n_items)
 			break;
 		struct wn_cleanup_item *it = &a->p->items[i];
-		if (apply_item(ctx, a->repo, it) != WN_OK) {
+		if (apply_item(ctx, a->repo, it, a->recheck) != WN_OK) {
 			if (!it->result)
 				set_result(it, wn_ctx_errmsg(ctx));
 			pthread_mutex_lock(&a->mu);
@@ -605,9 +658,9 @@ static void *apply_worker(void *arg)
 	return NULL;
 }
 
-int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *p, unsigned jobs)
+int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *p, unsigned jobs, int recheck)
 {
-	struct apply a = { ctx, p, NULL, PTHREAD_MUTEX_INITIALIZER, 0 };
+	struct apply a = { ctx, p, NULL, recheck != 0, PTHREAD_MUTEX_INITIALIZER, 0 };
 	struct wn_error err;
 	pthread_t thr[64];
 	unsigned started = 0;

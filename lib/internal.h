@@ -321,6 +321,12 @@ int wn__referrers_get(struct wn_ctx *ctx, const struct wn_ref *repo, const char 
 /* The platform this machine runs ("linux/amd64"). */
 const char *wn__host_platform(void);
 
+/* ---- parallel work ------------------------------------------------------ */
+/* Runs fn(fork, i, arg) for i in [0, n) on `jobs` threads, each with its own
+ * fork of ctx.  Stops handing out work after the first failure, whose error
+ * it puts on ctx and returns. */
+int wn__parallel(struct wn_ctx *ctx, size_t n, unsigned jobs, int (*fn)(struct wn_ctx *, size_t, void *), void *arg);
+
 /* ---- manifests -------------------------------------------------------- */
 extern const char *const wn__manifest_accept;
 /* DELETE of a manifest by digest (WN_ENOTFOUND when gone; deletion disabled is named). */

@@ -334,12 +334,14 @@ struct wn_cleanup_plan {
 	size_t failed;               /* after applying */
 };
 /* Reads the repository (tags, manifests, index children, referrer tags, created
- * times) and decides with `policy` at time `now` (unix seconds). */
+ * times when the policy needs them), `jobs` requests at once, and decides with
+ * `policy` at time `now` (unix seconds). */
 WN_API int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const char *repository,
-                                const struct wn_policy *policy, int64_t now);
-/* Carries a plan out with `jobs` deletions at once, re-checking each tag first.
+                                const struct wn_policy *policy, int64_t now, unsigned jobs);
+/* Carries a plan out with `jobs` deletions at once; with recheck (a plan made
+ * earlier), each tag is first checked to still hold the digest the plan saw.
  * Items get a result; WN_EPARTIAL when some deletions failed. */
-WN_API int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *plan, unsigned jobs);
+WN_API int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *plan, unsigned jobs, int recheck);
 /* Plans as JSON (deterministic order), and back. Caller frees the text with free(). */
 WN_API char *wn_cleanup_plan_json(const struct wn_cleanup_plan *const *plans, size_t n, int dry_run);
 WN_API int wn_cleanup_plan_parse(struct wn_cleanup_plan ***out, size_t *n, const void *data, size_t len,
