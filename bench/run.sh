@@ -72,9 +72,10 @@ bench_case() {
 	for r in $(seq "$RUNS"); do
 		for tool in w s; do
 			N=$((N + 1))
-			# skopeo remembers where blobs were seen and mounts them from there on the next run:
-			# every run starts without that cache, so both tools move the same bytes
-			rm -rf "$HOME/.local/share/containers/cache"
+			# skopeo remembers where blobs were seen (as root in /var/lib/containers/cache) and
+			# mounts them from there on the next run: every run starts without that cache, so
+			# both tools move the same bytes
+			rm -rf "$HOME/.local/share/containers/cache" /var/lib/containers/cache/blob-info-cache-v1.boltdb
 			eval "${setup//%N/$N}"
 			if [ $tool = w ]; then measure "${wcmd[@]//%N/$N}" >> "$WORK/w"; else measure "${scmd[@]//%N/$N}" >> "$WORK/s"; fi
 		done

@@ -18,7 +18,7 @@
 #include <string.h>
 #include "internal.h"
 
-#define RING_SIZE (1u << 20)
+#define RING_SIZE (256u << 10)
 
 struct wn__feed {
 	pthread_mutex_t mu;
