@@ -27,6 +27,7 @@
 #define REF_NAME "org.opencontainers.image.ref.name"
 #define INDEX_MAX (16u << 20)
 #define READ_CHUNK (256u << 10)
+#define WRITEBACK_STEP (8u << 20)
 
 struct layout {
 	char *dir;
@@ -401,6 +402,7 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 		goto done;
 	}
 	fchmod(fd, 0644);
+	uint64_t written = 0, flushed = 0;
 	for (;;) {
 		ssize_t n = wn__feed_read(feed, buf, READ_CHUNK);
 		if (n < 0) {
@@ -423,6 +425,12 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 		}
 		if (rc != WN_OK)
 			break;
+		/* start writeback as we go, so the fsync at the end has little left to wait for */
+		written += (uint64_t)n;
+		if (written - flushed >= WRITEBACK_STEP) {
+			sync_file_range(fd, (off_t)flushed, (off_t)(written - flushed), SYNC_FILE_RANGE_WRITE);
+			flushed = written;
+		}
 	}
 	/* only a verified blob gets its name, when the copy commits */
 	if (rc == WN_OK && (fsync(fd) || close(fd)))
