@@ -109,18 +109,6 @@ static void inventory_free(struct inventory *inv)
 	free(inv->referrer_tags.items);
 }
 
-static int ref_at(struct wn_ref **out, const struct wn_ref *repo, const char *tag, const char *digest)
-{
-	int rc = wn_ref_dup(out, repo);
-	if (rc != WN_OK)
-		return rc;
-	free((*out)->tag);
-	free((*out)->digest);
-	(*out)->tag = wn__strdup(tag);
-	(*out)->digest = wn__strdup(digest);
-	return WN_OK;
-}
-
 /* The created time of an image manifest: its annotation, else its config's. */
 static int image_time(struct wn_ctx *ctx, const struct wn_ref *repo, const struct wn_manifest *m, int64_t *t,
                       char *s, size_t n, const char **source)
@@ -165,7 +153,7 @@ static int head_tag(struct wn_ctx *ctx, size_t i, void *arg)
 {
 	struct gather_state *g = arg;
 	struct wn_ref *r;
-	int rc = ref_at(&r, g->repo, g->tags->items[i], NULL);
+	int rc = wn__ref_at(&r, g->repo, g->tags->items[i], NULL);
 	if (rc != WN_OK)
 		return rc;
 	struct wn_error saved = ctx->err;
@@ -190,7 +178,7 @@ static int read_node(struct wn_ctx *ctx, size_t i, void *arg)
 	int rc;
 	if (!index && !g->need_times)
 		return WN_OK;
-	if ((rc = ref_at(&r, g->repo, NULL, nd->digest)) != WN_OK)
+	if ((rc = wn__ref_at(&r, g->repo, NULL, nd->digest)) != WN_OK)
 		return rc;
 	rc = wn_manifest_get(&m, ctx, r);
 	wn_ref_free(r);
@@ -207,7 +195,7 @@ static int read_node(struct wn_ctx *ctx, size_t i, void *arg)
 			int64_t t = -1;
 			char ts[40] = "";
 			const char *src = "";
-			if ((rc = ref_at(&cr, g->repo, NULL, m->manifests[k].digest)) == WN_OK &&
+			if ((rc = wn__ref_at(&cr, g->repo, NULL, m->manifests[k].digest)) == WN_OK &&
 			    (rc = wn_manifest_get(&cm, ctx, cr)) == WN_OK) {
 				rc = image_time(ctx, g->repo, cm, &t, ts, sizeof ts, &src);
 				wn_manifest_free(cm);
@@ -579,7 +567,7 @@ static int apply_item(struct wn_ctx *ctx, const struct wn_ref *repo, struct wn_c
 	bool any_left = !recheck && it->digest; /* a plan made a moment ago: its tags were just read */
 	/* every tag must still hold what the plan saw; a referrer's digest is read now */
 	for (size_t t = 0; (recheck || !it->digest) && t < it->tags->n && rc == WN_OK; t++) {
-		if ((rc = ref_at(&r, repo, it->tags->items[t], NULL)) != WN_OK)
+		if ((rc = wn__ref_at(&r, repo, it->tags->items[t], NULL)) != WN_OK)
 			break;
 		struct wn_error saved = ctx->err;
 		int hrc = wn_manifest_head(ctx, r, d, NULL, NULL);
@@ -611,7 +599,7 @@ static int apply_item(struct wn_ctx *ctx, const struct wn_ref *repo, struct wn_c
 		rc = wn__manifest_delete(ctx, repo, it->digest);
 	} else {
 		for (size_t t = 0; t < it->tags->n && rc == WN_OK; t++) {
-			if ((rc = ref_at(&r, repo, it->tags->items[t], NULL)) != WN_OK)
+			if ((rc = wn__ref_at(&r, repo, it->tags->items[t], NULL)) != WN_OK)
 				break;
 			struct wn_error saved = ctx->err;
 			rc = wn_delete(&dr, ctx, r, &o);

@@ -63,6 +63,8 @@ cJSON *wn__json_parse(const void *data, size_t len);
 const char *wn__json_str(const cJSON *obj, const char *key); /* NULL unless a string */
 
 /* ---- references ------------------------------------------------------- */
+/* A copy of base naming `tag` and/or `digest` instead (either may be NULL). */
+int wn__ref_at(struct wn_ref **out, const struct wn_ref *base, const char *tag, const char *digest);
 /* "registry" key Docker uses for a host in config.json and helpers. */
 const char *wn__registry_auth_key(const char *registry);
 /* The host that serves a registry's API (docker.io -> registry-1.docker.io). */

@@ -331,3 +331,20 @@ const char *wn__registry_api_host(const char *registry)
 {
 	return strcmp(registry, "docker.io") ? registry : "registry-1.docker.io";
 }
+
+int wn__ref_at(struct wn_ref **out, const struct wn_ref *base, const char *tag, const char *digest)
+{
+	int rc = wn_ref_dup(out, base);
+	if (rc != WN_OK)
+		return rc;
+	free((*out)->tag);
+	free((*out)->digest);
+	(*out)->tag = wn__strdup(tag);
+	(*out)->digest = wn__strdup(digest);
+	if ((tag && !(*out)->tag) || (digest && !(*out)->digest)) {
+		wn_ref_free(*out);
+		*out = NULL;
+		return WN_ENOMEM;
+	}
+	return WN_OK;
+}

@@ -11,26 +11,11 @@
 
 /* ---- registry --------------------------------------------------------- */
 
-static int ref_with(struct wn_ref **out, const struct wn_ref *base, const char *tag_or_digest)
-{
-	int rc = wn_ref_dup(out, base);
-	if (rc != WN_OK)
-		return rc;
-	free((*out)->tag);
-	free((*out)->digest);
-	(*out)->tag = (*out)->digest = NULL;
-	if (strchr(tag_or_digest, ':'))
-		(*out)->digest = strdup(tag_or_digest);
-	else
-		(*out)->tag = strdup(tag_or_digest);
-	return (*out)->tag || (*out)->digest ? WN_OK : WN_ENOMEM;
-}
-
 static int reg_manifest_get(struct wn__src *s, struct wn_ctx *ctx, const char *ref, struct wn_manifest **out)
 {
 	struct wn_ref *r;
 	*out = NULL;
-	if (ref_with(&r, s->ref, ref) != WN_OK)
+	if (wn__ref_at(&r, s->ref, strchr(ref, ':') ? NULL : ref, strchr(ref, ':') ? ref : NULL) != WN_OK)
 		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	int rc = wn_manifest_get(out, ctx, r);
 	wn_ref_free(r);
@@ -80,7 +65,7 @@ static int reg_blob_write(struct wn__dst *d, struct wn_ctx *ctx, const struct wn
 static int reg_manifest_digest(struct wn__dst *d, struct wn_ctx *ctx, const char *ref, char digest[WN_DIGEST_MAX])
 {
 	struct wn_ref *r;
-	if (ref_with(&r, d->ref, ref) != WN_OK)
+	if (wn__ref_at(&r, d->ref, strchr(ref, ':') ? NULL : ref, strchr(ref, ':') ? ref : NULL) != WN_OK)
 		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	int rc = wn_manifest_head(ctx, r, digest, NULL, NULL);
 	wn_ref_free(r);

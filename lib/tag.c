@@ -16,18 +16,6 @@
 #define EMPTY_DIGEST "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
 #define EMPTY_MT "application/vnd.oci.empty.v1+json"
 
-static int ref_at(struct wn_ref **out, const struct wn_ref *base, const char *tag, const char *digest)
-{
-	int rc = wn_ref_dup(out, base);
-	if (rc != WN_OK)
-		return rc;
-	free((*out)->tag);
-	free((*out)->digest);
-	(*out)->tag = wn__strdup(tag);
-	(*out)->digest = wn__strdup(digest);
-	return WN_OK;
-}
-
 int wn_tag_validate(const char *tag, struct wn_error *err)
 {
 	struct wn_ref *r;
@@ -114,7 +102,7 @@ static int tags_on(struct wn_ctx *ctx, const struct wn_ref *repo, const char *di
 	for (size_t i = 0; rc == WN_OK && i < all->n; i++) {
 		struct wn_ref *r;
 		char d[WN_DIGEST_MAX];
-		if ((rc = ref_at(&r, repo, all->items[i], NULL)) != WN_OK)
+		if ((rc = wn__ref_at(&r, repo, all->items[i], NULL)) != WN_OK)
 			break;
 		struct wn_error saved = ctx->err;
 		int hrc = wn_manifest_head(ctx, r, d, NULL, NULL);
@@ -220,7 +208,7 @@ int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn
 	/* the manifest, and with it every tag on it */
 	r->what = WN_DELETE_MANIFEST;
 	struct wn_ref *repo;
-	if ((rc = ref_at(&repo, ref, NULL, NULL)) != WN_OK)
+	if ((rc = wn__ref_at(&repo, ref, NULL, NULL)) != WN_OK)
 		goto done;
 	wn_strlist_free(r->tags_removed);
 	r->tags_removed = NULL;
