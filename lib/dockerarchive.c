@@ -269,17 +269,17 @@ static int load_image(struct wn_ctx *ctx, struct darc *a, char **tag_out)
 	struct wn_error err;
 	cJSON *mj = NULL, *man = NULL;
 	char *cpath = NULL, *mpath = wn__sprintf("%s/manifest.json", a->tmpdir);
-	int rc;
-	FILE *f = mpath ? fopen(mpath, "rb") : NULL;
-	struct wn__buf b = { .max = CONFIG_MAX };
-	char chunk[8192];
-	size_t n;
-	while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		wn__buf_append(&b, chunk, n);
-	if (f)
-		fclose(f);
-	mj = wn__json_parse(b.data, b.len);
-	wn__buf_free(&b);
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int rc = mpath ? wn__file_read(ctx, mpath, CONFIG_MAX, &data, &len) : WN_ENOMEM;
+	if (rc != WN_OK) {
+		if (rc == WN_ENOTFOUND)
+			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s has no manifest.json", a->file);
+		goto done;
+	}
+	mj = wn__json_parse(data, len);
+	free(data);
+	data = NULL;
 	const cJSON *entry = cJSON_IsArray(mj) ? pick(ctx, a, mj) : NULL;
 	if (!entry) {
 		rc = cJSON_IsArray(mj) ? (int)wn_ctx_errcode(ctx)
@@ -301,16 +301,14 @@ static int load_image(struct wn_ctx *ctx, struct darc *a, char **tag_out)
 	struct blobfile *c = &a->blobs[a->n_blobs++];
 	c->path = cpath;
 	cpath = NULL;
-	if ((rc = hash_file(ctx, c->path, c->digest, &c->size)) != WN_OK)
+	/* read once: hashed and parsed from the same bytes */
+	if ((rc = wn__file_read(ctx, c->path, CONFIG_MAX, &data, &len)) != WN_OK)
 		goto done;
-	FILE *cf = fopen(c->path, "rb");
-	b = (struct wn__buf){ .max = CONFIG_MAX };
-	while (cf && (n = fread(chunk, 1, sizeof chunk, cf)) > 0)
-		wn__buf_append(&b, chunk, n);
-	if (cf)
-		fclose(cf);
-	rc = wn_image_config_parse(&cfg, b.data, b.len, &err);
-	wn__buf_free(&b);
+	wn_digest_sha256(c->digest, data, len);
+	c->size = (int64_t)len;
+	rc = wn_image_config_parse(&cfg, data, len, &err);
+	free(data);
+	data = NULL;
 	if (rc != WN_OK) {
 		rc = wn__ctx_take(ctx, &err);
 		goto done;
@@ -549,16 +547,11 @@ static int da_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct w
 		rc = out && cpath ? sys_fail(ctx, "create", out) : WN_ENOMEM;
 		goto done;
 	}
-	FILE *f = fopen(cpath, "rb");
-	struct wn__buf b = { .max = CONFIG_MAX };
-	char chunk[8192];
-	size_t n;
-	while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		wn__buf_append(&b, chunk, n);
-	if (f)
-		fclose(f);
-	craw = b.data;
-	clen = b.len;
+	if ((rc = wn__file_read(ctx, cpath, CONFIG_MAX, &craw, &clen)) != WN_OK) {
+		if (rc == WN_ENOTFOUND)
+			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "the image's config %s never arrived", m->config.digest);
+		goto done;
+	}
 	if ((rc = wn_image_config_parse(&cfg, craw, clen, &err)) != WN_OK) {
 		rc = wn__ctx_take(ctx, &err);
 		goto done;

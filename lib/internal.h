@@ -51,6 +51,9 @@ char *wn__b64_encode(const void *data, size_t len);
 unsigned char *wn__b64_decode(const char *s, size_t *out_len);
 /* Percent-encodes for a URL query value. */
 char *wn__url_escape(const char *s);
+/* A whole small file, capped at max bytes (NUL-terminated, not counted in *len).
+ * WN_ENOTFOUND (no message) when it does not exist; other failures set ctx's error. */
+int wn__file_read(struct wn_ctx *ctx, const char *path, size_t max, unsigned char **out, size_t *len);
 /* Overwrites a secret before freeing it. */
 void wn__free_secret(char *s);
 

@@ -80,35 +80,13 @@ static char *blob_path(const struct layout *l, const char *digest)
 	return colon ? wn__sprintf("%s/blobs/%.*s/%s", l->dir, (int)(colon - digest), digest, colon + 1) : NULL;
 }
 
-static int read_file(struct wn_ctx *ctx, const char *path, size_t max, unsigned char **out, size_t *len)
-{
-	struct wn__buf b = { .max = max };
-	unsigned char chunk[65536];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-	*out = NULL;
-	if (!f)
-		return errno == ENOENT ? WN_ENOTFOUND : wn__ctx_fail(ctx, WN_EIO, "cannot read %s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		wn__buf_append(&b, chunk, n);
-	fclose(f);
-	if (b.overflow) {
-		wn__buf_free(&b);
-		return wn__ctx_fail(ctx, WN_ECORRUPT, "%s is larger than %zu bytes", path, max);
-	}
-	wn__buf_cstr(&b);
-	*out = b.data;
-	*len = b.len;
-	return WN_OK;
-}
-
 /* index.json, or an empty index when the layout has none yet. */
 static int read_index(struct wn_ctx *ctx, const struct layout *l, cJSON **out)
 {
 	char *p = wn__sprintf("%s/index.json", l->dir);
 	unsigned char *data;
 	size_t len;
-	int rc = p ? read_file(ctx, p, INDEX_MAX, &data, &len) : WN_ENOMEM;
+	int rc = p ? wn__file_read(ctx, p, INDEX_MAX, &data, &len) : WN_ENOMEM;
 	*out = NULL;
 	if (rc == WN_ENOTFOUND) {
 		*out = cJSON_Parse("{\"schemaVersion\":2,\"manifests\":[]}");
@@ -162,7 +140,7 @@ static int read_manifest(struct wn_ctx *ctx, const struct layout *l, const char 
 	unsigned char *data;
 	size_t len;
 	char *p = blob_path(l, digest);
-	int rc = p ? read_file(ctx, p, WN__MANIFEST_MAX, &data, &len) : wn__ctx_fail(ctx, WN_EINVAL, "bad digest");
+	int rc = p ? wn__file_read(ctx, p, WN__MANIFEST_MAX, &data, &len) : wn__ctx_fail(ctx, WN_EINVAL, "bad digest");
 	if (rc == WN_ENOTFOUND)
 		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "%s has no manifest %s", l->name, digest);
 	free(p);

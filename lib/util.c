@@ -2,6 +2,7 @@
  * util.c: small shared helpers: capped buffers, strings, base64, string lists.
  * Everything here is bounded: a buffer never grows past its cap.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,4 +179,26 @@ const char *wn__json_str(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int wn__file_read(struct wn_ctx *ctx, const char *path, size_t max, unsigned char **out, size_t *len)
+{
+	struct wn__buf b = { .max = max };
+	unsigned char chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+	*out = NULL;
+	if (!f)
+		return errno == ENOENT ? WN_ENOTFOUND : wn__ctx_fail(ctx, WN_EIO, "cannot read %s: %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		wn__buf_append(&b, chunk, n);
+	fclose(f);
+	if (b.overflow) {
+		wn__buf_free(&b);
+		return wn__ctx_fail(ctx, WN_ECORRUPT, "%s is larger than %zu bytes", path, max);
+	}
+	wn__buf_cstr(&b);
+	*out = b.data;
+	*len = b.len;
+	return WN_OK;
 }
