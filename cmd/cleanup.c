@@ -215,12 +215,7 @@ int cmd_cleanup(int argc, char **argv)
 		if ((rc = repositories(ctx, argc, argv, &repos)))
 			goto done;
 		struct wn_policy *pol = policy ? policy : &flags;
-		if (untagged && !policy) {
-			/* an untagged rule of its own: the registry API cannot list those manifests */
-			static struct wn_policy_rule r = { .priority = 1, .status = WN_UNTAGGED, .type = WN_COUNT_MORE_THAN };
-			flags.rules = &r;
-			flags.n_rules = 1;
-		}
+		flags.untagged = untagged;
 		plans = calloc(repos.n + 1, sizeof *plans);
 		for (size_t i = 0; i < repos.n; i++) {
 			if (wn_cleanup_plan_make(&plans[np], ctx, repos.items[i], pol, (int64_t)time(NULL), jobs) != WN_OK) {

@@ -315,9 +315,11 @@ int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const
 	p->from_config = inv.from_config;
 	p->from_annotation = inv.from_annotation;
 	p->unknown_time = inv.unknown;
+	bool wants_untagged = policy->untagged;
 	for (size_t i = 0; i < policy->n_rules; i++)
-		if (policy->rules[i].status != WN_TAGGED)
-			p->note = strdup("the registry cannot list manifests that no tag points at (the distribution API has "
+		wants_untagged |= policy->rules[i].status != WN_TAGGED;
+	if (wants_untagged)
+		p->note = strdup("the registry cannot list manifests that no tag points at (the distribution API has "
 			                 "no such listing): untagged rules see none; the registry's garbage-collect "
 			                 "--delete-untagged removes them");
 	iv = calloc(inv.n + 1, sizeof *iv);

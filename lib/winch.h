@@ -293,6 +293,7 @@ struct wn_policy {
 	int older_than_days;      /* flags: expire selected tags older than this; -1: any age */
 	char *match, *exclude;    /* flags: which tags are selected (POSIX EREs; NULL: all, none) */
 	char *protect;            /* both: tags never expired (their images stay) */
+	int untagged;             /* flags: untagged manifests too (where the registry can list them) */
 };
 /* Parses an ECR lifecycle policy; unknown keys and rule shapes are errors naming them. */
 WN_API int wn_policy_parse_ecr(struct wn_policy **out, const void *data, size_t len, struct wn_error *err);

@@ -67,6 +67,8 @@ fill other
 expect 0 "--catalog picks repositories by pattern" "$WINCH" cleanup -n --catalog '^oth' --keep 3 --match '^v' "$REG"
 contains "... other is cleaned" "$OUT" "$REG/other:"
 lacks "... app is not" "$OUT" "$REG/app:"
+expect 0 "--untagged alone" "$WINCH" cleanup -n --untagged "$REG/app"
+contains "... says plainly the registry cannot list them" "$OUT" "cannot list manifests that no tag points at"
 expect 2 "--policy with --keep is a usage error" "$WINCH" cleanup --policy "$WORK/seed-policy.json" --keep 3 "$REG/app"
 expect 2 "no policy at all is a usage error" "$WINCH" cleanup "$REG/app"
 echo '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":1,"tagPrefix":["v"]},"action":{"type":"expire"}}]}' > "$WORK/typo.json"
