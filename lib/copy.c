@@ -36,7 +36,6 @@ struct engine {
 	bool abort;
 	struct wn_error err;
 	struct wn_copy_progress prog;
-	uint64_t *blob_done;            /* bytes of each blob handed to the destination */
 };
 
 static int push_manifest(struct engine *e, struct wn_manifest *m)
@@ -104,16 +103,19 @@ fail:
 	return rc == WN_ENOMEM ? wn__ctx_fail(e->ctx, WN_ENOMEM, "out of memory") : rc;
 }
 
+/* One blob's progress: the feed reports bytes so far, the engine adds the growth. */
+struct blob_progress {
+	struct engine *e;
+	uint64_t last;
+};
+
 static void progress(void *data, const struct wn_descriptor *d, uint64_t done)
 {
-	struct engine *e = data;
+	struct blob_progress *bp = data;
+	struct engine *e = bp->e;
 	pthread_mutex_lock(&e->mu);
-	for (size_t i = 0; i < e->n_blobs; i++)
-		if (e->blobs[i] == d) {
-			e->prog.bytes_done += done - e->blob_done[i];
-			e->blob_done[i] = done;
-			break;
-		}
+	e->prog.bytes_done += done - bp->last;
+	bp->last = done;
 	if (e->opt->progress)
 		e->opt->progress(e->opt->progress_data, &e->prog);
 	pthread_mutex_unlock(&e->mu);
@@ -187,7 +189,8 @@ static int send_blob(struct engine *e, struct wn_ctx *ctx, const struct wn_descr
 		pthread_mutex_unlock(&e->mu);
 		return rc;
 	}
-	if ((rc = wn__feed_new(&feed, ctx, e->src, d, progress, e)) != WN_OK)
+	struct blob_progress bp = { e, 0 };
+	if ((rc = wn__feed_new(&feed, ctx, e->src, d, progress, &bp)) != WN_OK)
 		return rc;
 	rc = e->dst->ops->blob_write(e->dst, ctx, d, feed, e->src, &mounted);
 	wn__feed_free(feed);
@@ -271,10 +274,6 @@ static int run_blobs(struct engine *e)
 		return WN_OK;
 	/* the largest first: they bound the total time */
 	qsort(e->blobs, e->n_blobs, sizeof *e->blobs, cmp_size_desc);
-	free(e->blob_done);
-	e->blob_done = calloc(e->n_blobs, sizeof *e->blob_done);
-	if (!e->blob_done)
-		return wn__ctx_fail(e->ctx, WN_ENOMEM, "out of memory");
 	e->next = 0;
 	e->abort = false;
 	e->prog.blobs_total += (unsigned)e->n_blobs;
@@ -376,10 +375,8 @@ static void engine_reset(struct engine *e)
 		wn_manifest_free(e->mans[i]);
 	free(e->mans);
 	free(e->blobs);
-	free(e->blob_done);
 	e->mans = NULL;
 	e->blobs = NULL;
-	e->blob_done = NULL;
 	e->n_mans = e->cap_mans = e->n_blobs = e->cap_blobs = 0;
 }
 
