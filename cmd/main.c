@@ -4,6 +4,7 @@
  * logging to stderr, and error printing.
  */
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,28 @@ const char *exit_code_name(int code)
 
 static const struct cmd *current;
 
+/* The signal that interrupted the command (0: none).  The library sees it
+ * through wn_ctx_options.cancel, stops, and removes what it was writing; the
+ * command then exits 128+signal, as a shell reports a killed process. */
+static volatile int interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND; /* a second signal kills at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 void warn_msg(const char *fmt, ...)
 {
 	va_list ap;
@@ -159,6 +182,7 @@ struct wn_ctx *ctx_open(void)
 	const char *hto = getenv("WINCH_HELPER_TIMEOUT_MS");
 	if (hto && atol(hto) > 0)
 		o.helper_timeout_ms = atol(hto);
+	o.cancel = &interrupted;
 	o.log = log_stderr;
 	o.log_level = common.quiet ? WN_LOG_ERROR
 	            : common.verbose >= 2 ? WN_LOG_TRACE
@@ -253,7 +277,8 @@ int main(int argc, char **argv)
 	if (current->max_args >= 0 && n > current->max_args)
 		return usage_error(current, "unexpected argument \"%s\"", args[current->max_args]);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	catch_signals();
 	rc = current->run(n, args);
 	curl_global_cleanup();
-	return rc;
+	return interrupted ? 128 + interrupted : rc;
 }

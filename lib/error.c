@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "internal.h"
 
 const char *wn_err_name(enum wn_err code)
@@ -79,6 +80,27 @@ const char *wn_ctx_errmsg(const struct wn_ctx *ctx)
 enum wn_err wn_ctx_errcode(const struct wn_ctx *ctx)
 {
 	return ctx ? ctx->err.code : WN_ERROR;
+}
+
+bool wn__cancelled(const struct wn_ctx *ctx)
+{
+	return ctx && ctx->opt.cancel && *ctx->opt.cancel;
+}
+
+int wn__check_cancel(struct wn_ctx *ctx)
+{
+	return wn__cancelled(ctx) ? wn__ctx_fail(ctx, WN_ECANCELED, "interrupted") : WN_OK;
+}
+
+void wn__sleep_ms(const struct wn_ctx *ctx, long ms)
+{
+	/* in slices, so an interrupt is not kept waiting behind a Retry-After */
+	while (ms > 0 && !wn__cancelled(ctx)) {
+		long step = ms < 50 ? ms : 50;
+		struct timespec ts = { 0, step * 1000000L };
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
 }
 
 void wn__log(struct wn_ctx *ctx, enum wn_log_level level, const char *fmt, ...)

@@ -79,6 +79,11 @@ int wn__helper_run(struct wn_ctx *ctx, const char *name, const char *verb, const
 		if (e[0] >= 0)
 			p[np++] = (struct pollfd){ e[0], POLLIN, 0 };
 		long left = deadline - now_ms();
+		if (wn__cancelled(ctx)) {
+			kill(pid, SIGKILL);
+			rc = wn__check_cancel(ctx);
+			break;
+		}
 		if (left <= 0) {
 			kill(pid, SIGKILL);
 			rc = wn__ctx_fail(ctx, WN_ECONFIG, "credential helper %s %s: no answer within %ld ms", prog, verb,

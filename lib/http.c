@@ -141,6 +141,14 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *data)
 	return n;
 }
 
+/* curl calls this often (at least once a second) during a transfer: an
+ * interrupt stops the transfer there instead of after it. */
+static int on_progress(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct xfer *x = data;
+	return wn__cancelled(x->ctx) ? 1 : 0;
+}
+
 /* Debug output at -vv: headers, with credentials replaced by <redacted>. */
 static int on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *data)
 {
@@ -222,12 +230,6 @@ static void log_url(struct wn_ctx *ctx, const char *method, const char *url, boo
 		        strchr(url, '?') ? "?<redacted>" : "");
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 static long backoff_ms(int attempt, long retry_after)
 {
 	if (retry_after >= 0)
@@ -268,6 +270,11 @@ static CURLcode perform(struct wn_ctx *ctx, struct xfer *x, const char *url, con
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	if (ctx->opt.cancel) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (ctx->opt.log_level >= WN_LOG_TRACE) {
 		curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
 		curl_easy_setopt(c, CURLOPT_DEBUGDATA, ctx);
@@ -460,6 +467,8 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 		free(hp);
 	}
 	for (;;) {
+		if ((rc = wn__check_cancel(ctx)) != WN_OK)
+			goto done;
 		if (!url) {
 			if (req->registry && strncmp(req->path, "http://", 7) && strncmp(req->path, "https://", 8))
 				url = wn__sprintf("%s://%s%s", host->scheme_known == 2 ? "http" : "https",
@@ -488,6 +497,8 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 		if (req->delivered)
 			*req->delivered = x.delivered;
 		if (cc != CURLE_OK) {
+			if ((rc = wn__check_cancel(ctx)) != WN_OK)
+				goto done;
 			if (x.reader_failed) {
 				rc = wn__ctx_fail(ctx, WN_ECANCELED, "upload stopped: its source failed");
 				goto done;
@@ -511,7 +522,7 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 				continue;
 			}
 			if (retryable_curl(cc) && retries < MAX_RETRIES && !x.delivered && !x.consumed && idempotent(method)) {
-				sleep_ms(backoff_ms(retries++, -1));
+				wn__sleep_ms(ctx, backoff_ms(retries++, -1));
 				continue;
 			}
 			rc = curl_fail(ctx, cc, url);
@@ -551,7 +562,7 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 		if (retryable_status(st) && retries < MAX_RETRIES && !x.delivered && (idempotent(method) || st == 429)) {
 			long ms = backoff_ms(retries++, resp->retry_after);
 			wn__log(ctx, WN_LOG_INFO, "registry answered %ld: retrying in %ld ms", st, ms);
-			sleep_ms(ms);
+			wn__sleep_ms(ctx, ms);
 			continue;
 		}
 		break;

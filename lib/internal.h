@@ -24,6 +24,12 @@ int wn__ctx_fail(struct wn_ctx *ctx, enum wn_err code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Copies a pure function's error onto the context and returns its code. */
 int wn__ctx_take(struct wn_ctx *ctx, const struct wn_error *err);
+/* Has the caller asked the running call to stop (wn_ctx_options.cancel)? */
+bool wn__cancelled(const struct wn_ctx *ctx);
+/* wn__cancelled, and if so the context's error says so: returns WN_ECANCELED or WN_OK. */
+int wn__check_cancel(struct wn_ctx *ctx);
+/* Sleeps, waking early when the call is cancelled. */
+void wn__sleep_ms(const struct wn_ctx *ctx, long ms);
 void wn__log(struct wn_ctx *ctx, enum wn_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -80,8 +80,12 @@ struct wn_ctx_options {
 	wn_log_fn log;
 	void *log_data;
 	enum wn_log_level log_level;
+	/* When set and non-zero (a signal handler sets it), running calls stop at
+	 * the next chance, remove what they had started to write, and return
+	 * WN_ECANCELED.  NULL: never. */
+	const volatile int *cancel;
 };
-#define WN_CTX_OPTIONS_INIT { 1, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, WN_LOG_WARN }
+#define WN_CTX_OPTIONS_INIT { 1, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, WN_LOG_WARN, NULL }
 
 WN_API int wn_ctx_new(struct wn_ctx **out, const struct wn_ctx_options *opts);
 WN_API void wn_ctx_free(struct wn_ctx *ctx);
