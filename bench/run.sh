@@ -16,7 +16,7 @@ export HOME=$WORK/home NO_PROXY='*' no_proxy='*'
 unset DOCKER_CONFIG REGISTRY_AUTH_FILE DOCKER_AUTH_CONFIG
 mkdir -p "$HOME"
 . "$TOP/tests/integration/lib-registry.sh"
-trap 'reg_stop_all; rm -rf "$WORK"' EXIT
+trap 'reg_cleanup; rm -rf "$WORK"' EXIT
 W=$TOP/winch
 SK="skopeo --insecure-policy"
 if $SMOKE; then

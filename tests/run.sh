@@ -10,6 +10,10 @@ case ${1:-} in --unit-only) unit_only=true ;; ?*) filter=$1 ;; esac
 passed=0
 failed=0
 log=$(mktemp)
+# Every script, and every winch it runs, gets a private TMPDIR that must be
+# empty again when the script ends: nothing a test or winch makes may stay.
+RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/winch-run.XXXXXX")
+trap 'rm -rf "$RUN_TMP" "$log"' EXIT
 
 count_summary() { # adds a "N passed, N failed" line from $log
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
@@ -44,10 +48,15 @@ if ! $unit_only; then
 	for t in tests/integration/t-*.sh; do
 		case $t in *"$filter"*) ;; *) continue ;; esac
 		start=$(date +%s)
-		bash "$t" > "$log" 2>&1
+		TMPDIR=$RUN_TMP bash "$t" > "$log" 2>&1
 		rc=$?
 		p=$(grep -c '^ok ' "$log")
 		f=$(grep -c '^not ok ' "$log")
+		if [ -n "$(ls -A "$RUN_TMP")" ]; then
+			echo "not ok - $t left files in \$TMPDIR: $(ls -A "$RUN_TMP" | head -n 5 | tr '\n' ' ')" >> "$log"
+			f=$((f + 1))
+			rm -rf "${RUN_TMP:?}"/* "$RUN_TMP"/.[!.]* 2>/dev/null
+		fi
 		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 			f=1
 			echo "FAIL $t exited $rc"
@@ -59,6 +68,5 @@ if ! $unit_only; then
 		failed=$((failed + f))
 	done
 fi
-rm -f "$log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,9 +4,11 @@
 #       REG_CA (tls), SKOPEO_DEST/SKOPEO_SRC/SKOPEO_RD (skopeo flags for this registry as copy
 #       destination, copy source, and inspect/list-tags),
 #       TOKEN_LOG (token: one line per token request)
-# Everything is stopped by reg_stop_all (the test library's EXIT trap calls it).
+# Everything is stopped by reg_stop_all (the test library's EXIT trap calls it);
+# reg_cleanup (also in the trap) then removes the registries' directories.
 
 REG_PIDS=""
+REG_DIRS=""
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -37,6 +39,7 @@ make_certs() { # dir
 reg_start() {
 	REG_MODE=$1
 	REG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/winch-reg.XXXXXX")
+	REG_DIRS="$REG_DIRS $REG_DIR"
 	port=$(free_port)
 	REG=127.0.0.1:$port
 	REG_USER=alice
@@ -122,6 +125,14 @@ reg_stop_all() {
 	for p in $REG_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $REG_PIDS; do wait "$p" 2>/dev/null; done
 	REG_PIDS=""
+}
+
+# Removes every registry directory this script made (the data of a stopped
+# registry is not needed again: a script that restarts one seeds it anew).
+reg_cleanup() {
+	reg_stop_all
+	for d in $REG_DIRS; do rm -rf "$d"; done
+	REG_DIRS=""
 }
 
 # Flags winch needs for the current registry (TLS trust); credentials come from the caller.

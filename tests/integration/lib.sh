@@ -12,7 +12,7 @@ unset DOCKER_CONFIG REGISTRY_AUTH_FILE DOCKER_AUTH_CONFIG http_proxy https_proxy
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$WINCH_CERTS_D"
 PATH=$TOP/tests/bin:$PATH
 . "$TOP/tests/integration/lib-registry.sh"
-trap 'reg_stop_all; rm -rf "$WORK"' EXIT
+trap 'reg_cleanup; rm -rf "$WORK"' EXIT
 
 pass() { N=$((N + 1)); echo "ok $N - $1"; }
 fail() { N=$((N + 1)); echo "not ok $N - $1"; shift; for l in "$@"; do echo "#   $l"; done; }

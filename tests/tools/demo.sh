@@ -10,7 +10,7 @@ export HOME=$WORK/home NO_PROXY='*'
 unset DOCKER_CONFIG REGISTRY_AUTH_FILE DOCKER_AUTH_CONFIG
 mkdir -p "$HOME"
 . "$TOP/tests/integration/lib-registry.sh"
-trap 'reg_stop_all; rm -rf "$WORK"' EXIT
+trap 'reg_cleanup; rm -rf "$WORK"' EXIT
 winch() { "$TOP/winch" "$@"; }
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
