@@ -180,7 +180,7 @@ int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn
 		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	if ((rc = wn_manifest_get(&m, ctx, ref)) != WN_OK)
 		goto done;
-	memcpy(r->digest, ref->digest ? ref->digest : m->digest, WN_DIGEST_MAX);
+	snprintf(r->digest, sizeof r->digest, "%s", ref->digest ? ref->digest : m->digest);
 
 	if (ref->tag && !ref->digest && !opts->image) {
 		/* the tag only */

@@ -8,6 +8,9 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/winch-test.XXXXXX")
 N=0
 export HOME=$WORK/home XDG_RUNTIME_DIR=$WORK/run WINCH_CERTS_D=$WORK/certs.d
 export WINCH_RETRY_BASE_MS=10 NO_PROXY='*' no_proxy='*'
+# Under `make test SANITIZE=address,undefined` a sanitizer report must fail the
+# test even where the expected exit code is 1: reports exit 99 and run() checks stderr.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=99:abort_on_error=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}
 unset DOCKER_CONFIG REGISTRY_AUTH_FILE DOCKER_AUTH_CONFIG http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$WINCH_CERTS_D"
 PATH=$TOP/tests/bin:$PATH
@@ -23,6 +26,10 @@ run() {
 	RC=$?
 	OUT=$(cat "$WORK/out")
 	ERR=$(cat "$WORK/err")
+	case $ERR in
+	*"ERROR: AddressSanitizer"* | *"ERROR: LeakSanitizer"* | *"runtime error:"*)
+		fail "no sanitizer report from: $*" "$(printf '%s\n' "$ERR" | grep -m 3 -E 'Sanitizer|runtime error')" ;;
+	esac
 }
 
 # expect RC WHAT CMD...: the command exits with RC.
