@@ -1,9 +1,12 @@
 #!/bin/sh
 # Runs every test and ends with the line "N passed, N failed".
-#   tests/run.sh              unit tests, fuzz corpus replay, integration tests
+#   tests/run.sh              unit tests, fuzz corpus replay, integration tests, then the
+#                             same again built with ASan and UBSan (the sanitizer pass)
 #   tests/run.sh --unit-only  unit tests and corpus replay (used by make check)
 #   tests/run.sh t-read       only integration scripts whose name contains t-read
+# WINCH_TEST_SANITIZE=0 leaves the sanitizer pass out.
 cd "$(dirname "$0")/.." || exit 1
+TOP=$(pwd)
 unit_only=false
 filter=""
 case ${1:-} in --unit-only) unit_only=true ;; ?*) filter=$1 ;; esac
@@ -30,43 +33,80 @@ count_summary() { # adds a "N passed, N failed" line from $log
 	[ "$f" -eq 0 ] || { grep -v '^ok' "$log"; echo "FAIL $1"; }
 }
 
-if [ -z "$filter" ]; then
-	for t in tests/unit/t-*; do
+unit_tests() { # the unit tests and fuzz corpus replay of the tree in $1
+	for t in "$1"/tests/unit/t-*; do
 		case $t in *.c | *.d) continue ;; esac
 		"$t" > "$log" 2>&1
 		count_summary "$t"
 	done
-	for r in tests/fuzz/*.replay; do
+	for r in "$1"/tests/fuzz/*.replay; do
 		[ -e "$r" ] || continue
 		name=$(basename "$r" .replay)
-		"$r" "tests/fuzz/corpus/${name#f-}" > "$log" 2>&1
+		"$r" "$1/tests/fuzz/corpus/${name#f-}" > "$log" 2>&1
 		count_summary "$r"
 	done
-	echo "unit and fuzz replay: $passed passed, $failed failed" | sed 's/^/# /'
+}
+
+integration() { # one integration script, counted
+	t=$1
+	start=$(date +%s)
+	TMPDIR=$RUN_TMP bash "$t" > "$log" 2>&1
+	rc=$?
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ -n "$(ls -A "$RUN_TMP")" ]; then
+		echo "not ok - $t left files in \$TMPDIR: $(ls -A "$RUN_TMP" | head -n 5 | tr '\n' ' ')" >> "$log"
+		f=$((f + 1))
+		rm -rf "${RUN_TMP:?}"/* "$RUN_TMP"/.[!.]* 2>/dev/null
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "FAIL $t exited $rc"
+		tail -n 20 "$log"
+	fi
+	[ "$f" -eq 0 ] || { grep -v '^ok ' "$log" | head -n 80; echo "FAIL $t"; }
+	echo "# $t: $p passed, $f failed ($(($(date +%s) - start)) s)"
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+if [ -z "$filter" ]; then
+	unit_tests "$TOP"
+	echo "# unit and fuzz replay: $passed passed, $failed failed"
 fi
-if ! $unit_only; then
-	for t in tests/integration/t-*.sh; do
-		case $t in *"$filter"*) ;; *) continue ;; esac
-		start=$(date +%s)
-		TMPDIR=$RUN_TMP bash "$t" > "$log" 2>&1
-		rc=$?
-		p=$(grep -c '^ok ' "$log")
-		f=$(grep -c '^not ok ' "$log")
-		if [ -n "$(ls -A "$RUN_TMP")" ]; then
-			echo "not ok - $t left files in \$TMPDIR: $(ls -A "$RUN_TMP" | head -n 5 | tr '\n' ' ')" >> "$log"
-			f=$((f + 1))
-			rm -rf "${RUN_TMP:?}"/* "$RUN_TMP"/.[!.]* 2>/dev/null
-		fi
-		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-			f=1
-			echo "FAIL $t exited $rc"
-			tail -n 20 "$log"
-		fi
-		[ "$f" -eq 0 ] || { grep -v '^ok ' "$log" | head -n 80; echo "FAIL $t"; }
-		echo "# $t: $p passed, $f failed ($(($(date +%s) - start)) s)"
-		passed=$((passed + p))
-		failed=$((failed + f))
-	done
+$unit_only && { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
+for t in tests/integration/t-*.sh; do
+	case $t in *"$filter"*) integration "$t" ;; esac
+done
+
+# The sanitizer pass: the tracked files copied to .sanitize/ (timestamps kept,
+# so the build there is incremental) and built with ASan and UBSan; every
+# report fails its test (tests/integration/lib.sh).  The benchmark smoke test
+# and the install test (which rebuilds) are left out.
+if [ -z "$filter" ] && [ "${WINCH_TEST_SANITIZE:-1}" != 0 ]; then
+	SAN=$TOP/.sanitize
+	start=$(date +%s)
+	mkdir -p "$SAN"
+	if { git ls-files -z 2>/dev/null || find lib cmd tests completions Makefile -type f -print0; } |
+		xargs -0 cp -p --parents -t "$SAN" 2>> "$log" &&
+		# what was removed here goes there too (a deleted test must not run on)
+		(cd "$SAN" && find lib cmd tests completions -type f) | while read -r f; do
+			[ -e "$TOP/$f" ] || rm -f "$SAN/$f"
+		done &&
+		make -s -C "$SAN" -j2 SANITIZE=address,undefined all unit > "$log" 2>&1; then
+		echo "# sanitizer build: $(($(date +%s) - start)) s"
+		before_p=$passed before_f=$failed
+		unit_tests "$SAN"
+		for t in "$SAN"/tests/integration/t-*.sh; do
+			case $t in *t-bench.sh | *t-install.sh) continue ;; esac
+			integration "$t"
+		done
+		echo "# sanitizer pass: $((passed - before_p)) passed, $((failed - before_f)) failed"
+	else
+		tail -n 20 "$log"
+		echo "FAIL the sanitizer build"
+		failed=$((failed + 1))
+	fi
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
