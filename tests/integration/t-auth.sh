@@ -42,6 +42,16 @@ contains "... erase was called" "$(cat "$WNTEST_HELPER_STORE/calls.log")" "erase
 echo "{\"credHelpers\":{\"$REG\":\"wnbroken\"}}" > "$HOME/.docker/config.json"
 expect 0 "a failing helper does not stop a public pull" "$WINCH" inspect "$REG/app:v1"
 contains "... it is warned about, with the helper's stderr" "$ERR" "keychain is locked"
+# a helper that prints the credentials and then exits non-zero: the warning
+# shows its exit status and stderr, never its stdout (which holds the secret)
+echo "{\"credHelpers\":{\"$REG\":\"wnleak\"}}" > "$HOME/.docker/config.json"
+expect 0 "a helper failing after printing credentials does not stop a public pull" "$WINCH" -vv digest "$REG/app:v1"
+contains "... it is warned about with its exit status" "$ERR" "docker-credential-wnleak get failed (exit status 1)"
+lacks "... the secret is not on stderr" "$ERR" "wnleak-SECRET"
+lacks "... nor on stdout" "$OUT" "wnleak-SECRET"
+expect 1 "login through that helper fails" sh -c "printf '%s' '$REG_PASS' | '$WINCH' login -u $REG_USER --password-stdin $REG"
+contains "... naming the helper" "$ERR" "docker-credential-wnleak store failed"
+lacks "... without its stdout" "$OUT$ERR" "wnleak-SECRET"
 echo "{\"credHelpers\":{\"$REG\":\"wnmissing\"}}" > "$HOME/.docker/config.json"
 expect 0 "a missing helper does not stop a public pull" "$WINCH" digest "$REG/app:v1"
 contains "... it is warned about" "$ERR" "docker-credential-wnmissing not found"

@@ -8,6 +8,13 @@
 #include "winch.h"
 
 static char home[PATH_MAX], store[PATH_MAX];
+static char logged[16384]; /* every message the library logged since the last lookup */
+
+static void collect_log(void *data, enum wn_log_level level, const char *msg)
+{
+	size_t n = strlen(logged);
+	snprintf(logged + n, sizeof logged - n, "%s\n", msg);
+}
 
 static void write_file(const char *rel, const char *text)
 {
@@ -54,6 +61,8 @@ static struct wn_ctx *ctx_with(const char *authfile, const char *creds)
 	o.authfile = authfile;
 	o.creds = creds;
 	o.helper_timeout_ms = 5000;
+	o.log = collect_log;
+	o.log_level = WN_LOG_TRACE;
 	wn_ctx_new(&ctx, &o);
 	return ctx;
 }
@@ -64,6 +73,7 @@ static const char *lookup(const char *reg, const char *authfile, const char *cre
 	static char out[512];
 	struct wn_ctx *ctx = ctx_with(authfile, creds);
 	struct wn_creds *c = NULL;
+	logged[0] = 0;
 	int rc = wn_creds_lookup(&c, ctx, reg);
 	if (rc != WN_OK)
 		snprintf(out, sizeof out, "error %d", rc);
@@ -148,6 +158,17 @@ int main(void)
 	write_file(".docker/config.json", "{\"credHelpers\":{\"ghcr.io\":\"wnbroken\",\"quay.io\":\"wnmissing\"}}");
 	CHECK_STR(lookup("ghcr.io", NULL, NULL), "none");
 	CHECK_STR(lookup("quay.io", NULL, NULL), "none");
+	/* a helper that fails after printing the credentials on stdout: the warning
+	 * gives its exit status and stderr, never its stdout (the secret) */
+	write_file(".docker/config.json", "{\"credHelpers\":{\"ghcr.io\":\"wnleak\"}}");
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "none");
+	CHECK(strstr(logged, "docker-credential-wnleak get failed (exit status 1), nothing on stderr") != NULL);
+	CHECK(strstr(logged, "wnleak-SECRET") == NULL && strstr(logged, "leak-user") == NULL);
+	setenv("WNLEAK_STDERR", "error: \033[31mwrapper failed\033[0m", 1);
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "none");
+	CHECK(strstr(logged, "(exit status 1): error: ?[31mwrapper failed?[0m") != NULL);
+	CHECK(strstr(logged, "wnleak-SECRET") == NULL);
+	unsetenv("WNLEAK_STDERR");
 	/* a malformed config.json is an error, not silence */
 	write_file(".docker/config.json", "{\"auths\": ");
 	CHECK_STR(lookup("ghcr.io", NULL, NULL), "error 14");
