@@ -1,8 +1,13 @@
 /* Credentials: the docker CLI's lookup order, helpers, and safe writes of config.json.
  * Runs from the repository top (tests/bin holds the test helpers). */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "harness.h"
 #include "winch.h"
@@ -240,6 +245,175 @@ int main(void)
 	CHECK(access(cfgpath, F_OK) != 0);
 	CHECK_STR(lookup("ghcr.io", path, NULL), "a:b");
 	wn_ctx_free(actx);
+
+	/* concurrent logins to one config.json: every one of them is kept (each
+	 * process locks the file, reads it again, merges, writes) */
+	reset();
+	{
+		enum { N = 12 };
+		int go[2];
+		pid_t kids[N];
+		if (pipe(go))
+			return 1;
+		for (int i = 0; i < N; i++) {
+			if ((kids[i] = fork()) == 0) {
+				char c, reg[64];
+				close(go[1]);
+				if (read(go[0], &c, 1) < 0) {} /* all start together when the pipe closes */
+				snprintf(reg, sizeof reg, "reg%d.example", i);
+				struct wn_ctx *k = ctx_with(NULL, NULL);
+				int krc = wn_creds_store(k, reg, "u", "p", NULL);
+				wn_ctx_free(k);
+				_exit(krc);
+			}
+		}
+		close(go[0]);
+		close(go[1]);
+		int ok = 0;
+		for (int i = 0; i < N; i++) {
+			int stt;
+			waitpid(kids[i], &stt, 0);
+			ok += WIFEXITED(stt) && WEXITSTATUS(stt) == 0;
+		}
+		CHECK(ok == N);
+		int kept = 0;
+		for (int i = 0; i < N; i++) {
+			char reg[64];
+			snprintf(reg, sizeof reg, "reg%d.example", i);
+			kept += !strcmp(lookup(reg, NULL, NULL), "u:p");
+		}
+		printf("# %d concurrent stores, %d entries kept\n", N, kept);
+		CHECK(kept == N);
+		/* and concurrent logouts: every one removes its own entry and no other */
+		for (int i = 0; i < N; i++) {
+			if ((kids[i] = fork()) == 0) {
+				char reg[64];
+				snprintf(reg, sizeof reg, "reg%d.example", i);
+				struct wn_ctx *k = ctx_with(NULL, NULL);
+				int krc = i % 2 ? wn_creds_erase(k, reg, NULL) : WN_OK;
+				wn_ctx_free(k);
+				_exit(krc);
+			}
+		}
+		ok = 0;
+		for (int i = 0; i < N; i++) {
+			int stt;
+			waitpid(kids[i], &stt, 0);
+			ok += WIFEXITED(stt) && WEXITSTATUS(stt) == 0;
+		}
+		CHECK(ok == N);
+		kept = 0;
+		for (int i = 0; i < N; i++) {
+			char reg[64];
+			snprintf(reg, sizeof reg, "reg%d.example", i);
+			kept += !strcmp(lookup(reg, NULL, NULL), i % 2 ? "none" : "u:p");
+		}
+		CHECK(kept == N);
+	}
+
+	/* temp files: named FILE.winch-tmp-PID-*, created 0600, and those of dead
+	 * processes (and of winch versions without the pid, a minute old) go at the
+	 * next write; a live process's stay */
+	reset();
+	{
+		pid_t dead = fork();
+		if (!dead)
+			_exit(0);
+		waitpid(dead, NULL, 0);
+		char stale[PATH_MAX * 3], live[PATH_MAX * 3], oldstyle[PATH_MAX * 3], fresh[PATH_MAX * 3];
+		write_file(".docker/config.json", "{}");
+		snprintf(stale, sizeof stale, "%s.winch-tmp-%d-a1b2c3", cfgpath, (int)dead);
+		snprintf(live, sizeof live, "%s.winch-tmp-%d-a1b2c3", cfgpath, (int)getppid());
+		snprintf(oldstyle, sizeof oldstyle, "%s.winch-Xy12Zq", cfgpath);
+		snprintf(fresh, sizeof fresh, "%s.winch-Ab34Cd", cfgpath);
+		const char *const all[] = { stale, live, oldstyle, fresh };
+		for (int i = 0; i < 4; i++) {
+			FILE *f = fopen(all[i], "w");
+			if (f) {
+				fputs("{\"auths\":{\"x\":{\"auth\":\"c2VjcmV0\"}}}", f);
+				fclose(f);
+			}
+		}
+		struct timespec old[2] = { { time(NULL) - 600, 0 }, { time(NULL) - 600, 0 } };
+		utimensat(AT_FDCWD, oldstyle, old, 0);
+		char dir[PATH_MAX * 2];
+		snprintf(dir, sizeof dir, "%s/.docker", home);
+		int in = inotify_init1(IN_NONBLOCK);
+		CHECK(in >= 0 && inotify_add_watch(in, dir, IN_CREATE) >= 0);
+		mode_t um = umask(0);
+		CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", NULL) == WN_OK);
+		umask(um);
+		CHECK(stat(cfgpath, &st) == 0 && (st.st_mode & 0777) == 0600);
+		CHECK(access(stale, F_OK) != 0);
+		CHECK(access(oldstyle, F_OK) != 0);
+		CHECK(access(live, F_OK) == 0);
+		CHECK(access(fresh, F_OK) == 0);
+		/* the temp file this write used carried this process's pid */
+		char ev[8192], want[64];
+		snprintf(want, sizeof want, "config.json.winch-tmp-%d-", (int)getpid());
+		ssize_t got = read(in, ev, sizeof ev);
+		bool saw = false;
+		for (ssize_t off = 0; got > 0 && off < got;) {
+			struct inotify_event *e = (struct inotify_event *)(ev + off);
+			if (e->len && !strncmp(e->name, want, strlen(want)))
+				saw = true;
+			off += (ssize_t)(sizeof *e + e->len);
+		}
+		CHECK(saw);
+		close(in);
+		unlink(live);
+		unlink(fresh);
+	}
+
+	/* a dangling symlink: its target is created, the link stays */
+	reset();
+	{
+		char linkdir[PATH_MAX * 5];
+		snprintf(linkdir, sizeof linkdir, "mkdir -p '%s/.docker' && ln -s ../dotfiles/docker/config.json '%s'", home,
+		         cfgpath);
+		if (system(linkdir)) {}
+		CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", NULL) == WN_OK);
+		CHECK(lstat(cfgpath, &st) == 0 && S_ISLNK(st.st_mode));
+		snprintf(path, sizeof path, "%s/.docker/../dotfiles/docker/config.json", home);
+		CHECK(read_file(path) && strstr(read_file(path), "bWU6cHc=") != NULL);
+		CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+		CHECK_STR(lookup("ghcr.io", NULL, NULL), "me:pw");
+		CHECK(wn_creds_erase(ctx, "ghcr.io", NULL) == WN_OK);
+		CHECK(lstat(cfgpath, &st) == 0 && S_ISLNK(st.st_mode));
+		CHECK_STR(lookup("ghcr.io", NULL, NULL), "none");
+	}
+
+	/* known keys of the wrong type: refused by name, the file left as it was */
+	{
+		static const char *const bad[][2] = {
+			{ "{\"auths\":5,\"x\":1}", "\"auths\" is a number, not an object" },
+			{ "{\"auths\":[]}", "\"auths\" is an array, not an object" },
+			{ "{\"auths\":{\"quay.io\":\"cTpx\"}}", "\"auths\" entry \"quay.io\" is a string, not an object" },
+			{ "{\"credHelpers\":\"wntest\"}", "\"credHelpers\" is a string, not an object" },
+			{ "{\"credHelpers\":{\"ghcr.io\":true}}", "\"credHelpers\" entry \"ghcr.io\" is a boolean, not a string" },
+			{ "{\"credsStore\":{\"a\":1}}", "\"credsStore\" is an object, not a string" },
+		};
+		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+			reset();
+			write_file(".docker/config.json", bad[i][0]);
+			CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", NULL) == WN_ECONFIG);
+			CHECK(strstr(wn_ctx_errmsg(ctx), bad[i][1]) != NULL);
+			CHECK(strstr(wn_ctx_errmsg(ctx), cfgpath) != NULL);
+			CHECK_STR(read_file(cfgpath), bad[i][0]);
+			CHECK(wn_creds_erase(ctx, "quay.io", NULL) == WN_ECONFIG);
+			CHECK_STR(read_file(cfgpath), bad[i][0]);
+		}
+		/* null is no value at all, as docker reads it */
+		write_file(".docker/config.json", "{\"auths\":null,\"credsStore\":null}");
+		CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", NULL) == WN_OK);
+		CHECK_STR(lookup("ghcr.io", NULL, NULL), "me:pw");
+	}
+
+	/* logout with no config file at all makes nothing */
+	reset();
+	CHECK(wn_creds_erase(ctx, "ghcr.io", NULL) == WN_ENOTFOUND);
+	snprintf(path, sizeof path, "%s/.docker", home);
+	CHECK(access(path, F_OK) != 0);
 
 	wn_ctx_free(ctx);
 	snprintf(path, sizeof path, "rm -rf '%s'", home);
