@@ -269,6 +269,12 @@ int wn_creds_lookup(struct wn_creds **out, struct wn_ctx *ctx, const char *regis
 		return WN_OK;
 	}
 	const char *af = explicit_authfile(ctx);
+	/* a file the caller named must be there: falling through to docker's
+	 * config.json would use credentials nobody asked for.  $REGISTRY_AUTH_FILE,
+	 * set once for every command of a session, may name one that a first login
+	 * creates later: missing, it simply holds nothing. */
+	if (ctx->authfile && access(ctx->authfile, F_OK))
+		return wn__ctx_fail(ctx, WN_EINVAL, "authfile %s: %s", ctx->authfile, strerror(errno));
 	if (af) {
 		if ((rc = from_file(ctx, af, registry, false, out, &found)) != WN_OK || found)
 			return rc;

@@ -73,3 +73,14 @@ same "... the file is as it was" "$(cat "$CFG")" '{"auths":"oops","psFormat":"ta
 echo '{"credHelpers":["wntest"]}' > "$CFG"
 expect 1 "logout refuses a config.json whose credHelpers is not an object" "$WINCH" logout "127.0.0.1:${PORTS[0]}"
 contains "... naming it" "$ERR" '"credHelpers" is an array, not an object'
+
+# ---- --authfile: must exist for reads; login creates it
+rm -f "$CFG"
+expect 2 "--authfile that does not exist, for a read" "$WINCH" digest --plain-http --authfile "$WORK/nope.json" "127.0.0.1:${PORTS[0]}/app:v1"
+contains "... names the file" "$ERR" "$WORK/nope.json"
+contains "... and why" "$ERR" "No such file or directory"
+expect 0 "login --authfile creates it" login "${PORTS[1]}" --authfile "$WORK/new/auth.json"
+secret_free "login --authfile"
+same "... with the entry" "$(json "list(d['auths'])" < "$WORK/new/auth.json")" "[\"127.0.0.1:${PORTS[1]}\"]"
+expect 0 "logout --authfile of a missing file: not logged in" "$WINCH" logout --authfile "$WORK/nope.json" "127.0.0.1:${PORTS[1]}"
+contains "... says so" "$ERR" "not logged in"

@@ -139,6 +139,12 @@ int main(void)
 	write_file("auth.json", "{\"auths\":{\"ghcr.io\":{\"auth\":\"ZmlsZTpmaWxl\"}}}");
 	snprintf(path, sizeof path, "%s/auth.json", home);
 	CHECK_STR(lookup("ghcr.io", path, NULL), "file:file");
+	/* a named file that is missing is an error, not a fall-through to docker's */
+	snprintf(path, sizeof path, "%s/missing.json", home);
+	CHECK_STR(lookup("ghcr.io", path, NULL), "error 2");
+	setenv("REGISTRY_AUTH_FILE", path, 1);
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "dock:dock");
+	snprintf(path, sizeof path, "%s/auth.json", home);
 	setenv("REGISTRY_AUTH_FILE", path, 1);
 	CHECK_STR(lookup("ghcr.io", NULL, NULL), "file:file");
 	unsetenv("REGISTRY_AUTH_FILE");
