@@ -2,11 +2,16 @@
  * copy.c: `winch copy SRC DEST` and `winch copy --all-tags SRCREPO DESTREPO`.
  */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
+
+/* the largest size an option takes: blob sizes are int64, and size_t must hold it */
+#define SIZE_MAX_ARG ((unsigned long long)(INT64_MAX < SIZE_MAX ? INT64_MAX : SIZE_MAX))
 
 static struct str_list platforms;
 static int all_platforms, all_tags, referrers;
@@ -29,19 +34,29 @@ const struct opt_spec copy_opts[] = {
 	OPT_END,
 };
 
-/* "32M", "1G", "65536" */
+/* "32M", "1G", "65536": a decimal number above 0 with an optional K, M or G
+ * (binary) suffix, at most SIZE_MAX_ARG (sizes are int64 in winch).  -1 when
+ * it is not one or is out of range: strtoull saturates on overflow and takes
+ * a sign ("-1" is ULLONG_MAX, "-18446744073709551615" is 1), and the suffix's
+ * shift would wrap, so both are checked here. */
 int parse_size(const char *s, size_t *out)
 {
 	char *end;
+	unsigned shift = 0;
+	if (!s || *s < '0' || *s > '9')
+		return -1; /* no sign, no space */
+	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (end == s || *end || !v)
+	if (errno == ERANGE)
 		return -1;
-	*out = (size_t)v;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || !v || v > (SIZE_MAX_ARG >> shift))
+		return -1;
+	*out = (size_t)(v << shift);
 	return 0;
 }
 
@@ -188,7 +203,7 @@ static int transfer(const char *src, const char *dst)
 		o.jobs = (unsigned)v;
 	}
 	if (chunk_s && (parse_size(chunk_s, &o.chunk_size) || o.chunk_size < 4096))
-		return usage_error(NULL, "--chunk-size takes a size of at least 4K (e.g. 32M), not \"%s\"", chunk_s);
+		return usage_error(NULL, "--chunk-size takes a size from 4K to 2^63-1 bytes (e.g. 32M), not \"%s\"", chunk_s);
 	for (int i = 0; i < platforms.n; i++)
 		plats[i] = platforms.items[i];
 	plats[platforms.n] = NULL;

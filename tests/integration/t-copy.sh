@@ -11,6 +11,17 @@ mk multi5 --layers 5 --size 200000 --seed 5
 mk shared --layers 5 --size 200000 --seed 5 --label differs=yes   # same layers as multi5, another config
 mk arch --platforms linux/amd64,linux/arm64/v8,linux/arm/v7 --layers 2 --size 50000 --seed 9
 
+# sizes and counts out of range are usage errors, before anything is sent
+# (strtoull saturates or takes a sign, a suffix's shift wraps)
+for v in 99999999999999999999 18446744073709551616 17179869185G 9223372036854775808 8589934592G -1 -18446744073709551615 ' 64K' 0 4095 64X; do
+	expect 2 "--chunk-size '$v' is refused" "$WINCH" copy --chunk-size "$v" 127.0.0.1:1/a:b 127.0.0.1:1/c:d
+	contains "... naming it" "$ERR" "--chunk-size takes a size"
+done
+for v in 18446744073709551617 -18446744073709551615 4294967297 65 0 -1; do
+	expect 2 "--jobs '$v' is refused" "$WINCH" copy --jobs "$v" 127.0.0.1:1/a:b 127.0.0.1:1/c:d
+done
+expect 6 "--chunk-size 8589934591G (2^63-2^30) is in range" "$WINCH" copy --chunk-size 8589934591G 127.0.0.1:1/a:b 127.0.0.1:1/c:d
+
 # A: token auth (source), B: htpasswd (destination)
 reg_start token || fail "source registry started"
 A=$REG A_USER=$REG_USER A_PASS=$REG_PASS A_RD=$SKOPEO_RD A_TOKEN_LOG=$TOKEN_LOG
