@@ -256,12 +256,16 @@ struct wn_delete_result {
 	struct wn_strlist *tags_removed;/* the tags that go (all of them for a manifest) */
 	const char *method;             /* how: "the registry's tag DELETE", "a placeholder manifest", ... */
 	int dry_run;
+	char *refused;                  /* dry run: the message the real run would refuse with (WN_EREFUSED);
+	                                   NULL when it would go ahead */
 };
 /* Given a tag: removes that tag only (the OCI tag DELETE, else a placeholder
  * manifest of its own that is then deleted), so the image and its other tags
  * stay.  Given a digest, or a tag with opts->image: deletes the manifest,
  * refusing (WN_EREFUSED) when tags other than the one named would go too,
- * unless opts->force.  WN_EUNSUPPORTED when the registry has deletion disabled. */
+ * unless opts->force.  WN_EUNSUPPORTED when the registry has deletion disabled.
+ * A dry run decides the same way and reports, with WN_OK: a refusal is in
+ * (*out)->refused, and the caller treats it as the real run's WN_EREFUSED. */
 WN_API int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn_ref *ref,
                      const struct wn_delete_options *opts);
 WN_API void wn_delete_result_free(struct wn_delete_result *r);
