@@ -47,7 +47,7 @@ same "... no temp file is left beside it" "$(grep -c winch-tmp "$WORK/ls")" 0
 # ---- temp files of a killed login: those of dead processes go at the next write
 dead=$(sh -c 'echo $$')
 printf '{"auths":{"x":{"auth":"%s"}}}' "$(printf %s "$USER_:$PASS_" | base64 -w0)" > "$CFG.winch-tmp-$dead-Ab12Cd"
-expect 0 "login after a killed one" login "${PORTS[0]}"
+expect 0 "login after a killed one" login "${PORTS[0]}" -vv
 secret_free "login"
 same "... removes the dead run's temp file (it held credentials)" "$(ls "$CFG".winch-tmp-* 2>/dev/null)" ""
 
@@ -56,9 +56,11 @@ rm -rf "$HOME/.docker" "$HOME/dotfiles"
 mkdir -p "$HOME/.docker"
 ln -s ../dotfiles/docker/config.json "$CFG"
 expect 0 "login through a dangling config.json symlink" login "${PORTS[0]}"
+secret_free "login through a dangling config.json symlink"
 same "... config.json is still a symlink" "$([ -L "$CFG" ] && echo link)" link
 same "... its target holds the entry" "$(json "list(d['auths'])" < "$HOME/dotfiles/docker/config.json")" "[\"127.0.0.1:${PORTS[0]}\"]"
 expect 0 "logout through it" "$WINCH" logout "127.0.0.1:${PORTS[0]}"
+secret_free "logout through it"
 same "... still a symlink" "$([ -L "$CFG" ] && echo link)" link
 
 # ---- known keys of the wrong type: refused, naming the key and the file
@@ -66,21 +68,24 @@ rm -rf "$HOME/.docker" "$HOME/dotfiles"
 mkdir -p "$HOME/.docker"
 echo '{"auths":"oops","psFormat":"table"}' > "$CFG"
 expect 1 "login refuses a config.json whose auths is not an object" login "${PORTS[0]}"
+secret_free "login refuses a config.json whose auths is not an object"
 contains "... naming the key" "$ERR" '"auths" is a string, not an object'
 contains "... and the file" "$ERR" "$CFG"
-secret_free "refused login"
 same "... the file is as it was" "$(cat "$CFG")" '{"auths":"oops","psFormat":"table"}'
 echo '{"credHelpers":["wntest"]}' > "$CFG"
 expect 1 "logout refuses a config.json whose credHelpers is not an object" "$WINCH" logout "127.0.0.1:${PORTS[0]}"
+secret_free "logout refuses a config.json whose credHelpers is not an object"
 contains "... naming it" "$ERR" '"credHelpers" is an array, not an object'
 
 # ---- --authfile: must exist for reads; login creates it
 rm -f "$CFG"
 expect 2 "--authfile that does not exist, for a read" "$WINCH" digest --plain-http --authfile "$WORK/nope.json" "127.0.0.1:${PORTS[0]}/app:v1"
+secret_free "--authfile that does not exist, for a read"
 contains "... names the file" "$ERR" "$WORK/nope.json"
 contains "... and why" "$ERR" "No such file or directory"
 expect 0 "login --authfile creates it" login "${PORTS[1]}" --authfile "$WORK/new/auth.json"
 secret_free "login --authfile"
 same "... with the entry" "$(json "list(d['auths'])" < "$WORK/new/auth.json")" "[\"127.0.0.1:${PORTS[1]}\"]"
 expect 0 "logout --authfile of a missing file: not logged in" "$WINCH" logout --authfile "$WORK/nope.json" "127.0.0.1:${PORTS[1]}"
+secret_free "logout --authfile of a missing file: not logged in"
 contains "... says so" "$ERR" "not logged in"
