@@ -417,6 +417,13 @@ static int lock_config(struct wn_ctx *ctx, const char *target, int *out)
 		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 		goto done;
 	}
+	if (fd < 0 && (errno == EROFS || errno == EACCES)) {
+		/* a read-only directory (a config.json mounted from a secret): no one
+		 * can write the file there, so no update can be lost; a logout with
+		 * nothing to erase still answers, a write fails with its own reason */
+		wn__log(ctx, WN_LOG_DEBUG, "not locking %s: %s", target, strerror(errno));
+		goto done;
+	}
 	if (fd < 0) {
 		rc = wn__ctx_fail(ctx, WN_EIO, "cannot lock %s: %s: %s", target, lock, strerror(errno));
 		goto done;

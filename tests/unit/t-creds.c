@@ -415,6 +415,38 @@ int main(void)
 		CHECK_STR(lookup("ghcr.io", NULL, NULL), "me:pw");
 	}
 
+	/* a directory this user cannot write (a config.json mounted from a
+	 * secret): logout with nothing to erase answers "not there", a login fails
+	 * naming the directory.  Run as "nobody" when the tests run as root. */
+	reset();
+	write_file(".docker/config.json", "{\"auths\":{\"quay.io\":{\"auth\":\"cTpx\"}}}");
+	snprintf(path, sizeof path, "%s/.docker", home);
+	chmod(path, 0555);
+	chmod(home, 0711);
+	snprintf(cfgpath, sizeof cfgpath, "%s/.docker/config.json", home);
+	chmod(cfgpath, 0644);
+	{
+		pid_t kid = fork();
+		if (!kid) {
+			if (geteuid() == 0 && (setgid(65534) || setuid(65534)))
+				_exit(10);
+			struct wn_ctx *k = ctx_with(NULL, NULL);
+			int bad = 0;
+			bad |= (wn_creds_erase(k, "ghcr.io", NULL) != WN_ENOTFOUND) << 1;
+			bad |= (wn_creds_store(k, "ghcr.io", "me", "pw", NULL) != WN_EIO) << 2;
+			bad |= (strstr(wn_ctx_errmsg(k), path) == NULL) << 3;
+			wn_ctx_free(k);
+			_exit(bad);
+		}
+		int stt = -1;
+		waitpid(kid, &stt, 0);
+		CHECK(WIFEXITED(stt) && WEXITSTATUS(stt) == 0);
+		if (!WIFEXITED(stt) || WEXITSTATUS(stt))
+			printf("# read-only directory checks: exit %d\n", WIFEXITED(stt) ? WEXITSTATUS(stt) : -1);
+	}
+	chmod(path, 0700);
+	chmod(home, 0700);
+
 	/* logout with no config file at all makes nothing */
 	reset();
 	CHECK(wn_creds_erase(ctx, "ghcr.io", NULL) == WN_ENOTFOUND);
