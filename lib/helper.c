@@ -29,6 +29,8 @@ static long now_ms(void)
 static void first_line(char *out, size_t n, const char *s)
 {
 	size_t k = 0;
+	if (!s)
+		s = "";
 	while (*s == '\n' || *s == '\r' || *s == ' ' || *s == '\t')
 		s++;
 	for (; *s && *s != '\n' && *s != '\r' && k + 1 < n; s++)
@@ -152,7 +154,7 @@ int wn__helper_run(struct wn_ctx *ctx, const char *name, const char *verb, const
 		 * that is the one thing read from a failed helper's stdout, and it is
 		 * never shown: a helper that printed its answer and then failed would
 		 * put the secret in the message */
-		if (strstr((char *)ob.data, "credentials not found")) {
+		if (ob.data && strstr((char *)ob.data, "credentials not found")) {
 			rc = WN_ENOTFOUND;
 		} else {
 			char how[48], why[201];
