@@ -2,11 +2,19 @@
  * copy.c: `winch copy SRC DEST` and `winch copy --all-tags SRCREPO DESTREPO`.
  */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
+
+/* the largest size an option takes: blob sizes are int64, and size_t must hold it */
+#define SIZE_MAX_ARG ((unsigned long long)(INT64_MAX < SIZE_MAX ? INT64_MAX : SIZE_MAX))
 
 static struct str_list platforms;
 static int all_platforms, all_tags, referrers;
@@ -29,19 +37,29 @@ const struct opt_spec copy_opts[] = {
 	OPT_END,
 };
 
-/* "32M", "1G", "65536" */
+/* "32M", "1G", "65536": a decimal number above 0 with an optional K, M or G
+ * (binary) suffix, at most SIZE_MAX_ARG (sizes are int64 in winch).  -1 when
+ * it is not one or is out of range: strtoull saturates on overflow and takes
+ * a sign ("-1" is ULLONG_MAX, "-18446744073709551615" is 1), and the suffix's
+ * shift would wrap, so both are checked here. */
 int parse_size(const char *s, size_t *out)
 {
 	char *end;
+	unsigned shift = 0;
+	if (!s || *s < '0' || *s > '9')
+		return -1; /* no sign, no space */
+	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (end == s || *end || !v)
+	if (errno == ERANGE)
 		return -1;
-	*out = (size_t)v;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || !v || v > (SIZE_MAX_ARG >> shift))
+		return -1;
+	*out = (size_t)(v << shift);
 	return 0;
 }
 
@@ -71,39 +89,100 @@ static void show_progress(void *data, const struct wn_copy_progress *p)
 	        (double)p->bytes_total / 1048576.0, secs > 0 ? mib / secs : 0.0);
 }
 
-static int write_digestfile(const char *path, const char *digest)
+/* ---- --digestfile ------------------------------------------------------ */
+
+/* PATH.winch-tmp-PID-XXXXXX beside PATH, so that a rename replaces PATH. */
+static int temp_beside(const char *path, char **tmp)
 {
-	char *tmp = malloc(strlen(path) + 16);
-	sprintf(tmp, "%s.tmp-XXXXXX", path);
-	int fd = mkstemp(tmp);
-	bool ok = fd >= 0 && write(fd, digest, strlen(digest)) == (ssize_t)strlen(digest) && !close(fd) &&
-	          !rename(tmp, path);
-	if (!ok) {
-		if (fd >= 0)
-			unlink(tmp);
-		warn_msg("cannot write --digestfile %s", path);
+	if (asprintf(tmp, "%s.winch-tmp-%ld-XXXXXX", path, (long)getpid()) < 0) {
+		*tmp = NULL;
+		errno = ENOMEM;
+		return -1;
+	}
+	return mkostemp(*tmp, O_CLOEXEC);
+}
+
+/* Before anything moves: can --digestfile be written?  Not a directory, and
+ * its directory takes a new file (a probe, removed at once).  A push must not
+ * succeed only for its digest to be lost.  Returns 0 or an exit code. */
+static int digestfile_check(const char *path)
+{
+	struct stat st;
+	char *tmp = NULL;
+	int fd = -1, err = 0;
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		err = EISDIR;
+	else if ((fd = temp_beside(path, &tmp)) < 0)
+		err = errno;
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
 	}
 	free(tmp);
-	return ok ? 0 : EXIT_ERROR;
+	if (err)
+		warn_msg("cannot write --digestfile %s: %s", path, strerror(err));
+	return err ? EXIT_USAGE : 0;
 }
+
+/* Writes text to path through a temp file and a rename (a reader never sees
+ * half of it), with the mode a new file gets: 0666 less the umask. */
+static int write_digestfile(const char *path, const char *text)
+{
+	char *tmp = NULL;
+	size_t len = strlen(text), off = 0;
+	int fd = temp_beside(path, &tmp), err = fd < 0 ? errno : 0;
+	while (!err && off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno != EINTR)
+			err = errno;
+		else if (w > 0)
+			off += (size_t)w;
+	}
+	mode_t um = umask(0);
+	umask(um);
+	if (!err && fchmod(fd, 0666 & ~um))
+		err = errno;
+	if (fd >= 0 && close(fd) && !err)
+		err = errno;
+	if (!err && rename(tmp, path))
+		err = errno;
+	if (err && fd >= 0)
+		unlink(tmp);
+	if (err)
+		warn_msg("cannot write --digestfile %s: %s", path, strerror(err));
+	free(tmp);
+	return err ? EXIT_ERROR : 0;
+}
+
+/* ---- reports ------------------------------------------------------------ */
 
 static void summary(const char *src, const char *dst, const struct wn_copy_result *r)
 {
+	const char *how = r->by_digest ? "; by digest only, no tag written (SRC names a digest: give DEST a tag to tag it)" : "";
 	if (r->up_to_date)
-		say("%s already holds %s (%s): nothing to copy", dst, src, r->digest);
+		say("%s already holds %s (%s): nothing to copy%s", dst, src, r->digest, how);
 	else
-		say("copied %s to %s: %s (%u blobs sent, %.1f MiB; %u already there; %u mounted; %u manifests%s)", src, dst,
+		say("copied %s to %s: %s (%u blobs sent, %.1f MiB; %u already there; %u mounted; %u manifests%s)%s", src, dst,
 		    r->digest, r->blobs_copied, (double)r->bytes_copied / 1048576.0, r->blobs_skipped, r->blobs_mounted,
-		    r->manifests_put, r->referrers ? "; referrers copied" : "");
+		    r->manifests_put, r->referrers ? "; referrers copied" : "", how);
 }
 
-static cJSON *result_json(const char *src, const char *dst, const struct wn_copy_result *r)
+/* One copy's entry of "results" (see man winch-copy, JSON OUTPUT). */
+static cJSON *result_json(const char *src, const char *dst, const char *tag, int rc, const char *msg,
+                          const struct wn_copy_result *r)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "source", src);
 	cJSON_AddStringToObject(o, "destination", dst);
+	if (tag)
+		cJSON_AddStringToObject(o, "tag", tag);
+	if (rc != WN_OK) {
+		cJSON_AddStringToObject(o, "error", msg);
+		return o;
+	}
 	cJSON_AddStringToObject(o, "digest", r->digest);
 	cJSON_AddBoolToObject(o, "upToDate", r->up_to_date);
+	cJSON_AddBoolToObject(o, "byDigest", r->by_digest);
 	cJSON_AddNumberToObject(o, "blobsCopied", r->blobs_copied);
 	cJSON_AddNumberToObject(o, "blobsSkipped", r->blobs_skipped);
 	cJSON_AddNumberToObject(o, "blobsMounted", r->blobs_mounted);
@@ -113,9 +192,51 @@ static cJSON *result_json(const char *src, const char *dst, const struct wn_copy
 	return o;
 }
 
+struct totals {
+	unsigned copied, up_to_date, failed, blobs_copied, blobs_skipped, blobs_mounted, manifests_put, referrers;
+	uint64_t bytes;
+};
+
+static void count(struct totals *t, int rc, const struct wn_copy_result *r)
+{
+	if (rc != WN_OK) {
+		t->failed++;
+		return;
+	}
+	if (r->up_to_date)
+		t->up_to_date++;
+	else
+		t->copied++;
+	t->blobs_copied += r->blobs_copied;
+	t->blobs_skipped += r->blobs_skipped;
+	t->blobs_mounted += r->blobs_mounted;
+	t->manifests_put += r->manifests_put;
+	t->referrers += r->referrers;
+	t->bytes += r->bytes_copied;
+}
+
+/* What a single copy and --all-tags both print: source, destination,
+ * "results" (one entry per image copied) and "summary" (the counts). */
+static void add_envelope(cJSON *o, cJSON *results, const struct totals *t)
+{
+	cJSON_AddItemToObject(o, "results", results);
+	cJSON *s = cJSON_AddObjectToObject(o, "summary");
+	cJSON_AddNumberToObject(s, "copied", t->copied);
+	cJSON_AddNumberToObject(s, "upToDate", t->up_to_date);
+	cJSON_AddNumberToObject(s, "failed", t->failed);
+	cJSON_AddNumberToObject(s, "blobsCopied", t->blobs_copied);
+	cJSON_AddNumberToObject(s, "blobsSkipped", t->blobs_skipped);
+	cJSON_AddNumberToObject(s, "blobsMounted", t->blobs_mounted);
+	cJSON_AddNumberToObject(s, "bytesCopied", (double)t->bytes);
+	cJSON_AddNumberToObject(s, "manifestsPut", t->manifests_put);
+	cJSON_AddNumberToObject(s, "referrerTags", t->referrers);
+}
+
 struct tags_state {
 	const char *src, *dst;
-	cJSON *arr;
+	cJSON *results;       /* --format json */
+	FILE *lines;          /* --digestfile: "TAG DIGEST" per tag copied */
+	struct totals t;
 };
 
 static void each_tag(void *data, const char *tag, int rc, const char *msg, const struct wn_copy_result *r)
@@ -124,16 +245,55 @@ static void each_tag(void *data, const char *tag, int rc, const char *msg, const
 	char s[1024], d[1024];
 	snprintf(s, sizeof s, "%s:%s", st->src, tag);
 	snprintf(d, sizeof d, "%s:%s", st->dst, tag);
-	if (st->arr) {
-		cJSON *o = result_json(s, d, r);
-		if (rc != WN_OK)
-			cJSON_AddStringToObject(o, "error", msg);
-		cJSON_AddItemToArray(st->arr, o);
-	} else if (rc != WN_OK) {
+	count(&st->t, rc, r);
+	if (rc == WN_OK && st->lines)
+		fprintf(st->lines, "%s %s\n", tag, r->digest);
+	if (st->results)
+		cJSON_AddItemToArray(st->results, result_json(s, d, tag, rc, msg, r));
+	else if (rc != WN_OK)
 		warn_msg("%s: %s", tag, msg);
-	} else {
+	else
 		summary(s, d, r);
+}
+
+static int copy_all_tags(struct wn_ctx *ctx, const char *src, const char *dst, const struct wn_copy_options *o,
+                         struct progress_state *ps)
+{
+	char *text = NULL;
+	size_t text_len = 0;
+	struct tags_state st = { src, dst, want_json() ? cJSON_CreateArray() : NULL, NULL, { 0 } };
+	int rc = 0;
+	if (digestfile && !(st.lines = open_memstream(&text, &text_len))) {
+		warn_msg("out of memory");
+		cJSON_Delete(st.results);
+		return EXIT_ERROR;
 	}
+	int lrc = wn_copy_all_tags(ctx, src, dst, match, o, each_tag, &st);
+	if (ps->shown)
+		fputc('\n', stderr);
+	if (st.lines)
+		fclose(st.lines);
+	if (lrc == WN_OK || lrc == WN_EPARTIAL) { /* every tag was tried: report them */
+		if (st.results) {
+			cJSON *env = cJSON_CreateObject();
+			cJSON_AddStringToObject(env, "source", src);
+			cJSON_AddStringToObject(env, "destination", dst);
+			add_envelope(env, st.results, &st.t);
+			st.results = NULL;
+			print_json(env);
+			cJSON_Delete(env);
+		}
+		say("%s to %s: %u tag%s: %u copied, %u up to date, %u failed", src, dst,
+		    st.t.copied + st.t.up_to_date + st.t.failed, st.t.copied + st.t.up_to_date + st.t.failed == 1 ? "" : "s",
+		    st.t.copied, st.t.up_to_date, st.t.failed);
+		if (digestfile && text)
+			rc = write_digestfile(digestfile, text);
+	}
+	if (lrc != WN_OK)
+		rc = fail_ctx(ctx);
+	cJSON_Delete(st.results);
+	free(text);
+	return rc;
 }
 
 static int transfer(const char *src, const char *dst);
@@ -155,9 +315,14 @@ int cmd_pull(int argc, char **argv)
 	if (!ref)
 		return rc;
 	const char *base = strrchr(ref->repository, '/');
+	char *dst;
 	base = base ? base + 1 : ref->repository;
-	char *dst = malloc(strlen(base) + (ref->tag ? strlen(ref->tag) : 0) + 8);
-	sprintf(dst, "oci:%s%s%s", base, ref->tag ? ":" : "", ref->tag ? ref->tag : "");
+	/* REF@DIGEST without a tag gives oci:NAME by digest only, as copy does */
+	if (asprintf(&dst, "oci:%s%s%s", base, ref->tag ? ":" : "", ref->tag ? ref->tag : "") < 0) {
+		wn_ref_free(ref);
+		warn_msg("out of memory");
+		return EXIT_ERROR;
+	}
 	rc = transfer(argv[0], dst);
 	free(dst);
 	wn_ref_free(ref);
@@ -188,7 +353,7 @@ static int transfer(const char *src, const char *dst)
 		o.jobs = (unsigned)v;
 	}
 	if (chunk_s && (parse_size(chunk_s, &o.chunk_size) || o.chunk_size < 4096))
-		return usage_error(NULL, "--chunk-size takes a size of at least 4K (e.g. 32M), not \"%s\"", chunk_s);
+		return usage_error(NULL, "--chunk-size takes a size from 4K to 2^63-1 bytes (e.g. 32M), not \"%s\"", chunk_s);
 	for (int i = 0; i < platforms.n; i++)
 		plats[i] = platforms.items[i];
 	plats[platforms.n] = NULL;
@@ -199,19 +364,12 @@ static int transfer(const char *src, const char *dst)
 		o.progress = show_progress;
 		o.progress_data = &ps;
 	}
+	if (digestfile && (rc = digestfile_check(digestfile)))
+		return rc;
 	if (!(ctx = ctx_open()))
 		return EXIT_ERROR;
-
 	if (all_tags) {
-		struct tags_state st = { argv[0], argv[1], want_json() ? cJSON_CreateArray() : NULL };
-		if (wn_copy_all_tags(ctx, argv[0], argv[1], match, &o, each_tag, &st) != WN_OK)
-			rc = fail_ctx(ctx);
-		if (ps.shown)
-			fputc('\n', stderr);
-		if (st.arr) {
-			print_json(st.arr);
-			cJSON_Delete(st.arr);
-		}
+		rc = copy_all_tags(ctx, argv[0], argv[1], &o, &ps);
 		wn_ctx_free(ctx);
 		return rc;
 	}
@@ -222,7 +380,12 @@ static int transfer(const char *src, const char *dst)
 		rc = fail_ctx(ctx);
 	} else {
 		if (want_json()) {
-			cJSON *j = result_json(argv[0], argv[1], &r);
+			struct totals t = { 0 };
+			count(&t, lrc, &r);
+			/* the copy's own fields at the top, as before, and the envelope --all-tags has */
+			cJSON *j = result_json(argv[0], argv[1], NULL, lrc, NULL, &r), *results = cJSON_CreateArray();
+			cJSON_AddItemToArray(results, cJSON_Duplicate(j, 1));
+			add_envelope(j, results, &t);
 			print_json(j);
 			cJSON_Delete(j);
 		} else {

@@ -4,10 +4,12 @@
  * logging to stderr, and error printing.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cmd.h"
 
 static const struct opt_spec no_opts[] = { OPT_END };
@@ -276,6 +278,12 @@ int main(int argc, char **argv)
 		return usage_error(current, "missing argument: %s", current->usage);
 	if (current->max_args >= 0 && n > current->max_args)
 		return usage_error(current, "unexpected argument \"%s\"", args[current->max_args]);
+	/* --authfile names a file to read: a missing one is a mistake, not "no
+	 * credentials" (login may create it; logout from a missing one is "not logged in") */
+	if (common.authfile && current->run != cmd_login && current->run != cmd_logout && access(common.authfile, R_OK)) {
+		warn_msg("--authfile %s: %s", common.authfile, strerror(errno));
+		return EXIT_USAGE;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	catch_signals();
 	rc = current->run(n, args);

@@ -75,14 +75,23 @@ int cmd_delete(int argc, char **argv)
 		cJSON_AddBoolToObject(j, "dryRun", r->dry_run);
 		if (r->method)
 			cJSON_AddStringToObject(j, "method", r->method);
+		if (r->refused)
+			cJSON_AddStringToObject(j, "refused", r->refused);
 		print_json(j);
 		cJSON_Delete(j);
+	} else if (r->refused) {
+		/* said below, whatever the format */
 	} else if (r->what == WN_DELETE_TAG) {
 		say("%s tag %s of %s; the image %s and its other tags stay%s%s%s", r->dry_run ? "would remove" : "removed",
 		    ref->tag, name, r->digest, r->method ? " (by " : "", r->method ? r->method : "", r->method ? ")" : "");
 	} else {
 		say("%s manifest %s of %s%s%s", r->dry_run ? "would delete" : "deleted", r->digest, name,
 		    tags && *tags ? " and its tags " : " (no tag pointed at it)", tags && *tags ? tags : "");
+	}
+	if (r->refused) {
+		/* the report is out; the exit status is the real run's */
+		warn_msg("dry run: %s", r->refused);
+		rc = exit_code_for(WN_EREFUSED);
 	}
 	free(name);
 	free(tags);

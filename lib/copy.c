@@ -483,9 +483,14 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 		goto done;
 	e.dst->chunk_size = e.opt->chunk_size ? e.opt->chunk_size : DEFAULT_CHUNK;
 	const char *ref = e.src->digest ? e.src->digest : e.src->tag;
+	/* DST without a tag takes SRC's.  A source named by digest alone gives
+	 * none: the image goes by digest only, as crane does, since a "latest"
+	 * nobody asked for would move a tag others rely on.  Only a source with
+	 * neither (an archive's only image) gets docker's default. */
 	const char *tag = e.dst->tag ? e.dst->tag : e.dst->digest ? NULL : e.src->tag;
-	if (!tag && !e.dst->digest && e.dst->ref)
-		tag = "latest"; /* a registry image needs a name: docker's default */
+	if (!tag && !e.dst->digest && !e.src->digest && e.dst->ref)
+		tag = "latest";
+	out->by_digest = !tag;
 	if (e.dst->digest && e.dst->tag) {
 		rc = wn__ctx_fail(ctx, WN_EINVAL, "destination \"%s\": give a tag or a digest, not both", dst);
 		goto done;
@@ -604,9 +609,28 @@ int wn_copy_all_tags(struct wn_ctx *ctx, const char *src_repo, const char *dst_r
 		struct tag_job *j = &pool.jobs[pool.n++];
 		j->src = wn__sprintf("%s:%s", sname, tags->items[i]);
 		j->dst = wn__sprintf("%s:%s", dname, tags->items[i]);
+		if (!j->src || !j->dst)
+			break;
+		/* a tag no worker reaches (a fork that failed) is not a success */
+		j->rc = WN_ERROR;
+		snprintf(j->msg, sizeof j->msg, "not copied");
 	}
+	bool oom = !sname || !dname || (pool.n && (!pool.jobs[pool.n - 1].src || !pool.jobs[pool.n - 1].dst));
 	free(sname);
 	free(dname);
+	if (oom) {
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+		goto done;
+	}
+	/* nothing to copy is an answer a script must see, not a silent success */
+	if (!pool.n) {
+		if (match)
+			rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "no tag of %s matches \"%s\" (it has %zu tag%s)", src_repo, match,
+			                  tags->n, tags->n == 1 ? "" : "s");
+		else
+			rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "%s has no tags", src_repo);
+		goto done;
+	}
 	/* several tags at once, each over its own connections; reports in tag order */
 	unsigned nthr = opts && opts->jobs ? opts->jobs : DEFAULT_JOBS;
 	pthread_t thr[MAX_JOBS];

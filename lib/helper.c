@@ -2,6 +2,7 @@
  * helper.c: runs docker-credential-NAME (get|store|erase|list) with a timeout,
  * feeding it stdin and collecting stdout (the secret) and stderr (for the
  * error message).  Output is bounded and wiped after use by the callers.
+ * A failed helper's stdout is never put in a message: it may hold the secret.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,22 @@ static long now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The first non-empty line of a helper's stderr, at most n-1 bytes, control
+ * characters shown as '?' (a message goes to a terminal). */
+static void first_line(char *out, size_t n, const char *s)
+{
+	size_t k = 0;
+	if (!s)
+		s = "";
+	while (*s == '\n' || *s == '\r' || *s == ' ' || *s == '\t')
+		s++;
+	for (; *s && *s != '\n' && *s != '\r' && k + 1 < n; s++)
+		out[k++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+	while (k && out[k - 1] == ' ')
+		k--;
+	out[k] = 0;
 }
 
 int wn__helper_run(struct wn_ctx *ctx, const char *name, const char *verb, const char *input, char **out)
@@ -133,14 +150,21 @@ int wn__helper_run(struct wn_ctx *ctx, const char *name, const char *verb, const
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !ob.len) {
 		rc = wn__ctx_fail(ctx, WN_ECONFIG, "credential helper %s not found in PATH", prog);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		/* helpers say "credentials not found in native keychain" on stdout */
-		if (strstr((char *)ob.data, "credentials not found")) {
+		/* helpers say "credentials not found in native keychain" on stdout;
+		 * that is the one thing read from a failed helper's stdout, and it is
+		 * never shown: a helper that printed its answer and then failed would
+		 * put the secret in the message */
+		if (ob.data && strstr((char *)ob.data, "credentials not found")) {
 			rc = WN_ENOTFOUND;
 		} else {
-			const char *why = eb.len ? (char *)eb.data : (char *)ob.data;
-			size_t n = strcspn(why, "\n");
-			rc = wn__ctx_fail(ctx, WN_ECONFIG, "credential helper %s %s failed: %.*s", prog, verb,
-			                  (int)(n > 200 ? 200 : n), why);
+			char how[48], why[201];
+			if (WIFEXITED(status))
+				snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
+			else
+				snprintf(how, sizeof how, "killed by signal %d", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+			first_line(why, sizeof why, (const char *)eb.data);
+			rc = wn__ctx_fail(ctx, WN_ECONFIG, "credential helper %s %s failed (%s)%s%s", prog, verb, how,
+			                  *why ? ": " : ", nothing on stderr", why);
 		}
 	} else {
 		*out = (char *)ob.data;

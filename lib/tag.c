@@ -55,6 +55,7 @@ void wn_delete_result_free(struct wn_delete_result *r)
 	if (!r)
 		return;
 	wn_strlist_free(r->tags_removed);
+	free(r->refused);
 	free(r);
 }
 
@@ -227,9 +228,19 @@ int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn
 			wn__buf_puts(&b, r->tags_removed->items[i]);
 		}
 		wn__buf_cstr(&b);
-		rc = wn__ctx_fail(ctx, WN_EREFUSED, "refusing to delete %s: it also removes the tags %s%s (--force to do it)",
-		                  r->digest, (char *)b.data, b.overflow ? "..." : "");
+		char *why = wn__sprintf("refusing to delete %s: it also removes the tags %s%s (--force to do it)", r->digest,
+		                        b.data ? (char *)b.data : "", b.overflow ? "..." : "");
 		wn__buf_free(&b);
+		if (!why) {
+			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+			goto done;
+		}
+		if (opts->dry_run) { /* a dry run reports the refusal, it does not fail on it */
+			r->refused = why;
+			goto done;
+		}
+		rc = wn__ctx_fail(ctx, WN_EREFUSED, "%s", why);
+		free(why);
 		goto done;
 	}
 	if (opts->dry_run)

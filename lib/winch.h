@@ -217,13 +217,15 @@ struct wn_copy_result {
 	int up_to_date;                  /* the destination already held it: nothing was sent */
 	unsigned blobs_copied, blobs_skipped, blobs_mounted, manifests_put, referrers;
 	uint64_t bytes_copied;
+	int by_digest;                   /* no tag was written: the destination holds it by digest only */
 };
 
 /* Copies the image (or index) SRC names to DST.  SRC and DST are locations:
  * a registry reference, with or without "docker://".  Blobs go first (in
  * parallel, verified while they stream), manifests last, children before
  * their index; a destination tag that already holds the result is left alone.
- * DST without a tag takes SRC's tag. */
+ * DST without a tag takes SRC's tag; when SRC names a digest and no tag, the
+ * image goes by digest only (out->by_digest), never under a default tag. */
 WN_API int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, const char *dst,
                    const struct wn_copy_options *opts);
 
@@ -233,7 +235,9 @@ typedef void (*wn_copy_tag_fn)(void *data, const char *tag, int rc, const char *
 /* Mirrors every tag of SRC_REPO (those matching the POSIX ERE `match`, if given) to
  * DST_REPO, opts->jobs tags at once (a blob they share is sent once).  A tag already
  * mirrored costs two requests and sends nothing.  Results come to `each` in tag order.
- * Returns WN_EPARTIAL when some tags failed (the others are copied). */
+ * Returns WN_EPARTIAL when some tags failed (the others are copied), WN_ENOTFOUND
+ * (`each` never called) when no tag is selected: the repository has none, or none
+ * matches. */
 WN_API int wn_copy_all_tags(struct wn_ctx *ctx, const char *src_repo, const char *dst_repo, const char *match,
                             const struct wn_copy_options *opts, wn_copy_tag_fn each, void *data);
 
@@ -256,12 +260,16 @@ struct wn_delete_result {
 	struct wn_strlist *tags_removed;/* the tags that go (all of them for a manifest) */
 	const char *method;             /* how: "the registry's tag DELETE", "a placeholder manifest", ... */
 	int dry_run;
+	char *refused;                  /* dry run: the message the real run would refuse with (WN_EREFUSED);
+	                                   NULL when it would go ahead */
 };
 /* Given a tag: removes that tag only (the OCI tag DELETE, else a placeholder
  * manifest of its own that is then deleted), so the image and its other tags
  * stay.  Given a digest, or a tag with opts->image: deletes the manifest,
  * refusing (WN_EREFUSED) when tags other than the one named would go too,
- * unless opts->force.  WN_EUNSUPPORTED when the registry has deletion disabled. */
+ * unless opts->force.  WN_EUNSUPPORTED when the registry has deletion disabled.
+ * A dry run decides the same way and reports, with WN_OK: a refusal is in
+ * (*out)->refused, and the caller treats it as the real run's WN_EREFUSED. */
 WN_API int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn_ref *ref,
                      const struct wn_delete_options *opts);
 WN_API void wn_delete_result_free(struct wn_delete_result *r);

@@ -11,6 +11,17 @@ mk multi5 --layers 5 --size 200000 --seed 5
 mk shared --layers 5 --size 200000 --seed 5 --label differs=yes   # same layers as multi5, another config
 mk arch --platforms linux/amd64,linux/arm64/v8,linux/arm/v7 --layers 2 --size 50000 --seed 9
 
+# sizes and counts out of range are usage errors, before anything is sent
+# (strtoull saturates or takes a sign, a suffix's shift wraps)
+for v in 99999999999999999999 18446744073709551616 17179869185G 9223372036854775808 8589934592G -1 -18446744073709551615 ' 64K' 0 4095 64X; do
+	expect 2 "--chunk-size '$v' is refused" "$WINCH" copy --chunk-size "$v" 127.0.0.1:1/a:b 127.0.0.1:1/c:d
+	contains "... naming it" "$ERR" "--chunk-size takes a size"
+done
+for v in 18446744073709551617 -18446744073709551615 4294967297 65 0 -1; do
+	expect 2 "--jobs '$v' is refused" "$WINCH" copy --jobs "$v" 127.0.0.1:1/a:b 127.0.0.1:1/c:d
+done
+expect 6 "--chunk-size 8589934591G (2^63-2^30) is in range" "$WINCH" copy --chunk-size 8589934591G 127.0.0.1:1/a:b 127.0.0.1:1/c:d
+
 # A: token auth (source), B: htpasswd (destination)
 reg_start token || fail "source registry started"
 A=$REG A_USER=$REG_USER A_PASS=$REG_PASS A_RD=$SKOPEO_RD A_TOKEN_LOG=$TOKEN_LOG
@@ -63,10 +74,52 @@ expect 0 "--digestfile" "$WINCH" copy --digestfile "$WORK/digest" "$A/app:small"
 same "... holds the digest" "$(cat "$WORK/digest")" "sha256:$(rawdigest "$A_RD" "$A/app:small")"
 expect 0 "... a destination without a tag takes the source's" "$WINCH" exists "$B/df:small"
 expect 3 "copy of a missing tag" "$WINCH" copy "$A/app:nope" "$B/app:nope"
+umask 022
+expect 0 "--digestfile gets a new file's usual mode" "$WINCH" copy --digestfile "$WORK/digest" "$A/app:small" "$B/df"
+same "... 0666 less the umask" "$(stat -c %a "$WORK/digest")" 644
+# --digestfile that cannot be written: refused before anything moves, with the reason
+expect 2 "--digestfile in a directory that does not exist" "$WINCH" copy --digestfile "$WORK/nodir/d" "$A/app:small" "$B/df17"
+contains "... names the file and the reason" "$ERR" "cannot write --digestfile $WORK/nodir/d: No such file or directory"
+expect 3 "... and nothing was pushed" "$WINCH" exists "$B/df17:small"
+mkdir -p "$WORK/adir"
+expect 2 "--digestfile naming a directory" "$WINCH" copy --digestfile "$WORK/adir" "$A/app:small" "$B/df17"
+contains "... says so" "$ERR" "Is a directory"
+rmdir "$WORK/adir"
+same "... and no temp file is left beside it" "$(ls "$WORK" | grep -c winch-tmp)" 0
+
+# by digest to a repository without a tag: no tag is made up
+DS=$("$WINCH" digest "$A/app:small")
+expect 0 "copy REPO@DIGEST to a repository without a tag" "$WINCH" copy "$A/app@$DS" "$B/notag"
+contains "... says it went by digest only" "$ERR" "by digest only, no tag written"
+expect 3 "... no latest tag appeared" "$WINCH" exists "$B/notag:latest"
+expect 0 "... the image is there by digest" "$WINCH" exists "$B/notag@$DS"
+expect 0 "... with --format json" "$WINCH" copy --format json "$A/app@$DS" "$B/notag"
+same "... byDigest is true" "$(printf %s "$OUT" | json "(d['byDigest'], d['upToDate'], d['digest'])")" "[true, true, \"$DS\"]"
+expect 0 "copy REPO:TAG@DIGEST keeps the tag" "$WINCH" copy "$A/app:small@$DS" "$B/withtag"
+expect 0 "... under it" "$WINCH" exists "$B/withtag:small"
+mkdir -p "$WORK/pull" && cd "$WORK/pull"
+expect 0 "pull REPO@DIGEST with the default destination" "$WINCH" pull "$A/app@$DS"
+contains "... writes oci:app by digest only, and says so" "$ERR" "to oci:app: $DS"
+contains "... by digest" "$ERR" "by digest only"
+same "... no tag in the layout" "$(json "[m.get('annotations', {}).get('org.opencontainers.image.ref.name') for m in d['manifests']]" < app/index.json)" "[null]"
+cd "$TOP" && rm -rf "$WORK/pull"
 
 # --all-tags
-expect 0 "copy --all-tags --match" "$WINCH" copy --all-tags --match '^[0-9]' "$A/app" "$B/mirror"
+expect 0 "copy --all-tags --match" "$WINCH" copy --all-tags --match '^[0-9]' --digestfile "$WORK/tags.digests" "$A/app" "$B/mirror"
 same "... copies the matching tags" "$("$WINCH" list-tags "$B/mirror" | tr '\n' ' ')" "1.0 1.1 2.0 "
+contains "... ends with a summary line" "$(printf '%s\n' "$ERR" | tail -n 1)" "$A/app to $B/mirror: 3 tags: 3 copied, 0 up to date, 0 failed"
+same "... --digestfile gets one \"TAG DIGEST\" line per tag" "$(cat "$WORK/tags.digests")" \
+	"$(for t in 1.0 1.1 2.0; do echo "$t $("$WINCH" digest "$A/app:$t")"; done)"
+expect 3 "copy --all-tags with a --match that matches nothing" "$WINCH" copy --all-tags --match '^nothing' "$A/app" "$B/mirror"
+contains "... says so" "$ERR" "no tag of $A/app matches \"^nothing\" (it has 7 tags)"
+expect 0 "copy --all-tags --format json" "$WINCH" copy --all-tags --format json --match '^1' "$A/app" "$B/mirror"
+same "... the envelope: source, destination, results, summary" \
+	"$(printf %s "$OUT" | json "(d['source'], d['destination'], [(r['tag'], r['destination'], r['upToDate'], r['digest'][:7]) for r in d['results']], d['summary']['copied'], d['summary']['upToDate'], d['summary']['failed'])")" \
+	"[\"$A/app\", \"$B/mirror\", [[\"1.0\", \"$B/mirror:1.0\", true, \"sha256:\"], [\"1.1\", \"$B/mirror:1.1\", true, \"sha256:\"]], 0, 2, 0]"
+expect 0 "a single copy --format json has the same envelope" "$WINCH" copy --format json "$A/app:1.0" "$B/mirror:1.0"
+same "... one result, the summary, and the copy's own fields at the top as before" \
+	"$(printf %s "$OUT" | json "(len(d['results']), d['results'][0]['digest'] == d['digest'], d['summary']['upToDate'], d['upToDate'], d['source'])")" \
+	"[1, true, 1, true, \"$A/app:1.0\"]"
 for t in 1.0 1.1 2.0; do same "... $t keeps its digest" "$(rawdigest "$B_RD" "$B/mirror:$t")" "$(rawdigest "$A_RD" "$A/app:$t")"; done
 run "$WINCH" -v copy -j1 --all-tags --match '^[0-9]' "$A/app" "$B/mirror"
 same "a second --all-tags sends nothing: 1 list + 2 requests per tag (source manifest, destination HEAD)" \

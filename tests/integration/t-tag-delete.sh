@@ -34,6 +34,16 @@ expect 1 "delete --image refuses when other tags would go" "$WINCH" delete --ima
 contains "... naming them" "$ERR" "1.2, 1.2.3, latest"
 contains "... and the way out" "$ERR" "--force"
 expect 1 "delete by digest refuses while tags point at it" "$WINCH" delete "$REG/app@$D"
+# a dry run reports the refusal, with the real run's exit status
+expect 1 "delete --dry-run by digest: the real run's exit status" "$WINCH" delete --dry-run "$REG/app@$D"
+contains "... says it is a dry run and why it would refuse" "$ERR" "dry run: refusing to delete $D: it also removes the tags 1.2, 1.2.3, latest"
+expect 1 "delete --image --dry-run --format json: exit 1 as the real run" "$WINCH" delete --image --dry-run --format json "$REG/app:latest"
+same "... prints the report: what would go, and why it is refused" \
+	"$(printf %s "$OUT" | json "(d['deleted'], d['digest'], d['tags'], d['dryRun'], 'removes the tags 1.2, 1.2.3, latest' in d['refused'])")" \
+	"[\"manifest\", \"$D\", [\"1.2\", \"1.2.3\", \"latest\"], true, true]"
+contains "... and says so on stderr" "$ERR" "dry run: refusing"
+expect 0 "delete --dry-run --force by digest would go ahead" "$WINCH" delete --dry-run --force --format json "$REG/app@$D"
+same "... no refusal in the report" "$(printf %s "$OUT" | json "'refused' in d")" false
 expect 0 "delete --image --force --dry-run" "$WINCH" delete --image --force --dry-run "$REG/app:latest"
 contains "... lists the tags that would go" "$ERR" "its tags 1.2, 1.2.3, latest"
 same "... and deletes nothing" "$("$WINCH" list-tags "$REG/app" | tr '\n' ' ')" "1.2 1.2.3 latest other "

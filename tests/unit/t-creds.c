@@ -1,13 +1,25 @@
 /* Credentials: the docker CLI's lookup order, helpers, and safe writes of config.json.
  * Runs from the repository top (tests/bin holds the test helpers). */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "harness.h"
 #include "winch.h"
 
 static char home[PATH_MAX], store[PATH_MAX];
+static char logged[16384]; /* every message the library logged since the last lookup */
+
+static void collect_log(void *data, enum wn_log_level level, const char *msg)
+{
+	size_t n = strlen(logged);
+	snprintf(logged + n, sizeof logged - n, "%s\n", msg);
+}
 
 static void write_file(const char *rel, const char *text)
 {
@@ -54,6 +66,8 @@ static struct wn_ctx *ctx_with(const char *authfile, const char *creds)
 	o.authfile = authfile;
 	o.creds = creds;
 	o.helper_timeout_ms = 5000;
+	o.log = collect_log;
+	o.log_level = WN_LOG_TRACE;
 	wn_ctx_new(&ctx, &o);
 	return ctx;
 }
@@ -64,6 +78,7 @@ static const char *lookup(const char *reg, const char *authfile, const char *cre
 	static char out[512];
 	struct wn_ctx *ctx = ctx_with(authfile, creds);
 	struct wn_creds *c = NULL;
+	logged[0] = 0;
 	int rc = wn_creds_lookup(&c, ctx, reg);
 	if (rc != WN_OK)
 		snprintf(out, sizeof out, "error %d", rc);
@@ -124,6 +139,12 @@ int main(void)
 	write_file("auth.json", "{\"auths\":{\"ghcr.io\":{\"auth\":\"ZmlsZTpmaWxl\"}}}");
 	snprintf(path, sizeof path, "%s/auth.json", home);
 	CHECK_STR(lookup("ghcr.io", path, NULL), "file:file");
+	/* a named file that is missing is an error, not a fall-through to docker's */
+	snprintf(path, sizeof path, "%s/missing.json", home);
+	CHECK_STR(lookup("ghcr.io", path, NULL), "error 2");
+	setenv("REGISTRY_AUTH_FILE", path, 1);
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "dock:dock");
+	snprintf(path, sizeof path, "%s/auth.json", home);
 	setenv("REGISTRY_AUTH_FILE", path, 1);
 	CHECK_STR(lookup("ghcr.io", NULL, NULL), "file:file");
 	unsetenv("REGISTRY_AUTH_FILE");
@@ -148,6 +169,17 @@ int main(void)
 	write_file(".docker/config.json", "{\"credHelpers\":{\"ghcr.io\":\"wnbroken\",\"quay.io\":\"wnmissing\"}}");
 	CHECK_STR(lookup("ghcr.io", NULL, NULL), "none");
 	CHECK_STR(lookup("quay.io", NULL, NULL), "none");
+	/* a helper that fails after printing the credentials on stdout: the warning
+	 * gives its exit status and stderr, never its stdout (the secret) */
+	write_file(".docker/config.json", "{\"credHelpers\":{\"ghcr.io\":\"wnleak\"}}");
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "none");
+	CHECK(strstr(logged, "docker-credential-wnleak get failed (exit status 1), nothing on stderr") != NULL);
+	CHECK(strstr(logged, "wnleak-SECRET") == NULL && strstr(logged, "leak-user") == NULL);
+	setenv("WNLEAK_STDERR", "error: \033[31mwrapper failed\033[0m", 1);
+	CHECK_STR(lookup("ghcr.io", NULL, NULL), "none");
+	CHECK(strstr(logged, "(exit status 1): error: ?[31mwrapper failed?[0m") != NULL);
+	CHECK(strstr(logged, "wnleak-SECRET") == NULL);
+	unsetenv("WNLEAK_STDERR");
 	/* a malformed config.json is an error, not silence */
 	write_file(".docker/config.json", "{\"auths\": ");
 	CHECK_STR(lookup("ghcr.io", NULL, NULL), "error 14");
@@ -219,6 +251,207 @@ int main(void)
 	CHECK(access(cfgpath, F_OK) != 0);
 	CHECK_STR(lookup("ghcr.io", path, NULL), "a:b");
 	wn_ctx_free(actx);
+
+	/* concurrent logins to one config.json: every one of them is kept (each
+	 * process locks the file, reads it again, merges, writes) */
+	reset();
+	{
+		enum { N = 12 };
+		int go[2];
+		pid_t kids[N];
+		if (pipe(go))
+			return 1;
+		for (int i = 0; i < N; i++) {
+			if ((kids[i] = fork()) == 0) {
+				char c, reg[64];
+				close(go[1]);
+				if (read(go[0], &c, 1) < 0) {} /* all start together when the pipe closes */
+				snprintf(reg, sizeof reg, "reg%d.example", i);
+				struct wn_ctx *k = ctx_with(NULL, NULL);
+				int krc = wn_creds_store(k, reg, "u", "p", NULL);
+				wn_ctx_free(k);
+				_exit(krc);
+			}
+		}
+		close(go[0]);
+		close(go[1]);
+		int ok = 0;
+		for (int i = 0; i < N; i++) {
+			int stt;
+			waitpid(kids[i], &stt, 0);
+			ok += WIFEXITED(stt) && WEXITSTATUS(stt) == 0;
+		}
+		CHECK(ok == N);
+		int kept = 0;
+		for (int i = 0; i < N; i++) {
+			char reg[64];
+			snprintf(reg, sizeof reg, "reg%d.example", i);
+			kept += !strcmp(lookup(reg, NULL, NULL), "u:p");
+		}
+		printf("# %d concurrent stores, %d entries kept\n", N, kept);
+		CHECK(kept == N);
+		/* and concurrent logouts: every one removes its own entry and no other */
+		for (int i = 0; i < N; i++) {
+			if ((kids[i] = fork()) == 0) {
+				char reg[64];
+				snprintf(reg, sizeof reg, "reg%d.example", i);
+				struct wn_ctx *k = ctx_with(NULL, NULL);
+				int krc = i % 2 ? wn_creds_erase(k, reg, NULL) : WN_OK;
+				wn_ctx_free(k);
+				_exit(krc);
+			}
+		}
+		ok = 0;
+		for (int i = 0; i < N; i++) {
+			int stt;
+			waitpid(kids[i], &stt, 0);
+			ok += WIFEXITED(stt) && WEXITSTATUS(stt) == 0;
+		}
+		CHECK(ok == N);
+		kept = 0;
+		for (int i = 0; i < N; i++) {
+			char reg[64];
+			snprintf(reg, sizeof reg, "reg%d.example", i);
+			kept += !strcmp(lookup(reg, NULL, NULL), i % 2 ? "none" : "u:p");
+		}
+		CHECK(kept == N);
+	}
+
+	/* temp files: named FILE.winch-tmp-PID-*, created 0600, and those of dead
+	 * processes (and of winch versions without the pid, a minute old) go at the
+	 * next write; a live process's stay */
+	reset();
+	{
+		pid_t dead = fork();
+		if (!dead)
+			_exit(0);
+		waitpid(dead, NULL, 0);
+		char stale[PATH_MAX * 3], live[PATH_MAX * 3], oldstyle[PATH_MAX * 3], fresh[PATH_MAX * 3];
+		write_file(".docker/config.json", "{}");
+		snprintf(stale, sizeof stale, "%s.winch-tmp-%d-a1b2c3", cfgpath, (int)dead);
+		snprintf(live, sizeof live, "%s.winch-tmp-%d-a1b2c3", cfgpath, (int)getppid());
+		snprintf(oldstyle, sizeof oldstyle, "%s.winch-Xy12Zq", cfgpath);
+		snprintf(fresh, sizeof fresh, "%s.winch-Ab34Cd", cfgpath);
+		const char *const all[] = { stale, live, oldstyle, fresh };
+		for (int i = 0; i < 4; i++) {
+			FILE *f = fopen(all[i], "w");
+			if (f) {
+				fputs("{\"auths\":{\"x\":{\"auth\":\"c2VjcmV0\"}}}", f);
+				fclose(f);
+			}
+		}
+		struct timespec old[2] = { { time(NULL) - 600, 0 }, { time(NULL) - 600, 0 } };
+		utimensat(AT_FDCWD, oldstyle, old, 0);
+		char dir[PATH_MAX * 2];
+		snprintf(dir, sizeof dir, "%s/.docker", home);
+		int in = inotify_init1(IN_NONBLOCK);
+		CHECK(in >= 0 && inotify_add_watch(in, dir, IN_CREATE) >= 0);
+		mode_t um = umask(0);
+		CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", NULL) == WN_OK);
+		umask(um);
+		CHECK(stat(cfgpath, &st) == 0 && (st.st_mode & 0777) == 0600);
+		CHECK(access(stale, F_OK) != 0);
+		CHECK(access(oldstyle, F_OK) != 0);
+		CHECK(access(live, F_OK) == 0);
+		CHECK(access(fresh, F_OK) == 0);
+		/* the temp file this write used carried this process's pid */
+		char ev[8192], want[64];
+		snprintf(want, sizeof want, "config.json.winch-tmp-%d-", (int)getpid());
+		ssize_t got = read(in, ev, sizeof ev);
+		bool saw = false;
+		for (ssize_t off = 0; got > 0 && off < got;) {
+			struct inotify_event *e = (struct inotify_event *)(ev + off);
+			if (e->len && !strncmp(e->name, want, strlen(want)))
+				saw = true;
+			off += (ssize_t)(sizeof *e + e->len);
+		}
+		CHECK(saw);
+		close(in);
+		unlink(live);
+		unlink(fresh);
+	}
+
+	/* a dangling symlink: its target is created, the link stays */
+	reset();
+	{
+		char linkdir[PATH_MAX * 5];
+		snprintf(linkdir, sizeof linkdir, "mkdir -p '%s/.docker' && ln -s ../dotfiles/docker/config.json '%s'", home,
+		         cfgpath);
+		if (system(linkdir)) {}
+		CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", NULL) == WN_OK);
+		CHECK(lstat(cfgpath, &st) == 0 && S_ISLNK(st.st_mode));
+		snprintf(path, sizeof path, "%s/.docker/../dotfiles/docker/config.json", home);
+		CHECK(read_file(path) && strstr(read_file(path), "bWU6cHc=") != NULL);
+		CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+		CHECK_STR(lookup("ghcr.io", NULL, NULL), "me:pw");
+		CHECK(wn_creds_erase(ctx, "ghcr.io", NULL) == WN_OK);
+		CHECK(lstat(cfgpath, &st) == 0 && S_ISLNK(st.st_mode));
+		CHECK_STR(lookup("ghcr.io", NULL, NULL), "none");
+	}
+
+	/* known keys of the wrong type: refused by name, the file left as it was */
+	{
+		static const char *const bad[][2] = {
+			{ "{\"auths\":5,\"x\":1}", "\"auths\" is a number, not an object" },
+			{ "{\"auths\":[]}", "\"auths\" is an array, not an object" },
+			{ "{\"auths\":{\"quay.io\":\"cTpx\"}}", "\"auths\" entry \"quay.io\" is a string, not an object" },
+			{ "{\"credHelpers\":\"wntest\"}", "\"credHelpers\" is a string, not an object" },
+			{ "{\"credHelpers\":{\"ghcr.io\":true}}", "\"credHelpers\" entry \"ghcr.io\" is a boolean, not a string" },
+			{ "{\"credsStore\":{\"a\":1}}", "\"credsStore\" is an object, not a string" },
+		};
+		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+			reset();
+			write_file(".docker/config.json", bad[i][0]);
+			CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", NULL) == WN_ECONFIG);
+			CHECK(strstr(wn_ctx_errmsg(ctx), bad[i][1]) != NULL);
+			CHECK(strstr(wn_ctx_errmsg(ctx), cfgpath) != NULL);
+			CHECK_STR(read_file(cfgpath), bad[i][0]);
+			CHECK(wn_creds_erase(ctx, "quay.io", NULL) == WN_ECONFIG);
+			CHECK_STR(read_file(cfgpath), bad[i][0]);
+		}
+		/* null is no value at all, as docker reads it */
+		write_file(".docker/config.json", "{\"auths\":null,\"credsStore\":null}");
+		CHECK(wn_creds_store(ctx, "ghcr.io", "me", "pw", NULL) == WN_OK);
+		CHECK_STR(lookup("ghcr.io", NULL, NULL), "me:pw");
+	}
+
+	/* a directory this user cannot write (a config.json mounted from a
+	 * secret): logout with nothing to erase answers "not there", a login fails
+	 * naming the directory.  Run as "nobody" when the tests run as root. */
+	reset();
+	write_file(".docker/config.json", "{\"auths\":{\"quay.io\":{\"auth\":\"cTpx\"}}}");
+	snprintf(path, sizeof path, "%s/.docker", home);
+	chmod(path, 0555);
+	chmod(home, 0711);
+	snprintf(cfgpath, sizeof cfgpath, "%s/.docker/config.json", home);
+	chmod(cfgpath, 0644);
+	{
+		pid_t kid = fork();
+		if (!kid) {
+			if (geteuid() == 0 && (setgid(65534) || setuid(65534)))
+				_exit(10);
+			struct wn_ctx *k = ctx_with(NULL, NULL);
+			int bad = 0;
+			bad |= (wn_creds_erase(k, "ghcr.io", NULL) != WN_ENOTFOUND) << 1;
+			bad |= (wn_creds_store(k, "ghcr.io", "me", "pw", NULL) != WN_EIO) << 2;
+			bad |= (strstr(wn_ctx_errmsg(k), path) == NULL) << 3;
+			wn_ctx_free(k);
+			_exit(bad);
+		}
+		int stt = -1;
+		waitpid(kid, &stt, 0);
+		CHECK(WIFEXITED(stt) && WEXITSTATUS(stt) == 0);
+		if (!WIFEXITED(stt) || WEXITSTATUS(stt))
+			printf("# read-only directory checks: exit %d\n", WIFEXITED(stt) ? WEXITSTATUS(stt) : -1);
+	}
+	chmod(path, 0700);
+	chmod(home, 0700);
+
+	/* logout with no config file at all makes nothing */
+	reset();
+	CHECK(wn_creds_erase(ctx, "ghcr.io", NULL) == WN_ENOTFOUND);
+	snprintf(path, sizeof path, "%s/.docker", home);
+	CHECK(access(path, F_OK) != 0);
 
 	wn_ctx_free(ctx);
 	snprintf(path, sizeof path, "rm -rf '%s'", home);
