@@ -297,12 +297,13 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(common.format, "text") && strcmp(common.format, "json"))
 		return usage_error(current, "--format takes text or json, not \"%s\"", common.format);
+	const char *env_timeout = getenv("WINCH_TIMEOUT"); /* empty: unset */
 	if (common.timeout ? parse_duration(common.timeout, &timeout_ms)
-	                   : (current->groups & GROUP_REGISTRY) && getenv("WINCH_TIMEOUT") &&
-	                         parse_duration(getenv("WINCH_TIMEOUT"), &timeout_ms))
+	                   : (current->groups & GROUP_REGISTRY) && env_timeout && *env_timeout &&
+	                         parse_duration(env_timeout, &timeout_ms))
 		return usage_error(current, "%s takes a duration from 1s to 24h (\"90\", \"90s\", \"2m\"), not \"%s\"",
 		                   common.timeout ? "--timeout" : "WINCH_TIMEOUT",
-		                   common.timeout ? common.timeout : getenv("WINCH_TIMEOUT"));
+		                   common.timeout ? common.timeout : env_timeout);
 	if (n < current->min_args)
 		return usage_error(current, "missing argument: %s", current->usage);
 	if (current->max_args >= 0 && n > current->max_args)
