@@ -51,7 +51,7 @@ struct cmd {
 	unsigned groups;                /* which common groups apply */
 	int min_args, max_args;         /* -1: no maximum */
 };
-#define GROUP_REGISTRY 0x1  /* --authfile, --creds, --tls-verify, --plain-http, --cert-dir */
+#define GROUP_REGISTRY 0x1  /* --authfile, --creds, --tls-verify, --plain-http, --cert-dir, --timeout */
 #define GROUP_FORMAT   0x2  /* --format */
 #define GROUP_TRANSFER 0x4  /* --platform, --jobs, --digestfile ... (copy, pull, push) */
 
@@ -66,6 +66,7 @@ struct common {
 	int tls_verify;         /* -1: not given */
 	int plain_http;
 	const char *cert_dir;
+	const char *timeout;    /* --timeout DURATION, else $WINCH_TIMEOUT */
 };
 extern struct common common;
 extern const struct cmd commands[];

@@ -163,6 +163,24 @@ bool want_json(void)
 	return common.format && !strcmp(common.format, "json");
 }
 
+/* --timeout (or $WINCH_TIMEOUT) in milliseconds; 0: the library's defaults. */
+static long timeout_ms;
+
+/* "90", "90s", "2m", "1h": whole seconds from 1 s to 24 h. */
+static int parse_duration(const char *s, long *ms)
+{
+	char *end;
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	long long n = strtoll(s, &end, 10);
+	long long unit = !strcmp(end, "") || !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 : !strcmp(end, "h") ? 3600 : 0;
+	if (errno || !unit || n < 1 || n > 86400 / unit)
+		return -1;
+	*ms = (long)(n * unit * 1000);
+	return 0;
+}
+
 static void log_stderr(void *data, enum wn_log_level level, const char *msg)
 {
 	static const char *const names[] = { "error", "warning", "info", "debug", "trace" };
@@ -185,6 +203,12 @@ struct wn_ctx *ctx_open(void)
 	if (hto && atol(hto) > 0)
 		o.helper_timeout_ms = atol(hto);
 	o.cancel = &interrupted;
+	if (timeout_ms) {
+		/* one knob: the stall limit and the deadline of small requests;
+		 * connecting keeps its own 30 s unless the timeout is shorter */
+		o.request_timeout_ms = o.stall_timeout_ms = timeout_ms;
+		o.connect_timeout_ms = timeout_ms < 30000 ? timeout_ms : 30000;
+	}
 	o.log = log_stderr;
 	o.log_level = common.quiet ? WN_LOG_ERROR
 	            : common.verbose >= 2 ? WN_LOG_TRACE
@@ -274,6 +298,13 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(common.format, "text") && strcmp(common.format, "json"))
 		return usage_error(current, "--format takes text or json, not \"%s\"", common.format);
+	const char *env_timeout = getenv("WINCH_TIMEOUT"); /* empty: unset */
+	if (common.timeout ? parse_duration(common.timeout, &timeout_ms)
+	                   : (current->groups & GROUP_REGISTRY) && env_timeout && *env_timeout &&
+	                         parse_duration(env_timeout, &timeout_ms))
+		return usage_error(current, "%s takes a duration from 1s to 24h (\"90\", \"90s\", \"2m\"), not \"%s\"",
+		                   common.timeout ? "--timeout" : "WINCH_TIMEOUT",
+		                   common.timeout ? common.timeout : env_timeout);
 	if (n < current->min_args)
 		return usage_error(current, "missing argument: %s", current->usage);
 	if (current->max_args >= 0 && n > current->max_args)

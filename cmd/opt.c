@@ -23,6 +23,8 @@ const struct opt_spec registry_opts[] = {
 	{ "tls-verify", 0, OPT_BOOL, &common.tls_verify, NULL, "verify TLS certificates (default true)" },
 	{ "plain-http", 0, OPT_FLAG, &common.plain_http, NULL, "use http:// instead of https://" },
 	{ "cert-dir", 0, OPT_STR, &common.cert_dir, "DIR", "CA (*.crt) and client certificate (client.cert/.key) in DIR" },
+	{ "timeout", 0, OPT_STR, &common.timeout, "DURATION",
+	  "a request stalled this long fails, and so does a small one taking longer (default 60s)" },
 	OPT_END,
 };
 

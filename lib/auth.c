@@ -16,6 +16,9 @@
 
 enum { SCHEME_UNKNOWN, SCHEME_NONE, SCHEME_BASIC, SCHEME_BEARER };
 
+#define TOKEN_LIFETIME_DEFAULT 60     /* seconds, when the token server does not say */
+#define TOKEN_LIFETIME_MAX     86400  /* longer lifetimes are taken as a day: asked again then */
+
 struct token {
 	char *scope;     /* space-separated scopes it was granted for ("" for none) */
 	char *value;     /* secret */
@@ -247,15 +250,61 @@ static char *basic_header(const char *user, const char *pass)
 	return h;
 }
 
+/* expires_in (seconds) from a token reply: absent, not a number, under a
+ * second or absurdly large (2^63 and more do not fit any integer) are
+ * clamped rather than converted. */
+static long token_lifetime(const cJSON *exp)
+{
+	if (!cJSON_IsNumber(exp) || !(exp->valuedouble >= 1)) /* NaN fails too */
+		return TOKEN_LIFETIME_DEFAULT;
+	if (exp->valuedouble >= TOKEN_LIFETIME_MAX)
+		return TOKEN_LIFETIME_MAX;
+	return (long)exp->valuedouble;
+}
+
+/* Is the registry spoken to over plain HTTP (--plain-http, or a loopback one
+ * that does not speak TLS)? */
+static bool registry_plain(struct wn_ctx *ctx, const char *registry)
+{
+	struct wn__host *h = wn__ctx_host(ctx, registry);
+	return ctx->opt.plain_http || (h && h->scheme_known == 2);
+}
+
+/* The realm's host[:port], for messages. */
+static char *realm_host(const char *realm)
+{
+	const char *p = strstr(realm, "://");
+	p = p ? p + 3 : realm;
+	return strndup(p, strcspn(p, "/?#"));
+}
+
 /* Asks the token server for `scope`.  user/pass (may be NULL) override stored creds. */
 static int fetch_token(struct wn_ctx *ctx, const char *registry, struct wn__auth_state *st, const char *scope,
                        const char *user, const char *pass, const char *identity_token, const char *source)
 {
 	struct wn__buf q = { .max = 16384 };
 	struct wn__resp resp;
-	char *svc = st->service ? wn__url_escape(st->service) : NULL;
+	char *svc = NULL;
 	int rc;
 	const char *sep = strchr(st->realm, '?') ? "&" : "?";
+
+	if (strncasecmp(st->realm, "http://", 7) && strncasecmp(st->realm, "https://", 8))
+		return wn__ctx_fail(ctx, WN_EPROTO, "the token realm of %s is not an http(s) URL: \"%.100s\"", registry,
+		                    st->realm);
+	/* a registry reached over HTTPS whose realm is plain http:// would have
+	 * the credentials cross the network in clear: only to this machine */
+	if ((user || identity_token) && !strncasecmp(st->realm, "http://", 7) && !registry_plain(ctx, registry)) {
+		char *rh = realm_host(st->realm);
+		bool local = rh && wn__host_is_loopback(rh);
+		if (!local) {
+			rc = wn__ctx_fail(ctx, WN_EAUTH, "unauthorized: the token server of %s is plain http://%s: refusing "
+			                  "to send the credentials (from %s) in clear", registry, rh ? rh : "?", source);
+			free(rh);
+			return rc;
+		}
+		free(rh);
+	}
+	svc = st->service ? wn__url_escape(st->service) : NULL;
 
 	if (identity_token) {
 		/* OAuth2 refresh-token grant: the token goes in a POST body, never a URL */
@@ -300,6 +349,9 @@ static int fetch_token(struct wn_ctx *ctx, const char *registry, struct wn__auth
 	static const char *const form_hdr[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
 	struct wn__req req = {
 		.method = identity_token ? "POST" : "GET",
+		/* the registry's TLS sources (certs.d, --cert-dir) apply to its token
+		 * server too; its own credentials do not (no_auth) */
+		.registry = registry,
 		.path = identity_token ? st->realm : (const char *)q.data,
 		.headers = identity_token ? form_hdr : NULL,
 		.body = identity_token ? q.data : NULL,
@@ -318,6 +370,21 @@ static int fetch_token(struct wn_ctx *ctx, const char *registry, struct wn__auth
 	wn__buf_free(&q);
 	wn__free_secret(rt_esc);
 	if (rc != WN_OK) {
+		/* say which server failed: the token server is another host */
+		char msg[sizeof ctx->err.msg];
+		snprintf(msg, sizeof msg, "%s", ctx->err.msg);
+		char *rh = realm_host(st->realm);
+		rc = wn__ctx_fail(ctx, rc, "the token server of %s (%s): %s", registry, rh ? rh : st->realm, msg);
+		free(rh);
+		return rc;
+	}
+	if (resp.foreign && (user || identity_token)) {
+		/* the realm redirected elsewhere: the credentials were not sent there,
+		 * so whatever it answered says nothing about them */
+		char *rh = realm_host(resp.effective_url);
+		rc = wn__ctx_fail(ctx, WN_EAUTH, "unauthorized: the token server of %s redirected to another host (%s); "
+		                  "the credentials are not sent there", registry, rh ? rh : "?");
+		free(rh);
 		wn__resp_free(&resp);
 		return rc;
 	}
@@ -337,6 +404,11 @@ static int fetch_token(struct wn_ctx *ctx, const char *registry, struct wn__auth
 		wn__resp_free(&resp);
 		return rc;
 	}
+	if (resp.body.overflow) {
+		rc = wn__ctx_fail(ctx, WN_EPROTO, "the token server of %s answered more than 1 MiB", registry);
+		wn__resp_free(&resp);
+		return rc;
+	}
 	cJSON *j = wn__json_parse(resp.body.data, resp.body.len);
 	const char *tok = wn__json_str(j, "token");
 	if (!tok || !*tok)
@@ -346,8 +418,7 @@ static int fetch_token(struct wn_ctx *ctx, const char *registry, struct wn__auth
 		wn__resp_free(&resp);
 		return wn__ctx_fail(ctx, WN_EPROTO, "the token server of %s answered without a token", registry);
 	}
-	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
-	long expires_in = cJSON_IsNumber(exp) && exp->valuedouble >= 1 ? (long)exp->valuedouble : 60;
+	long expires_in = token_lifetime(cJSON_GetObjectItemCaseSensitive(j, "expires_in"));
 	struct token *t = calloc(1, sizeof *t);
 	if (t) {
 		t->scope = strdup(scope ? scope : "");
@@ -486,6 +557,14 @@ int wn__auth_check(struct wn_ctx *ctx, const char *registry, const char *user, c
 	int rc = wn__http_do(ctx, &req, &resp);
 	if (rc != WN_OK)
 		goto done;
+	if (resp.foreign) {
+		/* only the registry itself can say whether the credentials are good */
+		char *rh = realm_host(resp.effective_url);
+		rc = wn__ctx_fail(ctx, WN_EAUTH, "unauthorized: %s redirected /v2/ to another host (%s): its answer cannot "
+		                  "check credentials for %s", registry, rh ? rh : "?", registry);
+		free(rh);
+		goto done;
+	}
 	if (resp.status >= 200 && resp.status < 300) {
 		wn__log(ctx, WN_LOG_INFO, "%s does not require authentication", registry);
 		goto done;
@@ -507,7 +586,12 @@ int wn__auth_check(struct wn_ctx *ctx, const char *registry, const char *user, c
 		struct wn__req req2 = { .method = "GET", .registry = registry, .path = "/v2/", .no_auth = true,
 		                        .basic_user = user, .basic_pass = pass };
 		rc = wn__http_do(ctx, &req2, &r2);
-		if (rc == WN_OK && r2.status == 401)
+		if (rc == WN_OK && r2.foreign) {
+			char *rh = realm_host(r2.effective_url);
+			rc = wn__ctx_fail(ctx, WN_EAUTH, "unauthorized: %s redirected /v2/ to another host (%s); the "
+			                  "credentials are not sent there", registry, rh ? rh : "?");
+			free(rh);
+		} else if (rc == WN_OK && r2.status == 401)
 			rc = wn__ctx_fail(ctx, WN_EAUTH, "unauthorized: the credentials for %s were rejected", registry);
 		else if (rc == WN_OK && (r2.status < 200 || r2.status >= 300))
 			rc = wn__http_fail(ctx, &r2, registry);

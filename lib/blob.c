@@ -145,6 +145,19 @@ static int upload_error(struct wn_ctx *ctx, struct wn__feed *feed, int rc)
 	return rc;
 }
 
+/* The upload URL a Location header names: a reference resolved against the
+ * URL that answered (RFC 3986), never glued to the registry's address, where
+ * "@host/..." would make that address user info and send the blob (and the
+ * credentials) to another host.  One on another origin gets no credentials
+ * (wn__http_do). */
+static int session_url(struct wn_ctx *ctx, const struct wn__resp *resp, const char *name, char **out)
+{
+	char *what = wn__sprintf("the upload Location of %s", name ? name : "the registry");
+	int rc = wn__url_ref(ctx, resp->effective_url, resp->location, what ? what : "the upload Location", out);
+	free(what);
+	return rc;
+}
+
 /* POST to open an upload session (or mount). Sets *loc, or *mounted. */
 static int open_session(struct wn_ctx *ctx, const struct wn_ref *repo, const struct wn_descriptor *d,
                         const struct wn_ref *from, char **loc, bool *mounted)
@@ -172,7 +185,7 @@ static int open_session(struct wn_ctx *ctx, const struct wn_ref *repo, const str
 			*mounted = true;
 			wn__log(ctx, WN_LOG_DEBUG, "mounted %s from %s", d->digest, from->repository);
 		} else if (resp.status == 202 && resp.location) {
-			*loc = strdup(resp.location);
+			rc = session_url(ctx, &resp, name, loc);
 		} else if (resp.status == 202) {
 			rc = wn__ctx_fail(ctx, WN_EPROTO, "%s opened an upload without a Location", name);
 		} else {
@@ -205,7 +218,7 @@ static int session_offset(struct wn_ctx *ctx, const struct wn_ref *repo, const c
 		uint64_t end = dash ? strtoull(dash + 1, NULL, 10) : 0;
 		*off = end ? end + 1 : 0;
 		if (resp.location)
-			*newloc = strdup(resp.location);
+			rc = session_url(ctx, &resp, repo->registry, newloc);
 	}
 	wn__resp_free(&resp);
 	return rc;
@@ -269,10 +282,14 @@ again:
 		        off + n - 1, size);
 		rc = wn__http_do(ctx, &req, &resp);
 		if (rc == WN_OK && resp.status == 202 && resp.location) {
-			free(loc);
-			loc = strdup(resp.location); /* the previous URL is dead now */
-			off += n;
+			char *next = NULL;
+			rc = session_url(ctx, &resp, repo->registry, &next);
 			wn__resp_free(&resp);
+			if (rc != WN_OK)
+				break;
+			free(loc);
+			loc = next; /* the previous URL is dead now */
+			off += n;
 			continue;
 		}
 		if (rc == WN_OK) {
@@ -307,8 +324,9 @@ again:
 	}
 	char *url = with_digest(loc, d->digest);
 	struct wn__resp resp;
+	/* the commit: the registry may take long to move a large blob into place */
 	struct wn__req req = { .method = "PUT", .registry = repo->registry, .path = url, .scope = scope, .body = "",
-		                   .body_len = 0 };
+		                   .body_len = 0, .stream = true };
 	rc = url ? wn__http_do(ctx, &req, &resp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	free(url);
 	if (rc == WN_OK) {

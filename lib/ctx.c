@@ -2,8 +2,8 @@
  * ctx.c: struct wn_ctx, the session every call runs in.  It owns a libcurl
  * handle (so connections are reused across requests) and shares with its
  * forks what has been learned about each registry: scheme, TLS files, auth
- * scheme, tokens, credentials.  Forks give parallel transfers their own
- * connections and errors.
+ * scheme, tokens, credentials, TLS files per host.  Forks give parallel
+ * transfers their own connections and errors.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +26,13 @@ int wn_ctx_new(struct wn_ctx **out, const struct wn_ctx_options *opts)
 	ctx->opt.cert_dir = ctx->opt.certs_d = ctx->opt.authfile = ctx->opt.creds = ctx->opt.user_agent = NULL;
 	if (!ctx->opt.helper_timeout_ms)
 		ctx->opt.helper_timeout_ms = 10000;
+	/* time limits (see winch.h): negative values are taken as the default too */
+	if (ctx->opt.connect_timeout_ms <= 0)
+		ctx->opt.connect_timeout_ms = 30000;
+	if (ctx->opt.stall_timeout_ms <= 0)
+		ctx->opt.stall_timeout_ms = 60000;
+	if (ctx->opt.request_timeout_ms <= 0)
+		ctx->opt.request_timeout_ms = 60000;
 	ctx->curl = curl_easy_init();
 	ctx->sh = calloc(1, sizeof *ctx->sh);
 	if (ctx->sh) {
@@ -86,7 +93,6 @@ void wn_ctx_free(struct wn_ctx *ctx)
 	for (struct wn__host *h = ctx->sh ? ctx->sh->hosts : NULL, *next; h; h = next) {
 		next = h->next;
 		free(h->registry);
-		wn__tls_free(h->tls);
 		wn__auth_state_free(h->auth);
 		wn_creds_free(h->creds);
 		free(h);
@@ -94,6 +100,7 @@ void wn_ctx_free(struct wn_ctx *ctx)
 	if (ctx->curl)
 		curl_easy_cleanup(ctx->curl);
 	if (ctx->sh) {
+		wn__tls_cache_free(ctx->sh->tls);
 		pthread_cond_destroy(&ctx->sh->inflight_done);
 		pthread_mutex_destroy(&ctx->sh->lock);
 		free(ctx->sh);

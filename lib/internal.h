@@ -80,12 +80,18 @@ const char *wn__registry_auth_key(const char *registry);
 const char *wn__registry_api_host(const char *registry);
 
 /* ---- HTTP ------------------------------------------------------------- */
+#define WN__HEADERS_MAX  (256u << 10)  /* all the header lines of one response */
+#define WN__LIST_MAX     1000000u      /* tags or repositories one listing may hold */
+#define WN__LIST_PAGES_MAX 10000       /* pages one listing may take */
+#define WN__RETRY_AFTER_MAX 60         /* seconds of Retry-After winch waits; longer: it fails at once */
+
 typedef size_t (*wn__sink_fn)(void *data, const void *p, size_t n); /* returns n, or 0 to abort */
 
 struct wn__req {
 	const char *method;        /* "GET", "HEAD", "PUT", ... */
 	const char *registry;      /* for auth, TLS and scheme; NULL for a full URL to a non-registry */
-	const char *path;          /* "/v2/..." (with the registry), or a full URL */
+	const char *path;          /* "/v2/..." (with the registry), or an absolute http(s) URL: never a
+	                              reference from the network, which wn__url_ref resolves first */
 	const char *scope;         /* token scope this request needs, e.g. "repository:a/b:pull" */
 	const char *const *headers;/* extra "Name: value" lines, NULL-terminated */
 	const void *body;          /* request body in memory (PUT/POST) */
@@ -97,34 +103,51 @@ struct wn__req {
 	void *reader_data;
 	uint64_t *delivered;       /* if set: bytes handed to sink, even when the transfer broke */
 	bool no_auth;              /* never send credentials (token endpoint uses its own) */
-	const char *basic_user;    /* force these credentials (login check) */
+	const char *basic_user;    /* these credentials, to the first URL's origin only (login, token) */
 	const char *basic_pass;
+	bool stream;               /* a blob transfer (implied by sink or reader) or its commit: only the
+	                              stall limit applies, not the total deadline of small requests */
 };
 
 struct wn__resp {
 	long status;
-	struct wn__buf body;        /* 2xx body (unless sunk) or an error body, capped */
+	struct wn__buf body;        /* 2xx body (unless sunk) or an error body, capped: a body that
+	                               passes its cap is not read further, body.overflow says so
+	                               and callers must check it */
 	char *content_type;
 	char *docker_digest;        /* Docker-Content-Digest */
-	int64_t content_length;     /* -1 if absent */
-	char *location;
+	int64_t content_length;     /* -1 if absent or out of range */
+	char *location;             /* as sent: resolve it with wn__url_ref against effective_url */
 	char *link;
 	char *www_authenticate;
 	char *range;                /* upload progress: "0-N" */
-	long retry_after;           /* seconds, -1 if absent */
-	char *effective_url;
+	long retry_after;           /* seconds, -1 if absent or malformed */
+	char *effective_url;        /* the URL that gave this answer (after redirects) */
+	bool foreign;               /* that URL is on another origin (scheme, host, port) than the
+	                               request's first one: no credentials went to it */
 };
 void wn__resp_free(struct wn__resp *r);
 
 /* Sends one request: scheme choice, auth (with one retry after a 401),
- * manual redirects (Authorization dropped across hosts), retries of 429/5xx
- * and connection failures for idempotent methods.  Returns WN_OK whenever a
- * response arrived (whatever its status); otherwise sets the context error
- * and leaves *resp empty. */
+ * manual redirects (credentials only to the origin they were meant for, and
+ * never again once a redirect chain left it), retries of 429/5xx and
+ * connection failures for idempotent methods, time limits, and caps on
+ * headers and bodies.  Returns WN_OK whenever a response arrived (whatever
+ * its status); otherwise sets the context error and leaves *resp empty. */
 int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *resp);
 /* Turns a non-2xx response into an error on the context; `what` names the
  * object ("manifest ghcr.io/org/app:1.2").  Returns the code. */
 int wn__http_fail(struct wn_ctx *ctx, const struct wn__resp *resp, const char *what);
+/* Resolves a URL reference from the network (Link, Location) against the
+ * URL of the answer that carried it, as RFC 3986 says, into an absolute
+ * http(s) URL.  One with user info or another scheme is refused (WN_EPROTO;
+ * `what` names where it came from).  Caller frees *out. */
+int wn__url_ref(struct wn_ctx *ctx, const char *base, const char *ref, const char *what, char **out);
+/* Do two absolute URLs have the same origin: scheme, host and port (the
+ * scheme's default port when none is written)? */
+bool wn__url_same_origin(const char *a, const char *b);
+/* Is HOST[:PORT] "localhost" or a 127.0.0.0/8 or ::1 address literal? */
+bool wn__host_is_loopback(const char *hostport);
 
 /* ---- registry error bodies -------------------------------------------- */
 struct wn__regerr {
@@ -168,22 +191,27 @@ const struct wn_creds *wn__creds_get(struct wn_ctx *ctx, const char *registry);
 
 /* ---- TLS -------------------------------------------------------------- */
 struct wn__tls {
-	char *ca_blob;        /* PEM: the registry's own CAs (certs.d, --cert-dir); NULL if none */
+	char *ca_blob;        /* PEM: the host's own CAs (certs.d, --cert-dir); NULL if none */
 	size_t ca_len;
 	const char *ca_path;  /* the system's CAs as a hashed directory, looked up lazily; NULL: the bundle */
 	char *client_cert;    /* paths */
 	char *client_key;
 };
-/* Finds a registry's CA and client certificates (certs.d dirs or --cert-dir). */
+/* Finds a host's CA and client certificates (certs.d/HOST[:PORT] or --cert-dir),
+ * checking that each file holds what its name says.  Errors name the file or
+ * directory (a missing --cert-dir is WN_EINVAL). */
 int wn__tls_for(struct wn_ctx *ctx, const char *host, struct wn__tls **out);
 void wn__tls_free(struct wn__tls *t);
+/* wn__tls_for, loaded once per HOST[:PORT] and kept by the root context:
+ * registries, their token servers and redirect targets alike. */
+int wn__tls_get(struct wn_ctx *ctx, const char *hostport, const struct wn__tls **out);
+struct wn__tls_entry;
+void wn__tls_cache_free(struct wn__tls_entry *e);
 
 /* ---- context internals ------------------------------------------------ */
 struct wn__host {               /* what the context learned about one registry */
 	char *registry;
 	int scheme_known;           /* 0: not yet; 1: https; 2: http */
-	struct wn__tls *tls;
-	int tls_loaded;
 	struct wn__auth_state *auth;
 	struct wn_creds *creds;
 	int creds_loaded;
@@ -198,6 +226,7 @@ struct wn__inflight;                   /* blobs being sent, see copy.c */
 struct wn__shared {
 	pthread_mutex_t lock;
 	struct wn__host *hosts;
+	struct wn__tls_entry *tls;  /* TLS files per HOST[:PORT], see tls.c */
 	unsigned long requests;
 	struct wn__inflight *inflight;
 	pthread_cond_t inflight_done;

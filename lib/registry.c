@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "internal.h"
 
 static char *repo_scope(const struct wn_ref *ref, const char *actions)
@@ -196,20 +197,109 @@ int wn_blob_get_mem(unsigned char **out, size_t *out_len, struct wn_ctx *ctx, co
 	return rc;
 }
 
-/* The next page from a Link header: </v2/...?last=x&n=y>; rel="next" */
+/* The target of the rel="next" link in a Link header (RFC 8288):
+ * </v2/...?last=x&n=y>; rel="next", possibly among other links.  NULL when
+ * there is none; the caller resolves it as a reference. */
 static char *next_link(const char *link)
 {
-	if (!link || !strstr(link, "rel=\"next\""))
-		return NULL;
-	const char *lt = strchr(link, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-	return gt ? strndup(lt + 1, (size_t)(gt - lt - 1)) : NULL;
+	for (const char *p = link; p && *p;) {
+		const char *lt = strchr(p, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+		if (!gt)
+			return NULL;
+		/* parameters run to the next link (a comma outside quotes) */
+		const char *q = gt + 1;
+		bool in_quote = false, next = false;
+		for (; *q && (in_quote || *q != ','); q++) {
+			if (*q == '"')
+				in_quote = !in_quote;
+			else if (!in_quote && (*q == ';' || *q == ' ')) {
+				const char *r = q + 1;
+				while (*r == ' ')
+					r++;
+				if (!strncasecmp(r, "rel", 3)) {
+					r += 3;
+					while (*r == ' ')
+						r++;
+					if (*r == '=') {
+						r++;
+						while (*r == ' ')
+							r++;
+						if (*r == '"')
+							r++;
+						/* rel may list several types: "next" must be one of them */
+						for (const char *t = r; *t && *t != '"' && *t != ';' && *t != ',';) {
+							size_t n = strcspn(t, " \";,");
+							if (n == 4 && !strncasecmp(t, "next", 4))
+								next = true;
+							t += n;
+							while (*t == ' ')
+								t++;
+						}
+					}
+				}
+			}
+		}
+		if (next)
+			return strndup(lt + 1, (size_t)(gt - lt - 1));
+		p = *q ? q + 1 : q;
+	}
+	return NULL;
 }
 
-/* Follows pages of {"<key>": [...]} */
+/* The URLs of the pages read so far, as 64-bit hashes: a Link that leads
+ * back to one of them is a loop.  Open addressing, at most half full. */
+struct urlset {
+	uint64_t *h;
+	size_t n, cap;
+};
+
+static uint64_t url_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h ? h : 1; /* 0 marks a free slot */
+}
+
+/* 1: already there; 0: added; -1: out of memory. */
+static int urlset_add(struct urlset *u, const char *url)
+{
+	if (2 * (u->n + 1) > u->cap) {
+		size_t cap = u->cap ? 2 * u->cap : 64;
+		uint64_t *h = calloc(cap, sizeof *h);
+		if (!h)
+			return -1;
+		for (size_t i = 0; i < u->cap; i++)
+			if (u->h[i])
+				for (size_t j = u->h[i] & (cap - 1);; j = (j + 1) & (cap - 1))
+					if (!h[j]) {
+						h[j] = u->h[i];
+						break;
+					}
+		free(u->h);
+		u->h = h;
+		u->cap = cap;
+	}
+	uint64_t k = url_hash(url);
+	for (size_t j = k & (u->cap - 1);; j = (j + 1) & (u->cap - 1)) {
+		if (u->h[j] == k)
+			return 1;
+		if (!u->h[j]) {
+			u->h[j] = k;
+			u->n++;
+			return 0;
+		}
+	}
+}
+
+/* Follows pages of {"<key>": [...]}.  A registry decides how many pages
+ * there are: a Link back to a page already read is a loop, and a listing
+ * stops at WN__LIST_MAX entries, so that no answer makes it run forever. */
 static int list_pages(struct wn_ctx *ctx, const char *registry, const char *first, const char *scope,
                       const char *key, const char *what, struct wn_strlist **out)
 {
 	struct wn_strlist *l = calloc(1, sizeof *l);
+	struct urlset seen = {0};
 	char *path = strdup(first);
 	int rc = WN_OK, pages = 0;
 	*out = NULL;
@@ -221,8 +311,9 @@ static int list_pages(struct wn_ctx *ctx, const char *registry, const char *firs
 	while (path && rc == WN_OK) {
 		struct wn__resp resp;
 		struct wn__req req = { .method = "GET", .registry = registry, .path = path, .scope = scope };
-		if (++pages > 100000) {
-			rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: more than 100000 pages", what);
+		if (++pages > WN__LIST_PAGES_MAX) {
+			rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: more than %d pages: winch reads no more (the registry's list "
+			                  "does not end?)", what, WN__LIST_PAGES_MAX);
 			break;
 		}
 		if ((rc = wn__http_do(ctx, &req, &resp)) != WN_OK)
@@ -231,23 +322,54 @@ static int list_pages(struct wn_ctx *ctx, const char *registry, const char *firs
 			rc = wn__http_fail(ctx, &resp, what);
 		} else if (resp.body.overflow) {
 			rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: a page larger than 8 MiB", what);
+		} else if (urlset_add(&seen, resp.effective_url) < 0) { /* where this page came from */
+			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 		} else {
 			cJSON *j = wn__json_parse(resp.body.data, resp.body.len);
 			const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, key), *e;
 			if (!cJSON_IsObject(j) || (!cJSON_IsArray(arr) && !cJSON_IsNull(arr) && arr)) {
 				rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: the registry's answer is not a %s list", what, key);
 			} else {
-				cJSON_ArrayForEach(e, arr)
-					if (cJSON_IsString(e) && (rc = wn__strlist_push(l, e->valuestring)) != WN_OK)
+				cJSON_ArrayForEach(e, arr) {
+					if (!cJSON_IsString(e))
+						continue;
+					if (l->n >= WN__LIST_MAX) {
+						rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: more than %u %s: winch reads no more (the "
+						                  "registry's list does not end?)", what, WN__LIST_MAX, key);
 						break;
+					}
+					if ((rc = wn__strlist_push(l, e->valuestring)) != WN_OK)
+						break;
+				}
 			}
 			cJSON_Delete(j);
 		}
 		free(path);
-		path = rc == WN_OK ? next_link(resp.link) : NULL;
+		path = NULL;
+		char *ref = rc == WN_OK ? next_link(resp.link) : NULL;
+		if (ref) {
+			/* a reference, resolved against the page that carried it (RFC 3986):
+			 * never glued to the registry's address, where "@host/..." would
+			 * turn that address into user info */
+			char *lwhat = wn__sprintf("the Link header of %s", what);
+			rc = wn__url_ref(ctx, resp.effective_url, ref, lwhat ? lwhat : what, &path);
+			free(lwhat);
+			int dup = rc == WN_OK ? urlset_add(&seen, path) : 0;
+			if (dup > 0)
+				rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: the registry's Link header leads back to a page already "
+				                  "read (%.80s): a loop", what, path);
+			else if (dup < 0)
+				rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+			if (rc != WN_OK) {
+				free(path);
+				path = NULL;
+			}
+			free(ref);
+		}
 		wn__resp_free(&resp);
 	}
 	free(path);
+	free(seen.h);
 	if (rc != WN_OK) {
 		wn_strlist_free(l);
 		return rc;
@@ -324,7 +446,10 @@ int wn__referrers_get(struct wn_ctx *ctx, const struct wn_ref *repo, const char 
 	if (rc != WN_OK)
 		return rc;
 	const char *ct = resp.content_type ? resp.content_type : "";
-	if (resp.status == 200 && !strncmp(ct, WN_MT_OCI_INDEX, strlen(WN_MT_OCI_INDEX))) {
+	if (resp.status == 200 && resp.body.overflow) {
+		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "the referrers index of %s in %s/%s is larger than 4 MiB", digest,
+		                  repo->registry, repo->repository);
+	} else if (resp.status == 200 && !strncmp(ct, WN_MT_OCI_INDEX, strlen(WN_MT_OCI_INDEX))) {
 		if ((rc = wn_manifest_parse(out, resp.body.data, resp.body.len, ct, &err)) != WN_OK)
 			rc = wn__ctx_take(ctx, &err);
 	} else if (resp.status == 200 || resp.status == 404 || resp.status == 400 || resp.status == 405) {

@@ -84,8 +84,16 @@ struct wn_ctx_options {
 	 * the next chance, remove what they had started to write, and return
 	 * WN_ECANCELED.  NULL: never. */
 	const volatile int *cancel;
+	/* Time limits of each request, in milliseconds; 0: the default in brackets.
+	 * Connecting fails after connect_timeout_ms [30000].  Any transfer that
+	 * moves less than 1 KiB/s for stall_timeout_ms [60000] fails (blobs too).
+	 * A small request (manifest, token, tag page, HEAD, DELETE: not a blob
+	 * transfer) fails when it takes longer than request_timeout_ms [60000]. */
+	long connect_timeout_ms;
+	long stall_timeout_ms;
+	long request_timeout_ms;
 };
-#define WN_CTX_OPTIONS_INIT { 1, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, WN_LOG_WARN, NULL }
+#define WN_CTX_OPTIONS_INIT { 1, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, WN_LOG_WARN, NULL, 0, 0, 0 }
 
 WN_API int wn_ctx_new(struct wn_ctx **out, const struct wn_ctx_options *opts);
 WN_API void wn_ctx_free(struct wn_ctx *ctx);
