@@ -157,6 +157,9 @@ struct wn_descriptor {
 	int64_t size;
 	char *artifact_type;          /* NULL if none */
 	struct wn_platform *platform; /* NULL if none (index entries only) */
+	char **annotation_keys;       /* the descriptor's annotations, in the document's order */
+	char **annotation_values;
+	size_t n_annotations;
 };
 
 struct wn_manifest {
@@ -172,6 +175,9 @@ struct wn_manifest {
 	size_t n_manifests;
 	char *artifact_type;          /* NULL if none */
 	struct wn_descriptor *subject;/* NULL if none */
+	char **annotation_keys;       /* the manifest's own annotations, in the document's order */
+	char **annotation_values;
+	size_t n_annotations;
 };
 
 /* Parses manifest bytes (copied). content_type may be NULL. Schema 1 is WN_EUNSUPPORTED. */
@@ -185,6 +191,8 @@ WN_API int wn_manifest_get(struct wn_manifest **out, struct wn_ctx *ctx, const s
 WN_API int wn_manifest_head(struct wn_ctx *ctx, const struct wn_ref *ref, char digest[WN_DIGEST_MAX],
                             char **media_type, int64_t *size);
 WN_API void wn_manifest_free(struct wn_manifest *m);
+/* The value of a descriptor's annotation; NULL when it has none of that name. */
+WN_API const char *wn_descriptor_annotation(const struct wn_descriptor *d, const char *key);
 
 /* ---- platforms -------------------------------------------------------- */
 /* Parses "os/arch[/variant]" with Docker's normalisation (linux/arm64 = linux/arm64/v8,
