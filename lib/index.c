@@ -2,9 +2,10 @@
  * index.c: multi-platform indexes assembled from per-platform images
  * (`winch index create|append`).  Children are referenced by digest, so they
  * are copied into the index's repository first when they live elsewhere.
- * Entries are identified by digest, not platform: docker buildx's attestation
- * manifests all say unknown/unknown, and each travels with the image it
- * describes (an index source brings them; replacing an image drops them).
+ * Images are replaced by platform, but docker buildx's attestation manifests
+ * all say unknown/unknown: they are identified by digest, and each travels
+ * with the image it describes (an index source brings them; replacing an
+ * image drops them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,35 +61,39 @@ static void drop_attestations(struct entries *e, const char *image)
 	e->n = k;
 }
 
-/* Adds an entry; takes desc and plat.  Entries are identified by digest: the
- * same digest again replaces its entry.  An image for a platform already there
- * replaces that image, and the old image's attestations go with it.
- * Attestation entries never match by platform (theirs is unknown/unknown). */
+/* Adds an entry; takes desc and plat.  An image for a platform already there
+ * replaces that image, and the old image's attestations go with it (they
+ * describe the old image); one image may still be listed for several
+ * platforms.  Attestation entries (unknown/unknown, all of them) and entries
+ * without a platform are identified by digest instead. */
 static int entries_put(struct entries *e, cJSON *desc, struct wn_platform *plat)
 {
 	struct entry x = { desc, *plat, wn__json_str(desc, "digest"), attests(desc) };
+	bool by_digest = x.attests || !plat->os;
 	if (!x.digest) {
 		cJSON_Delete(desc);
 		wn_platform_clear(plat);
 		return WN_ECORRUPT;
 	}
-	for (size_t i = 0; i < e->n; i++)
-		if (!strcmp(e->v[i].digest, x.digest)) {
-			entry_clear(&e->v[i]);
-			e->v[i] = x;
-			return WN_OK;
-		}
-	for (size_t i = 0; !x.attests && plat->os && i < e->n; i++)
-		if (!e->v[i].attests && e->v[i].plat.os && wn_platform_match(plat, &e->v[i].plat)) {
-			char *old = strdup(e->v[i].digest);
-			entry_clear(&e->v[i]);
-			e->v[i] = x;
-			if (!old)
-				return WN_ENOMEM;
+	for (size_t i = 0; i < e->n; i++) {
+		struct entry *y = &e->v[i];
+		bool same = by_digest ? (y->attests || !y->plat.os) && !strcmp(y->digest, x.digest)
+		                      : !y->attests && y->plat.os && wn_platform_match(plat, &y->plat);
+		if (!same)
+			continue;
+		char *old = strdup(y->digest);
+		entry_clear(y);
+		*y = x;
+		if (!old)
+			return WN_ENOMEM;
+		bool still = !strcmp(old, x.digest);
+		for (size_t k = 0; k < e->n && !still; k++)
+			still = !e->v[k].attests && !strcmp(e->v[k].digest, old);
+		if (!still)
 			drop_attestations(e, old);
-			free(old);
-			return WN_OK;
-		}
+		free(old);
+		return WN_OK;
+	}
 	if (e->n == e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 8;
 		struct entry *v = realloc(e->v, cap * sizeof *v);
