@@ -202,6 +202,12 @@ WN_API bool wn_platform_match(const struct wn_platform *want, const struct wn_pl
 /* "os/arch[/variant]"; caller frees. */
 WN_API char *wn_platform_string(const struct wn_platform *p);
 WN_API void wn_platform_clear(struct wn_platform *p);
+/* For an index entry that is an attestation manifest as docker buildx stores them
+ * (platform unknown/unknown, annotation "vnd.docker.reference.type":
+ * "attestation-manifest"), the digest of the image it describes
+ * ("vnd.docker.reference.digest", "" when it names none); NULL for every other entry.  Such an entry
+ * is not a platform: it goes with its image. */
+WN_API const char *wn_descriptor_attests(const struct wn_descriptor *d);
 
 /* ---- copy ------------------------------------------------------------- */
 struct wn_copy_progress {

@@ -3,7 +3,7 @@
 stores it (tests only, plain HTTP, loopback):
 
 push-attested.py HOST:PORT REPO TAG [--platforms linux/amd64,linux/arm64] [--seed S]
-                 [--created 2024-01-02T03:04:05Z] [--no-tag]
+                 [--created 2024-01-02T03:04:05Z] [--no-tag] [--annotation K=V ...]
 
 The shape is BuildKit's "Image attestation storage" (docs.docker.com/build/metadata/attestations/
 attestation-storage/, also buildkit's docs/attestations/attestation-storage.md):
@@ -16,7 +16,8 @@ attestation-storage/, also buildkit's docs/attestations/attestation-storage.md):
    `vnd.docker.reference.type: attestation-manifest` and
    `vnd.docker.reference.digest: <the platform image's digest>`.
 Images differ per seed.  Prints {"index": digest, "images": {platform: digest},
-"attestations": {platform: digest}} as JSON.  With --no-tag the index is pushed by digest only.
+"attestations": {platform: digest}} as JSON.  With --no-tag the index is pushed by digest only;
+--annotation sets annotations of the index itself (buildx's --annotation index:K=V).
 """
 import argparse, hashlib, http.client, json, random, sys
 
@@ -26,6 +27,7 @@ ap.add_argument("--platforms", default="linux/amd64,linux/arm64")
 ap.add_argument("--seed", default="1")
 ap.add_argument("--created", default="2024-01-02T03:04:05Z")
 ap.add_argument("--no-tag", action="store_true")
+ap.add_argument("--annotation", action="append", default=[])
 a = ap.parse_args()
 host, repo = a.host, a.repo
 conn = http.client.HTTPConnection(host)
@@ -90,7 +92,9 @@ for plat in a.platforms.split(","):
     att["platform"] = {"architecture": "unknown", "os": "unknown"}
     attestations.append(att)
     out["attestations"][plat] = att["digest"]
-idx = put({"schemaVersion": 2, "mediaType": OCI_IDX, "manifests": images + attestations},
-          None if a.no_tag else a.tag)
+index = {"schemaVersion": 2, "mediaType": OCI_IDX, "manifests": images + attestations}
+if a.annotation:
+    index["annotations"] = dict(kv.split("=", 1) for kv in a.annotation)
+idx = put(index, None if a.no_tag else a.tag)
 out["index"] = idx["digest"]
 print(json.dumps(out, sort_keys=True))
