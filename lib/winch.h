@@ -312,6 +312,7 @@ struct wn_policy {
 	char *match, *exclude;    /* flags: which tags are selected (POSIX EREs; NULL: all, none) */
 	char *protect;            /* both: tags never expired (their images stay) */
 	int untagged;             /* flags: untagged manifests too (where the registry can list them) */
+	int expire_undated;       /* both: images without a believable time count as the oldest (see below) */
 };
 /* Parses an ECR lifecycle policy; unknown keys and rule shapes are errors naming them. */
 WN_API int wn_policy_parse_ecr(struct wn_policy **out, const void *data, size_t len, struct wn_error *err);
@@ -321,8 +322,15 @@ struct wn_ret_image {
 	const char *digest;
 	char *const *tags;
 	size_t n_tags;
-	int64_t created;          /* unix seconds; -1 unknown (never expired by age) */
+	int64_t created;          /* unix seconds; see wn_ret_time_known */
 };
+/* Is `created` a time to judge an image by at `now`?  Not before 2000-01-01
+ * (-1 "unknown", and the 1970 epoch that reproducible builds -- ko, Bazel
+ * rules_oci, apko, Nix -- write), nor more than a day ahead of now.  An image
+ * without one is "undated": unless the policy has expire_undated, no age or
+ * count rule expires it, and count rules leave it out of their ranking;
+ * with expire_undated it counts as older than every dated image. */
+WN_API bool wn_ret_time_known(int64_t created, int64_t now);
 struct wn_ret_result {
 	int rule;                 /* the expiring rule's index (flags: 0); -1 when kept */
 	int expire_image;         /* every tag of the image expires */
