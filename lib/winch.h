@@ -350,24 +350,38 @@ struct wn_cleanup_item {
 	char *reason;                /* which rule, and why the manifest stays if it does */
 	char *created;               /* the time the policy judged by */
 	char *result;                /* after applying: "deleted", "already gone", "skipped: ...", an error */
+	char *parent;                /* what it goes with, deleted first: for a referrer its subject, for a
+	                                manifest of a deleted index (a platform manifest or an attestation,
+	                                tagged or not) that index; NULL for the others */
 };
 struct wn_cleanup_plan {
 	char *repository;
 	struct wn_cleanup_item *items;
 	size_t n_items;
 	size_t images, kept_tags, manifests, tags;
-	size_t from_config, from_annotation, unknown_time; /* where "created" came from */
+	size_t from_config, from_annotation, unknown_time; /* where "created" came from; unknown: undated */
 	char *note;                  /* e.g. why untagged manifests cannot be seen */
 	size_t failed;               /* after applying */
+	size_t children, referrers;  /* untagged manifests of deleted indexes, and referrers, that go too */
+	size_t implausible_time;     /* of unknown_time: a time was stated, but not one to believe */
+	/* after applying: what was done, item by item (a manifest kept but its planned tags removed
+	 * counts in skipped, its tags in done_tags) */
+	int applied;
+	size_t done_manifests, done_children, done_referrers, done_tags, skipped, gone;
 };
 /* Reads the repository (tags, manifests, index children, referrer tags, created
  * times when the policy needs them), `jobs` requests at once, and decides with
- * `policy` at time `now` (unix seconds). */
+ * `policy` at time `now` (unix seconds).  A deleted index takes its untagged
+ * children (platform manifests, attestations) that nothing kept references. */
 WN_API int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const char *repository,
                                 const struct wn_policy *policy, int64_t now, unsigned jobs);
-/* Carries a plan out with `jobs` deletions at once; with recheck (a plan made
- * earlier), each tag is first checked to still hold the digest the plan saw.
- * Items get a result; WN_EPARTIAL when some deletions failed. */
+/* Carries a plan out with `jobs` requests at once: referrers before their
+ * image, an index before its children (which go only when it went).  With
+ * recheck (a plan made earlier) the repository is read again first (the tag
+ * list, a HEAD per tag, the indexes tags point at): an item whose tag moved is
+ * skipped, and a manifest that a tag outside the plan, or an index not being
+ * deleted, now reaches stays (its planned tags alone go).  Items get a result
+ * and the plan the counts; WN_EPARTIAL when some deletions failed. */
 WN_API int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *plan, unsigned jobs, int recheck);
 /* Plans as JSON (deterministic order), and back. Caller frees the text with free(). */
 WN_API char *wn_cleanup_plan_json(const struct wn_cleanup_plan *const *plans, size_t n, int dry_run);
