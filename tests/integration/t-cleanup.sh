@@ -70,6 +70,7 @@ contains "... skips what changed" "$OUT" "skipped: a tag moved"
 same "... the moved tag survives" "$("$WINCH" digest "$REG/app:pr-4")" "$("$WINCH" digest "$REG/app:latest")"
 
 # a plan applied after an image gained a tag, or an index came to hold it: the manifest stays
+REF190=$(python3 "$TOP/tests/tools/push-referrers.py" "$REG" app "$("$WINCH" digest "$REG/app:v1.0.190")") || fail "signed v1.0.190"
 "$WINCH" cleanup -n -q --match '^v1\.0\.19' --keep 2 --plan-file "$WORK/plan4.json" "$REG/app"
 same "... (the plan deletes v1.0.190 to v1.0.197)" "$(json "sorted(t for x in d['repositories'][0]['delete'] if not x.get('referrer') for t in x['tags'])" < "$WORK/plan4.json" | tr -d '[]" ')" \
 	"v1.0.190,v1.0.191,v1.0.192,v1.0.193,v1.0.194,v1.0.195,v1.0.196,v1.0.197"
@@ -87,7 +88,9 @@ expect 0 "... v1.0.191's manifest is still there" "$WINCH" exists "$REG/app@$D19
 expect 3 "... only the planned tag went" "$WINCH" exists "$REG/app:v1.0.190"
 contains "... says why prod's manifest stayed" "$AOUT" "skipped, 1 planned tag removed: the manifest stays: the tag prod, not in the plan, now points at it"
 contains "... and why v1.0.191's did" "$AOUT" "now holds it"
-contains "... and counts what was done, not the plan" "$AOUT" "$REG/app: 6 manifests and 8 tags deleted; 2 skipped, 0 already gone, 0 failed"
+same "... so do its signature and SBOM" "$(for t in $REF190; do "$WINCH" exists "$REG/app:$t"; echo $?; done | tr '\n' ' ')" "0 0 "
+contains "... the referrers saying why" "$AOUT" "skipped: its image stays"
+contains "... and counts what was done, not the plan" "$AOUT" "$REG/app: 6 manifests and 8 tags deleted; 4 skipped, 0 already gone, 0 failed"
 same "... re-reading the repository once: the tag list, a HEAD per tag, a GET per index" \
 	"$(for w in 'GET http://.*/tags/list' 'HEAD http://.*/manifests/' 'GET http://.*/manifests/sha256:'; do printf '%s\n' "$AERR" | grep -c "debug: $w"; done | tr '\n' ' ')" "1 $ntags $nidx "
 
@@ -144,6 +147,9 @@ fill app
 expect 8 "cleanup where the registry refuses deletion exits 8" "$WINCH" cleanup --match '^pr-' --keep 38 "$REG/app"
 contains "... saying why" "$OUT$ERR" "deletion is disabled"
 contains "... and counting nothing as deleted" "$OUT" "0 manifests and 0 tags deleted; 0 skipped, 0 already gone, 2 failed"
+expect 8 "an expired index there" "$WINCH" cleanup --match '^multi-' --exclude 'amd64$' --keep 1 "$REG/app"
+contains "... keeps its children when it cannot go" "$OUT" "skipped: the index holding it was not deleted"
+contains "... and counts them as skipped" "$OUT" "0 manifests and 0 tags deleted; 8 skipped, 0 already gone, 4 failed"
 reg_stop_all
 
 # a user who may read but not delete: every deletion is denied, and the summary says so
