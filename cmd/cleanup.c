@@ -13,7 +13,7 @@
 
 static const char *keep_s, *older_s, *match, *exclude, *protect, *policy_file, *plan_file, *apply_file, *jobs_s,
 	*catalog;
-static int dry_run, untagged;
+static int dry_run, untagged, expire_undated;
 
 const struct opt_spec cleanup_opts[] = {
 	{ "keep", 0, OPT_STR, &keep_s, "N", "keep the newest N selected tags" },
@@ -22,6 +22,8 @@ const struct opt_spec cleanup_opts[] = {
 	{ "exclude", 0, OPT_STR, &exclude, "REGEX", "never select tags matching this extended regex" },
 	{ "protect", 0, OPT_STR, &protect, "REGEX", "never delete tags matching this (nor their images)" },
 	{ "untagged", 0, OPT_FLAG, &untagged, NULL, "also untagged manifests (where the registry can list them)" },
+	{ "expire-undated", 0, OPT_FLAG, &expire_undated, NULL,
+	  "count images without a believable creation time (1970, before 2000, future) as the oldest" },
 	{ "policy", 0, OPT_STR, &policy_file, "FILE", "an AWS ECR lifecycle policy (JSON)" },
 	{ "dry-run", 'n', OPT_FLAG, &dry_run, NULL, "report what would be deleted and why; delete nothing" },
 	{ "plan-file", 0, OPT_STR, &plan_file, "FILE", "write the plan (JSON) to FILE" },
@@ -80,10 +82,24 @@ static int write_file(const char *path, const char *text)
 	return ok ? 0 : EXIT_ERROR;
 }
 
+/* " (with 2 referrers and 4 untagged manifests of deleted indexes)", or "" */
+static void with(char *buf, size_t n, size_t referrers, size_t children)
+{
+	buf[0] = 0;
+	if (!referrers && !children)
+		return;
+	snprintf(buf, n, " (with %zu referrer%s and %zu untagged manifest%s of deleted indexes)", referrers,
+	         referrers == 1 ? "" : "s", children, children == 1 ? "" : "s");
+}
+
 static void report(const struct wn_cleanup_plan *p, bool done)
 {
-	printf("%s: %zu images; times from %zu configs, %zu annotations, %zu unknown\n", p->repository, p->images,
+	char extra[160];
+	printf("%s: %zu images; times from %zu configs, %zu annotations, %zu unknown", p->repository, p->images,
 	       p->from_config, p->from_annotation, p->unknown_time);
+	if (p->implausible_time)
+		printf(" (%zu of them stated but not believed: 1970, before 2000 or in the future)", p->implausible_time);
+	printf("\n");
 	for (size_t i = 0; i < p->n_items; i++) {
 		const struct wn_cleanup_item *it = &p->items[i];
 		printf("  %s %s", it->delete_manifest ? "delete" : "untag ", it->digest ? it->digest : "(referrer)");
@@ -95,9 +111,16 @@ static void report(const struct wn_cleanup_plan *p, bool done)
 	}
 	if (p->note)
 		printf("  note: %s\n", p->note);
-	printf("%s%s: %zu manifests and %zu tags %s, %zu tags kept%s\n", done ? "" : "dry run: ", p->repository,
-	       p->manifests, p->tags, done ? "deleted" : "would be deleted", p->kept_tags,
-	       done && p->failed ? " (some deletions failed)" : "");
+	if (!done) {
+		with(extra, sizeof extra, p->referrers, p->children);
+		printf("dry run: %s: %zu manifests and %zu tags would be deleted%s, %zu tags kept\n", p->repository,
+		       p->manifests, p->tags, extra, p->kept_tags);
+		return;
+	}
+	/* what was done, not what was planned */
+	with(extra, sizeof extra, p->done_referrers, p->done_children);
+	printf("%s: %zu manifests and %zu tags deleted%s; %zu skipped, %zu already gone, %zu failed; %zu tags kept\n",
+	       p->repository, p->done_manifests, p->done_tags, extra, p->skipped, p->gone, p->failed, p->kept_tags);
 }
 
 static int parse_age(const char *s, int *days)
@@ -166,7 +189,8 @@ int cmd_cleanup(int argc, char **argv)
 			return usage_error(NULL, "cleanup: --jobs takes a number from 1 to 64, not \"%s\"", jobs_s);
 		jobs = (unsigned)v;
 	}
-	if (apply_file && (argc || policy_file || keep_s || older_s || match || exclude || protect || catalog))
+	if (apply_file && (argc || policy_file || keep_s || older_s || match || exclude || protect || catalog ||
+	                   expire_undated || untagged))
 		return usage_error(NULL, "cleanup: --apply takes a plan and nothing else");
 	if (!apply_file) {
 		if (!argc)
@@ -182,6 +206,7 @@ int cmd_cleanup(int argc, char **argv)
 		}
 		if (older_s && parse_age(older_s, &flags.older_than_days))
 			return usage_error(NULL, "cleanup: --older-than takes days (30d) or weeks (2w), not \"%s\"", older_s);
+		flags.expire_undated = expire_undated;
 		flags.match = (char *)match;
 		flags.exclude = (char *)exclude;
 		flags.protect = (char *)protect;
@@ -195,6 +220,7 @@ int cmd_cleanup(int argc, char **argv)
 			free(text);
 			text = NULL;
 			policy->protect = protect ? strdup(protect) : NULL;
+			policy->expire_undated = expire_undated;
 		}
 	}
 	if (!(ctx = ctx_open()))

@@ -21,6 +21,16 @@ static void platform_str(char *buf, size_t n, const char *os, const char *arch, 
 	snprintf(buf, n, "%s/%s%s%s", os ? os : "?", arch ? arch : "?", variant ? "/" : "", variant ? variant : "");
 }
 
+/* Annotations as a JSON object, in the document's order. */
+static void add_annotations(cJSON *o, char *const *keys, char *const *values, size_t n)
+{
+	if (!n)
+		return;
+	cJSON *a = cJSON_AddObjectToObject(o, "annotations");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddStringToObject(a, keys[i], values[i]);
+}
+
 static cJSON *desc_json(const struct wn_descriptor *d)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -40,6 +50,7 @@ static cJSON *desc_json(const struct wn_descriptor *d)
 		if (d->platform->os_version)
 			cJSON_AddStringToObject(p, "os.version", d->platform->os_version);
 	}
+	add_annotations(o, d->annotation_keys, d->annotation_values, d->n_annotations);
 	return o;
 }
 
@@ -85,8 +96,17 @@ static void print_json_summary(const struct wn_inspect *in, const char *name)
 	}
 	if (m->subject)
 		cJSON_AddItemToObject(o, "subject", desc_json(m->subject));
+	add_annotations(o, m->annotation_keys, m->annotation_values, m->n_annotations);
 	print_json(o);
 	cJSON_Delete(o);
+}
+
+static void print_annotations(char *const *keys, char *const *values, size_t n)
+{
+	if (n)
+		printf("Annotations:\n");
+	for (size_t i = 0; i < n; i++)
+		printf("  %s=%s\n", keys[i], values[i]);
 }
 
 static void print_text(const struct wn_inspect *in, const char *name)
@@ -101,15 +121,33 @@ static void print_text(const struct wn_inspect *in, const char *name)
 	printf("MediaType:   %s\n", m->media_type);
 	if (m->artifact_type)
 		printf("ArtifactType: %s\n", m->artifact_type);
+	print_annotations(m->annotation_keys, m->annotation_values, m->n_annotations);
 	if (m->is_index) {
+		/* attestation manifests (docker buildx) are listed under the image they describe */
 		printf("Platforms:\n");
 		for (size_t i = 0; i < m->n_manifests; i++) {
 			const struct wn_descriptor *d = &m->manifests[i];
+			if (wn_descriptor_attests(d))
+				continue;
 			if (d->platform)
 				platform_str(plat, sizeof plat, d->platform->os, d->platform->architecture, d->platform->variant);
 			else
 				snprintf(plat, sizeof plat, "(none)");
 			printf("  %-16s %s %" PRId64 "\n", plat, d->digest, d->size);
+			for (size_t k = 0; k < m->n_manifests; k++) {
+				const char *of = wn_descriptor_attests(&m->manifests[k]);
+				if (of && !strcmp(of, d->digest))
+					printf("    attestation    %s %" PRId64 "\n", m->manifests[k].digest, m->manifests[k].size);
+			}
+		}
+		for (size_t k = 0; k < m->n_manifests; k++) {
+			const char *of = wn_descriptor_attests(&m->manifests[k]);
+			bool listed = false;
+			for (size_t i = 0; of && i < m->n_manifests && !listed; i++)
+				listed = !wn_descriptor_attests(&m->manifests[i]) && !strcmp(of, m->manifests[i].digest);
+			if (of && !listed)
+				printf("  attestation of %s (not in this index): %s %" PRId64 "\n", *of ? of : "(unnamed)",
+				       m->manifests[k].digest, m->manifests[k].size);
 		}
 		return;
 	}

@@ -298,8 +298,83 @@ static int run_blobs(struct engine *e)
 	return WN_OK;
 }
 
+static size_t mem_sink(void *data, const void *p, size_t n)
+{
+	struct wn__buf *b = data;
+	return wn__buf_append(b, p, n) == WN_OK && !b->overflow ? n : 0;
+}
+
+/* The platform a single image's config states, "" when it states none. */
+static int image_platform(struct engine *e, const struct wn_manifest *m, char **out)
+{
+	struct wn__buf b = { .max = 8u << 20 };
+	struct wn_image_config *c = NULL;
+	struct wn_hasher *h = NULL;
+	char got[WN_DIGEST_MAX];
+	struct wn_error err;
+	int rc = e->src->ops->blob_stream(e->src, e->ctx, &m->config, 0, mem_sink, &b);
+	*out = NULL;
+	if (rc == WN_OK && (rc = wn_hasher_new(&h, m->config.digest, &err)) != WN_OK)
+		rc = wn__ctx_take(e->ctx, &err);
+	if (rc == WN_OK) {
+		wn_hasher_update(h, b.data, b.len);
+		wn_hasher_final(h, got);
+		if (strcmp(got, m->config.digest))
+			rc = wn__ctx_fail(e->ctx, WN_EDIGEST, "config %s of %s has the digest %s", m->config.digest,
+			                  e->src->name, got);
+	}
+	if (rc == WN_OK && wn_image_config_parse(&c, b.data, b.len, &err) == WN_OK && c->os && c->architecture) {
+		struct wn_platform p = { c->os, c->architecture, c->variant, NULL };
+		*out = wn_platform_string(&p);
+	} else if (rc == WN_OK) {
+		*out = strdup("");
+	}
+	if (rc == WN_OK && !*out)
+		rc = wn__ctx_fail(e->ctx, WN_ENOMEM, "out of memory");
+	wn_image_config_free(c);
+	wn_hasher_free(h);
+	wn__buf_free(&b);
+	return rc;
+}
+
+/* A single image and --platform: its config must state one of them, as docker
+ * refuses an image of another platform.  The platform wn_copy picks by itself
+ * for a destination without indexes (this machine's) is no demand: a
+ * single-platform image is taken whatever it states, as docker pull does. */
+static int check_single(struct engine *e, const struct wn_manifest *m)
+{
+	const char *const *want = e->opt->platforms;
+	char *have = NULL;
+	bool ok = false;
+	int rc;
+	if (!want[1] && want[0] == wn__host_platform())
+		return WN_OK;
+	if ((rc = image_platform(e, m, &have)) != WN_OK)
+		return rc;
+	for (size_t i = 0; want[i] && *have && !ok; i++) {
+		struct wn_platform w, h;
+		struct wn_error err;
+		if (wn_platform_parse(&w, want[i], &err) != WN_OK) {
+			free(have);
+			return wn__ctx_take(e->ctx, &err);
+		}
+		if (wn_platform_parse(&h, have, NULL) == WN_OK)
+			ok = wn_platform_match(&w, &h);
+		wn_platform_clear(&w);
+		wn_platform_clear(&h);
+	}
+	if (!ok)
+		rc = wn__ctx_fail(e->ctx, WN_ENOTFOUND, "platform %s is not in %s: it is a single image %s%s%s", want[0],
+		                  e->src->name, *have ? "for " : "", *have ? have : "that states no platform",
+		                  want[1] ? " (nor any other --platform given)" : "");
+	free(have);
+	return rc;
+}
+
 /* An index holding only the platforms asked for: one gives its manifest,
- * several give a new index (the original's other fields kept). */
+ * several give a new index (the original's other fields kept) with the
+ * attestation manifests of the images picked.  Attestation entries
+ * (unknown/unknown) are never a platform to pick. */
 static int select_platforms(struct engine *e, struct wn_manifest **root)
 {
 	const char *const *want = e->opt->platforms;
@@ -307,8 +382,10 @@ static int select_platforms(struct engine *e, struct wn_manifest **root)
 	size_t n_want = 0, picked[64];
 	struct wn_error err;
 	int rc = WN_OK;
-	if (!want || !want[0] || !idx->is_index)
+	if (!want || !want[0])
 		return WN_OK;
+	if (!idx->is_index)
+		return check_single(e, idx);
 	for (; want[n_want]; n_want++) {
 		struct wn_platform p;
 		if (n_want == 64)
@@ -317,22 +394,29 @@ static int select_platforms(struct engine *e, struct wn_manifest **root)
 			return wn__ctx_take(e->ctx, &err);
 		picked[n_want] = (size_t)-1;
 		for (size_t i = 0; i < idx->n_manifests; i++)
-			if (idx->manifests[i].platform && wn_platform_match(&p, idx->manifests[i].platform)) {
+			if (idx->manifests[i].platform && !wn_descriptor_attests(&idx->manifests[i]) &&
+			    wn_platform_match(&p, idx->manifests[i].platform)) {
 				picked[n_want] = i;
 				break;
 			}
 		wn_platform_clear(&p);
 		if (picked[n_want] == (size_t)-1) {
 			struct wn__buf have = { .max = 2048 };
+			size_t n = 0, att = 0;
 			for (size_t i = 0; i < idx->n_manifests; i++) {
+				if (wn_descriptor_attests(&idx->manifests[i])) {
+					att++;
+					continue;
+				}
 				char *s = idx->manifests[i].platform ? wn_platform_string(idx->manifests[i].platform) : NULL;
-				wn__buf_puts(&have, i ? ", " : "");
+				wn__buf_puts(&have, n++ ? ", " : "");
 				wn__buf_puts(&have, s ? s : "(none)");
 				free(s);
 			}
 			wn__buf_cstr(&have);
-			rc = wn__ctx_fail(e->ctx, WN_ENOTFOUND, "platform %s is not in %s (it has %s)", want[n_want],
-			                  e->src->name, (char *)have.data);
+			rc = wn__ctx_fail(e->ctx, WN_ENOTFOUND, "platform %s is not in %s (it has %s%s)", want[n_want],
+			                  e->src->name, n ? (char *)have.data : "no platforms",
+			                  att ? ", and attestation manifests that go with their images" : "");
 			wn__buf_free(&have);
 			return rc;
 		}
@@ -353,6 +437,15 @@ static int select_platforms(struct engine *e, struct wn_manifest **root)
 			dup |= picked[q] == picked[k];
 		if (!dup)
 			cJSON_AddItemToArray(arr, cJSON_Duplicate(cJSON_GetArrayItem(orig, (int)picked[k]), 1));
+	}
+	/* the attestations of the images picked come with them, after them as buildx writes them */
+	for (size_t i = 0; i < idx->n_manifests; i++) {
+		const char *of = wn_descriptor_attests(&idx->manifests[i]);
+		bool mine = false;
+		for (size_t k = 0; of && k < n_want && !mine; k++)
+			mine = !strcmp(of, idx->manifests[picked[k]].digest);
+		if (mine)
+			cJSON_AddItemToArray(arr, cJSON_Duplicate(cJSON_GetArrayItem(orig, (int)i), 1));
 	}
 	cJSON_ReplaceItemInObjectCaseSensitive(j, "manifests", arr);
 	char *text = cJSON_PrintUnformatted(j);

@@ -2,6 +2,10 @@
  * index.c: multi-platform indexes assembled from per-platform images
  * (`winch index create|append`).  Children are referenced by digest, so they
  * are copied into the index's repository first when they live elsewhere.
+ * Images are replaced by platform, but docker buildx's attestation manifests
+ * all say unknown/unknown: they are identified by digest, and each travels
+ * with the image it describes (an index source brings them; replacing an
+ * image drops them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +16,8 @@
 struct entry {
 	cJSON *desc;               /* the descriptor as it will be written */
 	struct wn_platform plat;   /* normalised, for replacement */
+	const char *digest;        /* in desc */
+	const char *attests;       /* in desc: the image an attestation manifest describes, else NULL */
 };
 
 struct entries {
@@ -19,37 +25,87 @@ struct entries {
 	size_t n, cap;
 };
 
+static void entry_clear(struct entry *x)
+{
+	cJSON_Delete(x->desc);
+	wn_platform_clear(&x->plat);
+	memset(x, 0, sizeof *x);
+}
+
 static void entries_free(struct entries *e)
 {
-	for (size_t i = 0; i < e->n; i++) {
-		cJSON_Delete(e->v[i].desc);
-		wn_platform_clear(&e->v[i].plat);
-	}
+	for (size_t i = 0; i < e->n; i++)
+		entry_clear(&e->v[i]);
 	free(e->v);
 }
 
-/* Adds (or replaces the entry of the same platform); takes desc and plat. */
+/* docker buildx's attestation entries (BuildKit's "image attestation storage"):
+ * annotated with the type and the digest of the image they describe. */
+static const char *attests(const cJSON *desc)
+{
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(desc, "annotations");
+	const char *type = wn__json_str(ann, "vnd.docker.reference.type");
+	return type && !strcmp(type, "attestation-manifest") ? wn__json_str(ann, "vnd.docker.reference.digest") : NULL;
+}
+
+/* Drops the attestations of `image` (its entry was replaced: they describe the old one). */
+static void drop_attestations(struct entries *e, const char *image)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < e->n; i++) {
+		if (e->v[i].attests && !strcmp(e->v[i].attests, image))
+			entry_clear(&e->v[i]);
+		else
+			e->v[k++] = e->v[i];
+	}
+	e->n = k;
+}
+
+/* Adds an entry; takes desc and plat.  An image for a platform already there
+ * replaces that image, and the old image's attestations go with it (they
+ * describe the old image); one image may still be listed for several
+ * platforms.  Attestation entries (unknown/unknown, all of them) and entries
+ * without a platform are identified by digest instead. */
 static int entries_put(struct entries *e, cJSON *desc, struct wn_platform *plat)
 {
-	for (size_t i = 0; i < e->n; i++)
-		if (plat->os && e->v[i].plat.os && wn_platform_match(plat, &e->v[i].plat)) {
-			cJSON_Delete(e->v[i].desc);
-			wn_platform_clear(&e->v[i].plat);
-			e->v[i].desc = desc;
-			e->v[i].plat = *plat;
-			return WN_OK;
-		}
+	struct entry x = { desc, *plat, wn__json_str(desc, "digest"), attests(desc) };
+	bool by_digest = x.attests || !plat->os;
+	if (!x.digest) {
+		cJSON_Delete(desc);
+		wn_platform_clear(plat);
+		return WN_ECORRUPT;
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		struct entry *y = &e->v[i];
+		bool same = by_digest ? (y->attests || !y->plat.os) && !strcmp(y->digest, x.digest)
+		                      : !y->attests && y->plat.os && wn_platform_match(plat, &y->plat);
+		if (!same)
+			continue;
+		char *old = strdup(y->digest);
+		entry_clear(y);
+		*y = x;
+		if (!old)
+			return WN_ENOMEM;
+		bool still = !strcmp(old, x.digest);
+		for (size_t k = 0; k < e->n && !still; k++)
+			still = !e->v[k].attests && !strcmp(e->v[k].digest, old);
+		if (!still)
+			drop_attestations(e, old);
+		free(old);
+		return WN_OK;
+	}
 	if (e->n == e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 8;
 		struct entry *v = realloc(e->v, cap * sizeof *v);
-		if (!v)
+		if (!v) {
+			cJSON_Delete(desc);
+			wn_platform_clear(plat);
 			return WN_ENOMEM;
+		}
 		e->v = v;
 		e->cap = cap;
 	}
-	e->v[e->n].desc = desc;
-	e->v[e->n].plat = *plat;
-	e->n++;
+	e->v[e->n++] = x;
 	return WN_OK;
 }
 
@@ -100,11 +156,24 @@ static int image_platform(struct wn_ctx *ctx, const struct wn_ref *ref, const st
 	if (!c->os || !c->architecture)
 		rc = wn__ctx_fail(ctx, WN_EINVAL, "%s/%s@%s states no platform: give one as REF=OS/ARCH[/VARIANT]",
 		                  ref->registry, ref->repository, m->digest);
+	else if (!strcmp(c->os, "unknown") && !strcmp(c->architecture, "unknown"))
+		/* docker buildx's attestation manifests say unknown/unknown: they travel with their image */
+		rc = wn__ctx_fail(ctx, WN_EINVAL,
+		                  "%s/%s@%s states the platform unknown/unknown (an attestation manifest?): add the index "
+		                  "that holds it with its image, or give a platform as REF=OS/ARCH",
+		                  ref->registry, ref->repository, m->digest);
 	else if (platform_of(out, c->os, c->architecture, c->variant) != WN_OK)
 		rc = wn__ctx_fail(ctx, WN_EINVAL, "%s/%s@%s states an invalid platform", ref->registry, ref->repository,
 		                  m->digest);
 	wn_image_config_free(c);
 	return rc;
+}
+
+static int put_result(struct wn_ctx *ctx, int rc)
+{
+	if (rc == WN_OK)
+		return WN_OK;
+	return wn__ctx_fail(ctx, rc, rc == WN_ENOMEM ? "out of memory" : "an index entry has no digest");
 }
 
 /* Adds what m (at ref) brings: its children, or itself with its platform. */
@@ -132,7 +201,7 @@ static int add_manifest(struct wn_ctx *ctx, struct entries *e, const struct wn_r
 				break;
 		}
 		cJSON_Delete(j);
-		return rc;
+		return put_result(ctx, rc);
 	}
 	if (override) {
 		if (wn_platform_parse(&p, override, &err) != WN_OK)
@@ -140,7 +209,8 @@ static int add_manifest(struct wn_ctx *ctx, struct entries *e, const struct wn_r
 	} else if ((rc = image_platform(ctx, ref, m, &p)) != WN_OK) {
 		return rc;
 	}
-	return entries_put(e, descriptor_json(m, &p), &p);
+	rc = entries_put(e, descriptor_json(m, &p), &p);
+	return put_result(ctx, rc);
 }
 
 int wn_index_build(struct wn_ctx *ctx, const char *dest, const char *const *sources, size_t n, int append,
@@ -207,10 +277,13 @@ int wn_index_build(struct wn_ctx *ctx, const char *dest, const char *const *sour
 	cJSON_AddNumberToObject(idx, "schemaVersion", 2);
 	cJSON_AddStringToObject(idx, "mediaType", mt);
 	arr = cJSON_AddArrayToObject(idx, "manifests");
-	for (size_t i = 0; i < e.n; i++) {
-		cJSON_AddItemToArray(arr, e.v[i].desc);
-		e.v[i].desc = NULL;
-	}
+	/* images first, then attestations, as docker buildx writes them */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < e.n; i++)
+			if (e.v[i].desc && !e.v[i].attests == !pass) {
+				cJSON_AddItemToArray(arr, e.v[i].desc);
+				e.v[i].desc = NULL;
+			}
 	text = cJSON_Print(idx);
 	cJSON_Delete(idx);
 	rc = text ? wn__manifest_put(ctx, dref, dref->tag, text, strlen(text), mt, digest)

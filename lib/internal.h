@@ -367,6 +367,12 @@ const char *wn__host_platform(void);
  * it puts on ctx and returns. */
 int wn__parallel(struct wn_ctx *ctx, size_t n, unsigned jobs, int (*fn)(struct wn_ctx *, size_t, void *), void *arg);
 
+/* ---- cleanup plans (cleanup.c makes them, apply.c carries them out) ---- */
+/* The item (not a referrer) for the manifest `digest`; -1 when none (or digest is NULL). */
+int wn__cleanup_find(const struct wn_cleanup_plan *p, const char *digest);
+/* An untagged manifest of a deleted index, going with it. */
+bool wn__cleanup_is_child(const struct wn_cleanup_item *it);
+
 /* ---- manifests -------------------------------------------------------- */
 extern const char *const wn__manifest_accept;
 /* DELETE of a manifest by digest (WN_ENOTFOUND when gone; deletion disabled is named). */

@@ -31,12 +31,61 @@ static void platform_free(struct wn_platform *p)
 	free(p);
 }
 
+static void annotations_free(char **keys, char **values, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(keys[i]);
+		free(values[i]);
+	}
+	free(keys);
+	free(values);
+}
+
+/* An "annotations" object: string values only (the OCI specification allows no
+ * other); anything else is left out rather than failing the whole manifest. */
+static int annotations_parse(char ***keys, char ***values, size_t *n, const cJSON *obj, struct wn_error *err)
+{
+	size_t count = 0;
+	const cJSON *a;
+	*keys = *values = NULL;
+	*n = 0;
+	if (!cJSON_IsObject(obj))
+		return WN_OK;
+	cJSON_ArrayForEach(a, obj)
+		count += cJSON_IsString(a) && a->string;
+	if (!count)
+		return WN_OK;
+	if (!(*keys = calloc(count, sizeof **keys)) || !(*values = calloc(count, sizeof **values)))
+		return wn__error_set(err, WN_ENOMEM, "out of memory");
+	cJSON_ArrayForEach(a, obj) {
+		if (!cJSON_IsString(a) || !a->string)
+			continue;
+		(*keys)[*n] = strdup(a->string);
+		(*values)[*n] = strdup(a->valuestring);
+		if (!(*keys)[*n] || !(*values)[*n]) {
+			(*n)++;
+			return wn__error_set(err, WN_ENOMEM, "out of memory");
+		}
+		(*n)++;
+	}
+	return WN_OK;
+}
+
+const char *wn_descriptor_annotation(const struct wn_descriptor *d, const char *key)
+{
+	for (size_t i = 0; d && i < d->n_annotations; i++)
+		if (!strcmp(d->annotation_keys[i], key))
+			return d->annotation_values[i];
+	return NULL;
+}
+
 static void desc_clear(struct wn_descriptor *d)
 {
 	free(d->media_type);
 	free(d->digest);
 	free(d->artifact_type);
 	platform_free(d->platform);
+	annotations_free(d->annotation_keys, d->annotation_values, d->n_annotations);
 	memset(d, 0, sizeof *d);
 }
 
@@ -54,6 +103,7 @@ void wn_manifest_free(struct wn_manifest *m)
 		desc_clear(&m->manifests[i]);
 	free(m->manifests);
 	free(m->artifact_type);
+	annotations_free(m->annotation_keys, m->annotation_values, m->n_annotations);
 	if (m->subject) {
 		desc_clear(m->subject);
 		free(m->subject);
@@ -86,7 +136,8 @@ static int desc_parse(struct wn_descriptor *d, const cJSON *j, const char *where
 			d->platform->os_version = wn__strdup(wn__json_str(p, "os.version"));
 		}
 	}
-	return WN_OK;
+	return annotations_parse(&d->annotation_keys, &d->annotation_values, &d->n_annotations,
+	                         cJSON_GetObjectItemCaseSensitive(j, "annotations"), err);
 }
 
 static int desc_array(struct wn_descriptor **out, size_t *n, const cJSON *arr, const char *what,
@@ -187,6 +238,9 @@ int wn_manifest_parse(struct wn_manifest **out, const void *data, size_t len, co
 		rc = wn__error_set(err, WN_EUNSUPPORTED, "unsupported manifest media type \"%s\"", mt);
 		goto done;
 	}
+	if ((rc = annotations_parse(&m->annotation_keys, &m->annotation_values, &m->n_annotations,
+	                            cJSON_GetObjectItemCaseSensitive(j, "annotations"), err)) != WN_OK)
+		goto done;
 	const cJSON *subj = cJSON_GetObjectItemCaseSensitive(j, "subject");
 	if (subj) {
 		m->subject = calloc(1, sizeof *m->subject);

@@ -1,7 +1,8 @@
 /*
  * platform.c: "os/arch[/variant]" with the normalisation Docker (containerd)
  * applies, so linux/arm64 is linux/arm64/v8, linux/arm is linux/arm/v7,
- * x86_64 is amd64 and aarch64 is arm64.
+ * x86_64 is amd64 and aarch64 is arm64; and which index entries are not
+ * platforms at all (docker buildx's attestation manifests).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -94,6 +95,16 @@ char *wn_platform_string(const struct wn_platform *p)
 {
 	return wn__sprintf("%s/%s%s%s", p->os ? p->os : "?", p->architecture ? p->architecture : "?",
 	                   p->variant ? "/" : "", p->variant ? p->variant : "");
+}
+
+const char *wn_descriptor_attests(const struct wn_descriptor *d)
+{
+	/* BuildKit's "image attestation storage" format (docs.docker.com/build/metadata/attestations/) */
+	const char *type = wn_descriptor_annotation(d, "vnd.docker.reference.type");
+	if (!type || strcmp(type, "attestation-manifest"))
+		return NULL;
+	const char *image = wn_descriptor_annotation(d, "vnd.docker.reference.digest");
+	return image ? image : "";
 }
 
 const char *wn__host_platform(void)

@@ -12,8 +12,13 @@
  *    one of its tags (patterns: '*' wildcards, at most four);
  *  - imageCountMoreThan keeps the N newest of the selection, sinceImagePushed
  *    expires what was pushed more than N days ago; "pushed" is the time the
- *    inventory found (config created or the created annotation), ties broken
- *    by tag name (versions compared as versions).
+ *    inventory found (config created or the created annotation: registries
+ *    keep no push time the API shows), ties broken by tag name (versions
+ *    compared as versions).
+ * Undated images (no time, the 1970 epoch of reproducible builds, before 2000
+ * or in the future: see wn_ret_time_known) are never expired by age, and
+ * count rules leave them out of the ranking, unless expire_undated says they
+ * are the oldest of all.
  * Flag policies (--keep, --older-than, --match, --exclude) work per tag, so
  * that no tag outside the selection is ever expired with its image.
  * --protect tags are never expired in either mode.
@@ -244,17 +249,33 @@ static bool rule_selects(const struct wn_policy_rule *r, const struct wn_ret_ima
 	return true;
 }
 
-/* newest first; ties by tag name, versions as versions, higher first */
-static int cmp_newest(const struct wn_ret_image *x, const struct wn_ret_image *y)
+#define Y2000 946684800  /* 2000-01-01T00:00:00Z */
+#define SKEW  86400      /* a build machine's clock may run ahead: a day is still "now" */
+
+bool wn_ret_time_known(int64_t created, int64_t now)
 {
-	if (x->created != y->created)
-		return x->created > y->created ? -1 : 1;
+	return created >= Y2000 && created <= now + SKEW;
+}
+
+/* The time images are ranked by: undated ones (only ranked with
+ * expire_undated) are older than any dated one. */
+static int64_t when(const struct wn_ret_image *img, int64_t now)
+{
+	return wn_ret_time_known(img->created, now) ? img->created : INT64_MIN;
+}
+
+/* newest first; ties by tag name, versions as versions, higher first */
+static int cmp_newest(const struct wn_ret_image *x, const struct wn_ret_image *y, int64_t now)
+{
+	int64_t wx = when(x, now), wy = when(y, now);
+	if (wx != wy)
+		return wx > wy ? -1 : 1;
 	const char *tx = x->n_tags ? x->tags[0] : x->digest, *ty = y->n_tags ? y->tags[0] : y->digest;
 	return -wn_tag_semver_cmp(tx, ty);
 }
 
 /* A stable merge sort of image indexes (qsort has no context argument in C). */
-static void sort_newest(size_t *idx, size_t n, const struct wn_ret_image *const *imgs)
+static void sort_newest(size_t *idx, size_t n, const struct wn_ret_image *const *imgs, int64_t now)
 {
 	size_t *tmp = n > 1 ? malloc(n * sizeof *tmp) : NULL;
 	if (!tmp)
@@ -263,7 +284,7 @@ static void sort_newest(size_t *idx, size_t n, const struct wn_ret_image *const 
 		for (size_t lo = 0; lo < n; lo += 2 * w) {
 			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n, a = lo, b = mid, o = lo;
 			while (a < mid && b < hi)
-				tmp[o++] = cmp_newest(imgs[idx[b]], imgs[idx[a]]) < 0 ? idx[b++] : idx[a++];
+				tmp[o++] = cmp_newest(imgs[idx[b]], imgs[idx[a]], now) < 0 ? idx[b++] : idx[a++];
 			while (a < mid)
 				tmp[o++] = idx[a++];
 			while (b < hi)
@@ -322,14 +343,19 @@ int wn_policy_evaluate(struct wn_ret_result **out, const struct wn_policy *p, co
 			const struct wn_policy_rule *r = &p->rules[ri];
 			size_t m = 0;
 			for (size_t i = 0; i < n; i++)
-				if (rule_selects(r, imgs[i]))
-					idx[m++] = i;
-			sort_newest(idx, m, imgs);
+				if (rule_selects(r, imgs[i])) {
+					/* an undated image is claimed by the rule, but neither ranked nor expired */
+					if (!p->expire_undated && !wn_ret_time_known(imgs[i]->created, now))
+						claimed[i] = true;
+					else
+						idx[m++] = i;
+				}
+			sort_newest(idx, m, imgs, now);
 			for (size_t k = 0; k < m; k++) {
 				size_t i = idx[k];
 				bool expire = r->type == WN_COUNT_MORE_THAN
 				                  ? k >= (size_t)r->count
-				                  : imgs[i]->created >= 0 && imgs[i]->created < now - (int64_t)r->count * 86400;
+				                  : when(imgs[i], now) < now - (int64_t)r->count * 86400;
 				if (expire && !claimed[i] && !protected(has_protect ? &protect : NULL, imgs[i])) {
 					res[i].rule = (int)ri;
 					res[i].expire_image = 1;
@@ -347,6 +373,7 @@ int wn_policy_evaluate(struct wn_ret_result **out, const struct wn_policy *p, co
 	}
 
 	/* flags: per tag. The selection is the tags --match (all by default) and not --exclude. */
+	bool timed = p->keep > 0 || p->older_than_days >= 0; /* --keep 0 alone expires every selected tag */
 	struct tag_ref {
 		size_t img, tag;
 	} *sel = NULL;
@@ -364,14 +391,16 @@ int wn_policy_evaluate(struct wn_ret_result **out, const struct wn_policy *p, co
 			if ((has_match && regexec(&match, tag, 0, NULL, 0)) || (has_exclude && !regexec(&exclude, tag, 0, NULL, 0)) ||
 			    (has_protect && !regexec(&protect, tag, 0, NULL, 0)))
 				continue;
+			if (timed && !p->expire_undated && !wn_ret_time_known(imgs[i]->created, now))
+				continue; /* undated: neither ranked nor expired */
 			sel[ns++] = (struct tag_ref){ i, t };
 		}
 	/* newest first, as images are ordered, one position per tag */
 	for (size_t a = 1; a < ns; a++)
 		for (size_t b = a; b > 0; b--) {
 			const struct wn_ret_image *x = imgs[sel[b - 1].img], *y = imgs[sel[b].img];
-			int c = x->created != y->created ? (x->created > y->created ? -1 : 1)
-			                                 : -wn_tag_semver_cmp(x->tags[sel[b - 1].tag], y->tags[sel[b].tag]);
+			int64_t wx = when(x, now), wy = when(y, now);
+			int c = wx != wy ? (wx > wy ? -1 : 1) : -wn_tag_semver_cmp(x->tags[sel[b - 1].tag], y->tags[sel[b].tag]);
 			if (c <= 0)
 				break;
 			struct tag_ref tmp = sel[b];
@@ -381,8 +410,7 @@ int wn_policy_evaluate(struct wn_ret_result **out, const struct wn_policy *p, co
 	for (size_t k = 0; k < ns; k++) {
 		const struct wn_ret_image *img = imgs[sel[k].img];
 		bool beyond = p->keep < 0 || k >= (size_t)p->keep;
-		bool old = p->older_than_days < 0 ||
-		           (img->created >= 0 && img->created < now - (int64_t)p->older_than_days * 86400);
+		bool old = p->older_than_days < 0 || when(img, now) < now - (int64_t)p->older_than_days * 86400;
 		if (beyond && old && (p->keep >= 0 || p->older_than_days >= 0)) {
 			res[sel[k].img].expired_tags[sel[k].tag] = 1;
 			res[sel[k].img].rule = 0;

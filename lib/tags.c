@@ -42,6 +42,54 @@ static bool parse_ver(const char *s, struct ver *v)
 	return *s == 0;
 }
 
+/* One dot-separated pre-release identifier against another (SemVer 2.0.0
+ * 11.4): digits only compare numerically, numeric identifiers rank below
+ * alphanumeric ones, others compare in ASCII order. */
+static int ident_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	bool na = an > 0, nb = bn > 0;
+	for (size_t i = 0; i < an; i++)
+		na &= isdigit((unsigned char)a[i]) != 0;
+	for (size_t i = 0; i < bn; i++)
+		nb &= isdigit((unsigned char)b[i]) != 0;
+	if (na != nb)
+		return na ? -1 : 1;
+	if (na) {
+		/* any length: leading zeros off, then the longer number is larger */
+		while (an > 1 && *a == '0')
+			a++, an--;
+		while (bn > 1 && *b == '0')
+			b++, bn--;
+		if (an != bn)
+			return an < bn ? -1 : 1;
+	}
+	int c = memcmp(a, b, an < bn ? an : bn);
+	if (c)
+		return c < 0 ? -1 : 1;
+	return an == bn ? 0 : an < bn ? -1 : 1;
+}
+
+/* Pre-release precedence (SemVer 2.0.0 11.4): identifier by identifier; when
+ * every identifier of the shorter set equals the other's, the larger set wins. */
+static int pre_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	for (;;) {
+		size_t la = 0, lb = 0;
+		while (la < an && a[la] != '.')
+			la++;
+		while (lb < bn && b[lb] != '.')
+			lb++;
+		int c = ident_cmp(a, la, b, lb);
+		if (c)
+			return c;
+		bool more_a = la < an, more_b = lb < bn;
+		if (!more_a || !more_b)
+			return more_a == more_b ? 0 : more_a ? 1 : -1;
+		a += la + 1, an -= la + 1;
+		b += lb + 1, bn -= lb + 1;
+	}
+}
+
 int wn_tag_semver_cmp(const char *a, const char *b)
 {
 	struct ver va, vb;
@@ -57,13 +105,12 @@ int wn_tag_semver_cmp(const char *a, const char *b)
 		if (!va.pre != !vb.pre)
 			return va.pre ? -1 : 1; /* 1.0.0-rc1 before 1.0.0 */
 		if (va.pre) {
-			int c = strncmp(va.pre, vb.pre, va.pre_len < vb.pre_len ? va.pre_len : vb.pre_len);
+			int c = pre_cmp(va.pre, va.pre_len, vb.pre, vb.pre_len);
 			if (c)
 				return c;
-			if (va.pre_len != vb.pre_len)
-				return va.pre_len < vb.pre_len ? -1 : 1;
 		}
 	}
+	/* equal precedence (build metadata, a "v"): byte order keeps the sort stable */
 	return strcmp(a, b);
 }
 

@@ -165,6 +165,9 @@ struct wn_descriptor {
 	int64_t size;
 	char *artifact_type;          /* NULL if none */
 	struct wn_platform *platform; /* NULL if none (index entries only) */
+	char **annotation_keys;       /* the descriptor's annotations, in the document's order */
+	char **annotation_values;
+	size_t n_annotations;
 };
 
 struct wn_manifest {
@@ -180,6 +183,9 @@ struct wn_manifest {
 	size_t n_manifests;
 	char *artifact_type;          /* NULL if none */
 	struct wn_descriptor *subject;/* NULL if none */
+	char **annotation_keys;       /* the manifest's own annotations, in the document's order */
+	char **annotation_values;
+	size_t n_annotations;
 };
 
 /* Parses manifest bytes (copied). content_type may be NULL. Schema 1 is WN_EUNSUPPORTED. */
@@ -193,6 +199,8 @@ WN_API int wn_manifest_get(struct wn_manifest **out, struct wn_ctx *ctx, const s
 WN_API int wn_manifest_head(struct wn_ctx *ctx, const struct wn_ref *ref, char digest[WN_DIGEST_MAX],
                             char **media_type, int64_t *size);
 WN_API void wn_manifest_free(struct wn_manifest *m);
+/* The value of a descriptor's annotation; NULL when it has none of that name. */
+WN_API const char *wn_descriptor_annotation(const struct wn_descriptor *d, const char *key);
 
 /* ---- platforms -------------------------------------------------------- */
 /* Parses "os/arch[/variant]" with Docker's normalisation (linux/arm64 = linux/arm64/v8,
@@ -202,6 +210,12 @@ WN_API bool wn_platform_match(const struct wn_platform *want, const struct wn_pl
 /* "os/arch[/variant]"; caller frees. */
 WN_API char *wn_platform_string(const struct wn_platform *p);
 WN_API void wn_platform_clear(struct wn_platform *p);
+/* For an index entry that is an attestation manifest as docker buildx stores them
+ * (platform unknown/unknown, annotation "vnd.docker.reference.type":
+ * "attestation-manifest"), the digest of the image it describes
+ * ("vnd.docker.reference.digest", "" when it names none); NULL for every other entry.  Such an entry
+ * is not a platform: it goes with its image. */
+WN_API const char *wn_descriptor_attests(const struct wn_descriptor *d);
 
 /* ---- copy ------------------------------------------------------------- */
 struct wn_copy_progress {
@@ -314,6 +328,7 @@ struct wn_policy {
 	char *match, *exclude;    /* flags: which tags are selected (POSIX EREs; NULL: all, none) */
 	char *protect;            /* both: tags never expired (their images stay) */
 	int untagged;             /* flags: untagged manifests too (where the registry can list them) */
+	int expire_undated;       /* both: images without a believable time count as the oldest (see below) */
 };
 /* Parses an ECR lifecycle policy; unknown keys and rule shapes are errors naming them. */
 WN_API int wn_policy_parse_ecr(struct wn_policy **out, const void *data, size_t len, struct wn_error *err);
@@ -323,8 +338,15 @@ struct wn_ret_image {
 	const char *digest;
 	char *const *tags;
 	size_t n_tags;
-	int64_t created;          /* unix seconds; -1 unknown (never expired by age) */
+	int64_t created;          /* unix seconds; see wn_ret_time_known */
 };
+/* Is `created` a time to judge an image by at `now`?  Not before 2000-01-01
+ * (-1 "unknown", and the 1970 epoch that reproducible builds -- ko, Bazel
+ * rules_oci, apko, Nix -- write), nor more than a day ahead of now.  An image
+ * without one is "undated": unless the policy has expire_undated, no age or
+ * count rule expires it, and count rules leave it out of their ranking;
+ * with expire_undated it counts as older than every dated image. */
+WN_API bool wn_ret_time_known(int64_t created, int64_t now);
 struct wn_ret_result {
 	int rule;                 /* the expiring rule's index (flags: 0); -1 when kept */
 	int expire_image;         /* every tag of the image expires */
@@ -344,24 +366,38 @@ struct wn_cleanup_item {
 	char *reason;                /* which rule, and why the manifest stays if it does */
 	char *created;               /* the time the policy judged by */
 	char *result;                /* after applying: "deleted", "already gone", "skipped: ...", an error */
+	char *parent;                /* what it goes with, deleted first: for a referrer its subject, for a
+	                                manifest of a deleted index (a platform manifest or an attestation,
+	                                tagged or not) that index; NULL for the others */
 };
 struct wn_cleanup_plan {
 	char *repository;
 	struct wn_cleanup_item *items;
 	size_t n_items;
 	size_t images, kept_tags, manifests, tags;
-	size_t from_config, from_annotation, unknown_time; /* where "created" came from */
+	size_t from_config, from_annotation, unknown_time; /* where "created" came from; unknown: undated */
 	char *note;                  /* e.g. why untagged manifests cannot be seen */
 	size_t failed;               /* after applying */
+	size_t children, referrers;  /* untagged manifests of deleted indexes, and referrers, that go too */
+	size_t implausible_time;     /* of unknown_time: a time was stated, but not one to believe */
+	/* after applying: what was done, item by item (a manifest kept but its planned tags removed
+	 * counts in skipped, its tags in done_tags) */
+	int applied;
+	size_t done_manifests, done_children, done_referrers, done_tags, skipped, gone;
 };
 /* Reads the repository (tags, manifests, index children, referrer tags, created
  * times when the policy needs them), `jobs` requests at once, and decides with
- * `policy` at time `now` (unix seconds). */
+ * `policy` at time `now` (unix seconds).  A deleted index takes its untagged
+ * children (platform manifests, attestations) that nothing kept references. */
 WN_API int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const char *repository,
                                 const struct wn_policy *policy, int64_t now, unsigned jobs);
-/* Carries a plan out with `jobs` deletions at once; with recheck (a plan made
- * earlier), each tag is first checked to still hold the digest the plan saw.
- * Items get a result; WN_EPARTIAL when some deletions failed. */
+/* Carries a plan out with `jobs` requests at once: referrers before their
+ * image, an index before its children (which go only when it went).  With
+ * recheck (a plan made earlier) the repository is read again first (the tag
+ * list, a HEAD per tag, the indexes tags point at): an item whose tag moved is
+ * skipped, and a manifest that a tag outside the plan, or an index not being
+ * deleted, now reaches stays (its planned tags alone go).  Items get a result
+ * and the plan the counts; WN_EPARTIAL when some deletions failed. */
 WN_API int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *plan, unsigned jobs, int recheck);
 /* Plans as JSON (deterministic order), and back. Caller frees the text with free(). */
 WN_API char *wn_cleanup_plan_json(const struct wn_cleanup_plan *const *plans, size_t n, int dry_run);

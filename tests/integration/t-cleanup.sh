@@ -46,9 +46,16 @@ expect 0 "--match '^pr-' --keep 5" "$WINCH" cleanup --match '^pr-' --keep 5 "$RE
 same "... the 5 newest pr tags stay" "$(tagset app | tr ' ' '\n' | grep '^pr-' | sort -V | tr '\n' ' ')" "pr-0 pr-1 pr-2 pr-3 pr-4 "
 same "... keep-me, on pr-3's image, was never touched" "$("$WINCH" digest "$REG/app:keep-me")" "$(json "d['pr-3']" < "$WORK/app.json")"
 
-# indexes: deleting one never breaks another; a tagged child of a kept index stays
+# indexes: deleting one never breaks another; a tagged child of a kept index stays;
+# the untagged children of a deleted index go with it
+kids() { "$WINCH" manifest "$REG/app:$1" | json "' '.join(m['digest'] for m in d['manifests'])"; }
+K0=$(kids multi-0) K14=$(for i in 1 2 3 4; do kids multi-$i; done)
 expect 0 "--match '^multi-' --keep 1 --exclude amd64" "$WINCH" cleanup --match '^multi-' --exclude 'amd64$' --keep 1 "$REG/app"
 same "... keeps multi-0 and the tag on its child" "$(tagset app | tr ' ' '\n' | grep '^multi-' | tr '\n' ' ')" "multi-0 multi-0-amd64 "
+contains "... reports the 8 platform manifests of the 4 deleted indexes" "$OUT" "4 manifests and 4 tags deleted (with 0 referrers and 8 untagged manifests of deleted indexes)"
+contains "... naming each" "$OUT" "the platform manifest (linux/arm64) of the deleted index"
+same "... which are gone" "$(for d in $K14; do "$WINCH" exists "$REG/app@$d"; echo $?; done | sort | uniq -c | tr -s " " | tr -d "\n")" " 8 3"
+same "... while multi-0's stay" "$(for d in $K0; do "$WINCH" exists "$REG/app@$d"; echo $?; done | tr '\n' ' ')" "0 0 "
 expect 0 "... multi-0 still resolves every platform" skopeo copy -q --all --src-tls-verify=false "docker://$REG/app:multi-0" "oci:$WORK/m0:x"
 expect 0 "expiring the child's own tag while its index is kept" "$WINCH" cleanup --format json --match 'amd64$' --keep 0 "$REG/app"
 same "... removes the tag only: the manifest stays, multi-0 still needs it" \
@@ -61,6 +68,63 @@ expect 0 "... multi-0 is still whole" skopeo copy -q --all --src-tls-verify=fals
 expect 0 "apply after a tag moved" "$WINCH" cleanup --apply "$WORK/plan3.json"
 contains "... skips what changed" "$OUT" "skipped: a tag moved"
 same "... the moved tag survives" "$("$WINCH" digest "$REG/app:pr-4")" "$("$WINCH" digest "$REG/app:latest")"
+
+# a plan applied after an image gained a tag, or an index came to hold it: the manifest stays
+REF190=$(python3 "$TOP/tests/tools/push-referrers.py" "$REG" app "$("$WINCH" digest "$REG/app:v1.0.190")") || fail "signed v1.0.190"
+"$WINCH" cleanup -n -q --match '^v1\.0\.19' --keep 2 --plan-file "$WORK/plan4.json" "$REG/app"
+same "... (the plan deletes v1.0.190 to v1.0.197)" "$(json "sorted(t for x in d['repositories'][0]['delete'] if not x.get('referrer') for t in x['tags'])" < "$WORK/plan4.json" | tr -d '[]" ')" \
+	"v1.0.190,v1.0.191,v1.0.192,v1.0.193,v1.0.194,v1.0.195,v1.0.196,v1.0.197"
+D190=$("$WINCH" digest "$REG/app:v1.0.190")
+D191=$("$WINCH" digest "$REG/app:v1.0.191")
+"$WINCH" tag -q "$REG/app:v1.0.190" prod
+"$WINCH" index create "$REG/app:bundle" "$REG/app:v1.0.191=linux/amd64" > /dev/null
+ntags=$("$WINCH" list-tags "$REG/app" | grep -c .)
+nidx=$(for t in $("$WINCH" list-tags "$REG/app"); do "$WINCH" manifest "$REG/app:$t" | json "d.get('mediaType','')"; done | grep -c index)
+expect 0 "apply after v1.0.190 got the tag prod and an index took v1.0.191" "$WINCH" -v cleanup --apply "$WORK/plan4.json"
+AOUT=$OUT AERR=$ERR
+same "... prod still holds its image" "$("$WINCH" digest "$REG/app:prod")" "$D190"
+expect 0 "... the index is whole" skopeo copy -q --all --src-tls-verify=false "docker://$REG/app:bundle" "oci:$WORK/bundle:x"
+expect 0 "... v1.0.191's manifest is still there" "$WINCH" exists "$REG/app@$D191"
+expect 3 "... only the planned tag went" "$WINCH" exists "$REG/app:v1.0.190"
+contains "... says why prod's manifest stayed" "$AOUT" "skipped, 1 planned tag removed: the manifest stays: the tag prod, not in the plan, now points at it"
+contains "... and why v1.0.191's did" "$AOUT" "now holds it"
+same "... so do its signature and SBOM" "$(for t in $REF190; do "$WINCH" exists "$REG/app:$t"; echo $?; done | tr '\n' ' ')" "0 0 "
+contains "... the referrers saying why" "$AOUT" "skipped: its image stays"
+contains "... and counts what was done, not the plan" "$AOUT" "$REG/app: 6 manifests and 8 tags deleted; 4 skipped, 0 already gone, 0 failed"
+same "... re-reading the repository once: the tag list, a HEAD per tag, a GET per index" \
+	"$(for w in 'GET http://.*/tags/list' 'HEAD http://.*/manifests/' 'GET http://.*/manifests/sha256:'; do printf '%s\n' "$AERR" | grep -c "debug: $w"; done | tr '\n' ' ')" "1 $ntags $nidx "
+
+# a buildx index: its images and attestations go after it, but not an image a kept index holds
+python3 "$TOP/tests/tools/push-attested.py" "$REG" app att-old --created 2020-01-02T03:04:05Z > "$WORK/att.json" || fail "pushed att-old"
+AT_AMD=$(json "d['images']['linux/amd64']" < "$WORK/att.json")
+"$WINCH" index create "$REG/app:shared" "$REG/app@$AT_AMD" > /dev/null
+expect 0 "a dry run for an expired buildx index" "$WINCH" cleanup -n --format json --match '^att-' --older-than 30d "$REG/app"
+printf %s "$OUT" > "$WORK/att-plan.json"
+same "... plans the index, then its arm64 image and both attestations, not the image a kept index holds" \
+	"$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); a=json.load(open(sys.argv[2]))
+kind=lambda g: 'index' if g==a['index'] else 'att' if g in a['attestations'].values() else 'img' if g in a['images'].values() else g
+print(sorted((kind(x['digest']), x.get('parent')==a['index']) for x in d['repositories'][0]['delete']))" "$WORK/att-plan.json" "$WORK/att.json")" \
+	"[('att', True), ('att', True), ('img', True), ('index', False)]"
+expect 0 "cleanup of it" "$WINCH" -v cleanup --match '^att-' --older-than 30d "$REG/app"
+contains "... counts them" "$OUT" "1 manifests and 1 tags deleted (with 0 referrers and 3 untagged manifests of deleted indexes)"
+same "... deleting the index before its children" "$(printf '%s\n' "$ERR" | grep 'debug: DELETE' | head -n 1 | sed 's/.*manifests.//')" "$(json "d['index']" < "$WORK/att.json")"
+same "... they are gone" "$(for d in $(json "' '.join(list(d['attestations'].values()) + [d['images']['linux/arm64']])" < "$WORK/att.json"); do "$WINCH" exists "$REG/app@$d"; echo $?; done | tr '\n' ' ')" "3 3 3 "
+expect 0 "... the image the kept index holds is not" "$WINCH" exists "$REG/app@$AT_AMD"
+
+# reproducible builds: the 1970 epoch (and a time in the future) is no age
+python3 "$TOP/tests/tools/mkimage.py" "$WORK/repro" r1 --created 1970-01-01T00:00:00Z --seed 71 > /dev/null
+python3 "$TOP/tests/tools/mkimage.py" "$WORK/repro" r2 --created 1970-01-01T00:00:00Z --seed 72 > /dev/null
+python3 "$TOP/tests/tools/mkimage.py" "$WORK/repro" rf --created 2999-01-01T00:00:00Z --seed 73 > /dev/null
+seed "$WORK/repro" r1 app:repro-1 && seed "$WORK/repro" r2 app:repro-2 && seed "$WORK/repro" rf app:repro-f || fail "seeded undated images"
+expect 0 "--older-than 14d on images built at the epoch" "$WINCH" cleanup -n --match '^repro-' --older-than 14d "$REG/app"
+contains "... expires none of them" "$OUT" "0 manifests and 0 tags would be deleted"
+contains "... says their times are not believed" "$OUT" "3 of them stated but not believed"
+contains "... and what that means" "$OUT" "no age or count rule expires them"
+expect 0 "--keep 1 on them" "$WINCH" cleanup -n --match '^repro-' --keep 1 "$REG/app"
+contains "... expires none either" "$OUT" "0 manifests and 0 tags would be deleted"
+expect 0 "--expire-undated asks for it" "$WINCH" cleanup --expire-undated --match '^repro-' --older-than 14d "$REG/app"
+contains "... then they go" "$OUT" "3 manifests and 3 tags deleted"
+contains "... the plan saying the time was not believed" "$OUT" "created 1970-01-01T00:00:00Z (not believed)"
 
 # several repositories from the catalog; bad input
 fill other
@@ -82,3 +146,17 @@ REG_DELETE=false reg_start plain || fail "registry without deletion"
 fill app
 expect 8 "cleanup where the registry refuses deletion exits 8" "$WINCH" cleanup --match '^pr-' --keep 38 "$REG/app"
 contains "... saying why" "$OUT$ERR" "deletion is disabled"
+contains "... and counting nothing as deleted" "$OUT" "0 manifests and 0 tags deleted; 0 skipped, 0 already gone, 2 failed"
+expect 8 "an expired index there" "$WINCH" cleanup --match '^multi-' --exclude 'amd64$' --keep 1 "$REG/app"
+contains "... keeps its children when it cannot go" "$OUT" "skipped: the index holding it was not deleted"
+contains "... and counts them as skipped" "$OUT" "0 manifests and 0 tags deleted; 8 skipped, 0 already gone, 4 failed"
+reg_stop_all
+
+# a user who may read but not delete: every deletion is denied, and the summary says so
+reg_start token || fail "token registry"
+python3 "$TOP/tests/tools/mkimage.py" "$WORK/ro" a --created 2020-01-01T00:00:00Z --seed 81 > /dev/null
+python3 "$TOP/tests/tools/mkimage.py" "$WORK/ro" b --created 2020-01-01T00:00:00Z --seed 82 > /dev/null
+seed "$WORK/ro" a app:old-a && seed "$WORK/ro" a app:keep-a && seed "$WORK/ro" b app:old-b && seed "$WORK/ro" b app:keep-b || fail "seeded"
+expect 8 "cleanup as a read-only user exits 8" "$WINCH" cleanup --creds reader:reader-pw --match '^old-' --older-than 30d "$REG/app"
+contains "... counting no tag as deleted" "$OUT" "0 manifests and 0 tags deleted; 0 skipped, 0 already gone, 2 failed"
+same "... and none was" "$("$WINCH" list-tags --creds "$REG_USER:$REG_PASS" "$REG/app" | tr '\n' ' ')" "keep-a keep-b old-a old-b "

@@ -51,6 +51,26 @@ int main(void)
 	CHECK(m->subject && !strcmp(m->subject->digest, D2));
 	wn_manifest_free(m);
 
+	/* annotations: the index's, and each entry's (docker buildx's attestation entries) */
+	const char *att = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+	                  "\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D1 "\",\"size\":1,"
+	                  "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+	                  "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D2 "\",\"size\":2,"
+	                  "\"annotations\":{\"vnd.docker.reference.type\":\"attestation-manifest\",\"vnd.docker.reference.digest\":\"" D1 "\","
+	                  "\"not.a.string\":7},"
+	                  "\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}],"
+	                  "\"annotations\":{\"org.opencontainers.image.created\":\"2024-05-06T07:08:09Z\",\"a\":\"\"}}";
+	CHECK(wn_manifest_parse(&m, att, strlen(att), NULL, &e) == WN_OK);
+	CHECK(m && m->n_manifests == 2);
+	CHECK(m && m->manifests[0].n_annotations == 0 && !wn_descriptor_annotation(&m->manifests[0], "vnd.docker.reference.type"));
+	CHECK(m && m->manifests[1].n_annotations == 2); /* the number is left out */
+	CHECK_STR(wn_descriptor_annotation(&m->manifests[1], "vnd.docker.reference.type"), "attestation-manifest");
+	CHECK_STR(wn_descriptor_annotation(&m->manifests[1], "vnd.docker.reference.digest"), D1);
+	CHECK(m && m->n_annotations == 2);
+	CHECK_STR(m->annotation_keys[0], "org.opencontainers.image.created");
+	CHECK_STR(m->annotation_values[1], "");
+	wn_manifest_free(m);
+
 	const char *v1 = "{\"schemaVersion\":1,\"name\":\"x\",\"tag\":\"y\",\"fsLayers\":[]}";
 	CHECK(wn_manifest_parse(&m, v1, strlen(v1), NULL, &e) == WN_EUNSUPPORTED && m == NULL);
 	CHECK(strstr(e.msg, "schema 1") != NULL);

@@ -11,6 +11,8 @@ struct img {
 	const char *tags[4];
 	int age_days;
 };
+#define AT (-2)              /* age_days: the image's time is at[i], a unix time */
+static const int64_t *at;
 
 /* Evaluates and returns "A B" (the expired images' digests) or, per tag, "A:tag". */
 static char *run(const char *policy_json, struct wn_policy *flags, const struct img *imgs, size_t n, bool per_tag)
@@ -31,7 +33,8 @@ static char *run(const char *policy_json, struct wn_policy *flags, const struct 
 		while (nt < 4 && imgs[i].tags[nt])
 			nt++;
 		ri[i] = (struct wn_ret_image){ imgs[i].digest, (char *const *)imgs[i].tags, nt,
-			                           imgs[i].age_days < 0 ? -1 : NOW - (int64_t)imgs[i].age_days * DAY };
+			                           imgs[i].age_days == AT ? at[i]
+			                           : imgs[i].age_days < 0 ? -1 : NOW - (int64_t)imgs[i].age_days * DAY };
 		rp[i] = &ri[i];
 	}
 	if (wn_policy_evaluate(&res, p, rp, n, NOW, &e) != WN_OK) {
@@ -179,5 +182,39 @@ int main(void)
 	CHECK_STR(run(NULL, &f, tags, 4, false), "A B C D");
 	f.match = "(";
 	CHECK(strstr(run(NULL, &f, tags, 4, false), "invalid --match") != NULL);
+
+	/* undated: the epoch of reproducible builds, before 2000, in the future, unknown */
+	CHECK(!wn_ret_time_known(0, NOW));
+	CHECK(!wn_ret_time_known(-1, NOW));
+	CHECK(!wn_ret_time_known(946684799, NOW));      /* 1999-12-31T23:59:59Z */
+	CHECK(wn_ret_time_known(946684800, NOW));       /* 2000-01-01T00:00:00Z */
+	CHECK(wn_ret_time_known(NOW + DAY, NOW));       /* a clock a day ahead is still now */
+	CHECK(!wn_ret_time_known(NOW + DAY + 1, NOW));
+	const struct img ko[] = {
+		{ "K1", { "v1" }, AT }, { "K2", { "v2" }, AT }, { "F", { "v3" }, AT }, { "O", { "v0" }, 100 }, { "N", { "v4" }, 1 },
+	};
+	const int64_t ko_at[] = { 0, 0, NOW + 30 * DAY }; /* ko, rules_oci, apko, Nix write 1970; a clock gone wrong */
+	at = ko_at;
+	struct wn_policy u = { .keep = -1, .older_than_days = 14 };
+	CHECK_STR(run(NULL, &u, ko, 5, false), "O");  /* never "older than 14d" on an undated time */
+	u.keep = 1;
+	u.older_than_days = -1;
+	CHECK_STR(run(NULL, &u, ko, 5, false), "O");  /* left out of the ranking: only the dated count */
+	u.keep = 0;                                   /* no time involved: --keep 0 takes every selected tag */
+	CHECK_STR(run(NULL, &u, ko, 5, false), "K1 K2 F O N");
+	u.expire_undated = 1;                         /* asked for: undated are the oldest of all */
+	u.keep = 2;
+	CHECK_STR(run(NULL, &u, ko, 5, false), "K1 K2 F");
+	u.keep = -1;
+	u.older_than_days = 14;
+	CHECK_STR(run(NULL, &u, ko, 5, false), "K1 K2 F O");
+	/* ECR rules: undated images are claimed by the rule that selects them, and neither ranked nor expired */
+	CHECK_STR(run(POLICY1(RULE(1, "\"tagStatus\":\"any\",\"countType\":\"sinceImagePushed\",\"countUnit\":\"days\",\"countNumber\":14")),
+	              NULL, ko, 5, false), "O");
+	CHECK_STR(run(POLICY1(RULE(1, "\"tagStatus\":\"any\",\"countType\":\"imageCountMoreThan\",\"countNumber\":1")),
+	              NULL, ko, 5, false), "O");
+	CHECK_STR(run(POLICY2(RULE(1, "\"tagStatus\":\"tagged\",\"tagPrefixList\":[\"v\"],\"countType\":\"imageCountMoreThan\",\"countNumber\":5"),
+	                      RULE(2, "\"tagStatus\":\"any\",\"countType\":\"imageCountMoreThan\",\"countNumber\":1")),
+	              NULL, ko, 5, false), "");
 	return TEST_DONE();
 }
