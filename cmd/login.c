@@ -87,13 +87,11 @@ int cmd_login(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (user) {
-		/* from --creds */
-	} else if (username) {
-		user = strdup(username);
-	} else {
+	if (!username) {
 		fprintf(stderr, "Username: ");
 		user = read_line(tty, false);
+	} else if (!user) { /* --creds made it already */
+		user = strdup(username);
 	}
 	if (password) {
 		warn_msg("warning: %s is visible to other users of this machine; use --password-stdin",
