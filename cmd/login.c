@@ -1,6 +1,9 @@
 /*
  * login.c: `winch login [REGISTRY]`: checks the credentials first (a failed
- * login changes nothing), then stores them where docker would.
+ * login changes nothing), then stores them where docker would.  The
+ * credentials come from -u/-p, --password-stdin, the terminal, or the common
+ * --creds USER[:PASS] (the same as -u USER [-p PASS], so it is never ignored).
+ * `winch logout [REGISTRY]` erases them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +57,21 @@ int cmd_login(int argc, char **argv)
 
 	if (wn_registry_normalize(&reg, argc ? argv[0] : "docker.io", &err) != WN_OK)
 		return fail_err(&err);
+	if (common.creds && (username || password)) {
+		rc = usage_error(&commands[0], "--creds and --username/--password are mutually exclusive");
+		goto done;
+	}
+	const char *creds_pass = common.creds ? strchr(common.creds, ':') : NULL;
+	if (creds_pass && password_stdin) {
+		rc = usage_error(&commands[0], "--creds USER:PASS and --password-stdin are mutually exclusive");
+		goto done;
+	}
+	if (common.creds) { /* USER[:PASS]: without a password, it is asked for as after -u */
+		user = strndup(common.creds, creds_pass ? (size_t)(creds_pass - common.creds) : strlen(common.creds));
+		username = user;
+		if (creds_pass)
+			password = creds_pass + 1;
+	}
 	if (password && password_stdin) {
 		rc = usage_error(&commands[0], "--password and --password-stdin are mutually exclusive");
 		goto done;
@@ -69,14 +87,15 @@ int cmd_login(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (username) {
-		user = strdup(username);
-	} else {
+	if (!username) {
 		fprintf(stderr, "Username: ");
 		user = read_line(tty, false);
+	} else if (!user) { /* --creds made it already */
+		user = strdup(username);
 	}
 	if (password) {
-		warn_msg("warning: --password is visible to other users of this machine; use --password-stdin");
+		warn_msg("warning: %s is visible to other users of this machine; use --password-stdin",
+		         common.creds ? "the password of --creds" : "--password");
 		pass = strdup(password);
 	} else if (password_stdin) {
 		pass = read_line(stdin, false);
@@ -101,7 +120,8 @@ int cmd_login(int argc, char **argv)
 		goto done;
 	}
 	say("credentials for %s stored in %s", reg, where);
-	printf("Login Succeeded\n");
+	if (!common.quiet) /* docker's line, on stdout as docker prints it; -q: nothing but errors */
+		printf("Login Succeeded\n");
 done:
 	if (tty)
 		fclose(tty);

@@ -13,11 +13,16 @@
 #include "cmd.h"
 
 static const struct opt_spec no_opts[] = { OPT_END };
+/* logout contacts no registry: of the registry options only --authfile applies */
+static const struct opt_spec logout_opts[] = {
+	{ "authfile", 0, OPT_STR, &common.authfile, "FILE", "remove the credentials from FILE instead of config.json" },
+	OPT_END,
+};
 
 const struct cmd commands[] = {
 	{ "login", cmd_login, "[REGISTRY]", "Check credentials against a registry and store them.", login_opts,
 	  GROUP_REGISTRY, 0, 1 },
-	{ "logout", cmd_logout, "[REGISTRY]", "Remove a registry's stored credentials.", no_opts, GROUP_REGISTRY, 0, 1 },
+	{ "logout", cmd_logout, "[REGISTRY]", "Remove a registry's stored credentials.", logout_opts, 0, 0, 1 },
 	{ "copy", cmd_copy, "SRC DEST", "Copy an image (or, with --all-tags, a repository) to another place.", copy_opts,
 	  GROUP_TRANSFER | GROUP_REGISTRY | GROUP_FORMAT, 2, 2 },
 	{ "pull", cmd_pull, "REF [DEST]", "Copy a registry image to a local place (default: oci:REPO:TAG here).", no_opts,

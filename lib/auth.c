@@ -446,7 +446,7 @@ static struct token *find_token(struct wn__auth_state *st, const char *scope)
 
 static int token_for(struct wn_ctx *ctx, const char *registry, struct wn__auth_state *st, const char *scope)
 {
-	const struct wn_creds *c = wn__creds_get(ctx, registry);
+	const struct wn_creds *c = wn__creds_get(ctx, registry, scope);
 	if (c && c->identity_token)
 		return fetch_token(ctx, registry, st, scope, NULL, NULL, c->identity_token, c->source);
 	return fetch_token(ctx, registry, st, scope, c ? c->username : NULL, c ? c->password : NULL, NULL,
@@ -460,7 +460,7 @@ static char *auth_header_locked(struct wn_ctx *ctx, const char *registry, const 
 	if (!st)
 		return NULL;
 	if (st->scheme == SCHEME_BASIC) {
-		const struct wn_creds *c = wn__creds_get(ctx, registry);
+		const struct wn_creds *c = wn__creds_get(ctx, registry, scope);
 		return c && c->username ? basic_header(c->username, c->password) : NULL;
 	}
 	if (st->scheme != SCHEME_BEARER)
@@ -501,7 +501,7 @@ static int on_401_locked(struct wn_ctx *ctx, const char *registry, const char *s
 	}
 	if (!strcmp(ch.scheme, "basic")) {
 		st->scheme = SCHEME_BASIC;
-		const struct wn_creds *c = wn__creds_get(ctx, registry);
+		const struct wn_creds *c = wn__creds_get(ctx, registry, scope);
 		rc = c && c->username ? WN_OK
 		                      : wn__ctx_fail(ctx, WN_EAUTH,
 		                                     "unauthorized: %s requires authentication (run: winch login %s)",
@@ -518,7 +518,7 @@ static int on_401_locked(struct wn_ctx *ctx, const char *registry, const char *s
 	st->service = wn__strdup(ch.service);
 	char *want = scope_union(scope, ch.scope);
 	rc = want ? token_for(ctx, registry, st, want) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	const struct wn_creds *c = rc == WN_EAUTH ? wn__creds_get(ctx, registry) : NULL;
+	const struct wn_creds *c = rc == WN_EAUTH ? wn__creds_get(ctx, registry, want) : NULL;
 	if (c && c->source && !strncmp(c->source, "credential helper", 17)) {
 		/* a helper's secret may have expired since it was read (ECR): ask once more */
 		wn__creds_forget(ctx, registry);

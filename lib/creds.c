@@ -3,13 +3,17 @@
  *
  * Lookup order (first source that has an entry for the registry wins):
  *   1. --creds USER:PASS
- *   2. --authfile FILE, else $REGISTRY_AUTH_FILE (containers-auth.json format)
- *   3. $DOCKER_AUTH_CONFIG (a config.json document in the environment)
+ *   2. --authfile FILE, else $REGISTRY_AUTH_FILE (auth.json rules, below)
+ *   3. $DOCKER_AUTH_CONFIG, parsed strictly as docker does
  *   4. $DOCKER_CONFIG/config.json or ~/.docker/config.json, with the docker
- *      CLI's rules: credHelpers[registry], else credsStore, else auths
- *   5. ${XDG_RUNTIME_DIR}/containers/auth.json, ~/.config/containers/auth.json
- * A helper that is missing or fails is warned about and treated as "no
- * credentials", so public pulls keep working.
+ *      CLI's rules: credHelpers[key], else credsStore, else auths
+ *   5. podman's ${XDG_RUNTIME_DIR}/containers/auth.json (without
+ *      XDG_RUNTIME_DIR: /run/containers/UID/auth.json), then
+ *      ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json (auth.json rules)
+ * The order of these sources is winch's own (docker reads only 3 and 4,
+ * podman 2 or 5 then 4); within a file, the rules are its tool's (see
+ * "which key names a registry" below).  A helper that is missing or fails is
+ * warned about and treated as "no credentials", so public pulls keep working.
  *
  * Writes go to the file of 2 or 4, through its helper when it names one,
  * atomically (temp file, fsync, rename) with mode 0600, keeping every other
@@ -29,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -119,29 +124,259 @@ static int read_config(struct wn_ctx *ctx, const char *path, cJSON **out)
 	return WN_OK;
 }
 
-/* The key of `map` naming `registry` (exact key first, then normalised). */
-static cJSON *find_key(cJSON *map, const char *registry)
+/* ---- reading: which key names a registry ---------------------------------
+ *
+ * Two sets of rules, one per kind of file, because they disagree and each
+ * tool reads its own files by its own rules:
+ *
+ * docker's config.json and $DOCKER_AUTH_CONFIG (docker/cli cli/config:
+ * configfile/file.go getAuthConfigKey, credentials/file_store.go): the key is
+ * the registry's host, or "https://index.docker.io/v1/" for Docker Hub and
+ * nothing else; credHelpers is looked up by that exact key; auths by the exact
+ * key, then by every key whose ConvertToHostname (scheme and path stripped) is
+ * it.  Helpers are asked with that key.
+ *
+ * auth.json (containers-auth.json(5); containers/image pkg/docker/config
+ * findCredentialsInFile): credHelpers[host] exactly, the helper asked with the
+ * host ("docker.io" for Docker Hub); then the exact keys host/ns/repo,
+ * host/ns, host, most specific first (the first present wins, even empty);
+ * then every key that, with an http(s):// scheme and its path removed, is the
+ * host, Docker Hub's spellings (docker.io, index.docker.io,
+ * registry-1.docker.io) counting as one.  There "example.com/foo" names a
+ * repository, while for docker it names the host example.com. */
+
+/* Go's net.JoinHostPort: brackets around a host that has a colon. */
+static void join_host_port(char *out, size_t n, const char *host, size_t hl, const char *port, size_t pl)
+{
+	if (!pl)
+		snprintf(out, n, "%.*s", (int)hl, host);
+	else if (memchr(host, ':', hl))
+		snprintf(out, n, "[%.*s]:%.*s", (int)hl, host, (int)pl, port);
+	else
+		snprintf(out, n, "%.*s:%.*s", (int)hl, host, (int)pl, port);
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* What Go's url.Parse makes of "SCHEME://" + rest: false where it fails or
+ * finds no host name; else out is Hostname(), or JoinHostPort(Hostname(),
+ * Port()) when there is a port. */
+static bool url_hostname(const char *k, const char *rest, char *out, size_t n)
+{
+	/* a scheme is [A-Za-z][A-Za-z0-9+.-]* */
+	if (rest - 3 == k || !((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z')))
+		return false;
+	for (const char *p = k; p < rest - 3; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("+.-", *p)))
+			return false;
+	size_t an = strcspn(rest, "/?#");
+	const char *host = rest, *end = rest + an;
+	for (const char *p = rest; p < end; p++) /* user info ends at the last '@' */
+		if (*p == '@')
+			host = p + 1;
+	const char *hn, *port = NULL;
+	size_t hl, pl = 0;
+	if (*host == '[') {
+		const char *close = NULL;
+		for (const char *p = host; p < end; p++)
+			if (*p == ']')
+				close = p;
+		if (!close)
+			return false;
+		hn = host + 1;
+		hl = (size_t)(close - hn);
+		if (close + 1 < end) {
+			if (close[1] != ':' || !all_digits(close + 2, (size_t)(end - close - 2)))
+				return false;
+			port = close + 2;
+			pl = (size_t)(end - port);
+		}
+	} else {
+		const char *colon = NULL;
+		for (const char *p = host; p < end; p++)
+			if (*p == ':')
+				colon = p;
+		hn = host;
+		hl = colon ? (size_t)(colon - host) : (size_t)(end - host);
+		if (colon) {
+			if (!all_digits(colon + 1, (size_t)(end - colon - 1)))
+				return false;
+			port = colon + 1;
+			pl = (size_t)(end - port);
+		}
+	}
+	if (!hl)
+		return false;
+	join_host_port(out, n, hn, hl, port, pl);
+	return true;
+}
+
+/* docker's credentials.ConvertToHostname (file_store.go), with its
+ * hostFromURLFallback for what url.Parse refuses. */
+static void convert_to_hostname(const char *k, char *out, size_t n)
+{
+	const char *sep = strstr(k, "://");
+	if (sep) {
+		const char *rest = sep + 3;
+		if (url_hostname(k, rest, out, n))
+			return;
+		size_t hl = strcspn(rest, "/");
+		if (hl) {
+			const char *last = NULL;
+			int colons = 0;
+			for (const char *p = rest; p < rest + hl; p++)
+				if (*p == ':') {
+					colons++;
+					last = p;
+				}
+			if (colons > 1 && *rest != '[' && last > rest && last + 1 < rest + hl &&
+			    all_digits(last + 1, (size_t)(rest + hl - last - 1))) {
+				join_host_port(out, n, rest, (size_t)(last - rest), last + 1, (size_t)(rest + hl - last - 1));
+				return;
+			}
+			snprintf(out, n, "%.*s", (int)hl, rest);
+			return;
+		}
+	}
+	snprintf(out, n, "%.*s", (int)strcspn(k, "/"), k);
+}
+
+/* containers/image's normalizeRegistry: Docker Hub's host names as one. */
+static const char *containers_registry(const char *registry)
+{
+	return !strcmp(registry, "docker.io") || !strcmp(registry, "registry-1.docker.io") ? "index.docker.io" : registry;
+}
+
+/* containers/image's normalizeAuthFileKey: a key with an http(s):// scheme
+ * loses it and its path; then normalizeRegistry. */
+static bool containers_key_is(const char *k, const char *registry)
+{
+	const char *s = k;
+	if (!strncmp(s, "http://", 7))
+		s += 7;
+	if (!strncmp(s, "https://", 8))
+		s += 8;
+	size_t n = s != k ? strcspn(s, "/") : strlen(s);
+	char host[512];
+	if (n >= sizeof host)
+		return false;
+	memcpy(host, s, n);
+	host[n] = 0;
+	return !strcmp(containers_registry(host), containers_registry(registry));
+}
+
+/* docker: the entry of `map` for `key`, exactly, then (with convert, for
+ * auths) by ConvertToHostname, in file order (docker's order is a Go map's:
+ * random, so any order matches it). */
+static cJSON *docker_find(cJSON *map, const char *key, bool convert)
 {
 	cJSON *e;
 	if (!cJSON_IsObject(map))
 		return NULL;
-	const char *key = wn__registry_auth_key(registry);
 	cJSON_ArrayForEach(e, map)
 		if (e->string && !strcmp(e->string, key))
 			return e;
-	cJSON_ArrayForEach(e, map) {
-		char *norm = NULL;
-		if (e->string && wn_registry_normalize(&norm, e->string, NULL) == WN_OK && !strcmp(norm, registry)) {
-			free(norm);
-			return e;
+	if (convert)
+		cJSON_ArrayForEach(e, map) {
+			char host[512];
+			if (!e->string)
+				continue;
+			convert_to_hostname(e->string, host, sizeof host);
+			if (!strcmp(host, key))
+				return e;
 		}
-		free(norm);
-	}
 	return NULL;
 }
 
-/* An auths entry into creds; NULL if it holds none. */
-static struct wn_creds *from_entry(const cJSON *entry, const char *source)
+/* containers: the auths entry for registry[/repository], most specific key
+ * first, then the normalised host keys.  *scoped is set when the map has any
+ * key below the registry (host/...): then the answer depends on the
+ * repository. */
+static cJSON *containers_find(cJSON *map, const char *registry, const char *repository, bool *scoped)
+{
+	cJSON *e;
+	size_t rl = strlen(registry);
+	if (!cJSON_IsObject(map))
+		return NULL;
+	cJSON_ArrayForEach(e, map)
+		if (e->string && !strncmp(e->string, registry, rl) && e->string[rl] == '/')
+			*scoped = true;
+	char *key = repository && *repository ? wn__sprintf("%s/%s", registry, repository) : strdup(registry);
+	if (!key)
+		return NULL;
+	for (;;) {
+		cJSON_ArrayForEach(e, map)
+			if (e->string && !strcmp(e->string, key)) {
+				free(key);
+				return e;
+			}
+		char *slash = strrchr(key, '/');
+		if (!slash)
+			break;
+		*slash = 0;
+	}
+	free(key);
+	cJSON_ArrayForEach(e, map)
+		if (e->string && containers_key_is(e->string, registry))
+			return e;
+	return NULL;
+}
+
+/* Base64 as Go's StdEncoding reads it: CR and LF anywhere are skipped. */
+static char *b64_decode_go(const char *s, size_t *len)
+{
+	char *clean = malloc(strlen(s) + 1), *o = clean;
+	if (!clean)
+		return NULL;
+	for (const char *p = s; *p; p++)
+		if (*p != '\r' && *p != '\n')
+			*o++ = *p;
+	*o = 0;
+	char *dec = (char *)wn__b64_decode(clean, len);
+	wn__free_secret(clean);
+	return dec;
+}
+
+/* docker's decodeAuth: "user:password" with a user (containers/image also
+ * takes an empty one), NULs trimmed off both ends of the password.  Returns
+ * the password inside *user's buffer; NULL and *why when it is none of that
+ * (*why NULL: the value is empty, a helper user's marker, nothing to say). */
+static const char *split_auth(const char *auth, bool empty_user_ok, char **user, const char **why)
+{
+	size_t len = 0;
+	char *dec = b64_decode_go(auth, &len), *colon = dec ? memchr(dec, ':', len) : NULL;
+	*user = NULL;
+	*why = NULL;
+	if (!dec) {
+		*why = "is not valid base64";
+		return NULL;
+	}
+	if (!colon || (colon == dec && !empty_user_ok)) {
+		if (len)
+			*why = !colon ? "is not base64 of USER:PASSWORD (no ':')" : "is not base64 of USER:PASSWORD (no user)";
+		wn__free_secret(dec);
+		return NULL;
+	}
+	*colon = 0;
+	char *pass = colon + 1, *end = dec + len;
+	while (pass < end && !*pass)
+		pass++;
+	*user = dec;
+	return pass; /* trailing NULs end the C string */
+}
+
+/* An auths entry into creds; NULL if it holds none.  An "auth" that is not
+ * base64 of user:password is warned about, naming the key and the file (never
+ * its text): docker warns about it and reads on, containers/image warns or
+ * fails that lookup; winch warns and skips the entry. */
+static struct wn_creds *from_entry(struct wn_ctx *ctx, const cJSON *entry, const char *source, const char *key,
+                                   bool docker_rules)
 {
 	const char *auth = wn__json_str(entry, "auth"), *user = wn__json_str(entry, "username"),
 	           *pass = wn__json_str(entry, "password"), *idt = wn__json_str(entry, "identitytoken");
@@ -149,14 +384,16 @@ static struct wn_creds *from_entry(const cJSON *entry, const char *source)
 	if (!c)
 		return NULL;
 	if (auth && *auth) {
-		size_t n;
-		char *dec = (char *)wn__b64_decode(auth, &n);
-		char *colon = dec ? strchr(dec, ':') : NULL;
-		if (colon) {
-			c->username = strndup(dec, (size_t)(colon - dec));
-			c->password = strdup(colon + 1);
+		char *u;
+		const char *why, *p = split_auth(auth, !docker_rules, &u, &why);
+		if (p) {
+			c->username = strdup(u);
+			c->password = strdup(p);
+			wn__free_secret(u);
+		} else if (why) {
+			wn__log(ctx, WN_LOG_WARN, "%s: the \"auth\" of auths entry \"%.100s\" %s; ignoring the entry", source, key,
+			        why);
 		}
-		wn__free_secret(dec);
 	} else if (user && *user) {
 		c->username = strdup(user);
 		c->password = strdup(pass ? pass : "");
@@ -170,17 +407,23 @@ static struct wn_creds *from_entry(const cJSON *entry, const char *source)
 		wn_creds_free(c);
 		return NULL;
 	}
-	c->source = strdup(source);
+	/* a repository-scoped key is named: it tells which of several identities */
+	c->source = strchr(key, '/') && !strstr(key, "://") ? wn__sprintf("%s (key %s)", source, key) : strdup(source);
 	return c;
 }
 
-/* Asks a helper; a failure is a warning, not an error (anonymous access may do). */
-static int from_helper(struct wn_ctx *ctx, const char *helper, const char *registry, struct wn_creds **out)
+/* Asks a helper for `key`.  Not found, or an answer with neither user nor
+ * secret (docker-credential-pass before 0.7 answers {"Username":"","Secret":""}
+ * for an unknown host), is no credentials, silently, as docker takes it.  A
+ * helper that is missing, fails or answers garbage is a warning, not an error
+ * (anonymous access may do). */
+static int from_helper(struct wn_ctx *ctx, const char *helper, const char *key, const char *registry,
+                       struct wn_creds **out)
 {
 	char *json = NULL;
 	*out = NULL;
 	struct wn_error saved = ctx->err;
-	int rc = wn__helper_run(ctx, helper, "get", wn__registry_auth_key(registry), &json);
+	int rc = wn__helper_run(ctx, helper, "get", key, &json);
 	if (rc == WN_ENOTFOUND)
 		return WN_OK;
 	if (rc != WN_OK) {
@@ -190,56 +433,79 @@ static int from_helper(struct wn_ctx *ctx, const char *helper, const char *regis
 	}
 	cJSON *j = wn__json_parse(json, strlen(json));
 	const char *user = wn__json_str(j, "Username"), *secret = wn__json_str(j, "Secret");
-	if (user && secret && *secret) {
+	if (!cJSON_IsObject(j)) {
+		wn__log(ctx, WN_LOG_WARN, "credential helper docker-credential-%s gave no usable credentials for %s",
+		        helper, registry);
+	} else if ((!user || !*user || !strcmp(user, "<token>")) && (!secret || !*secret)) {
+		wn__log(ctx, WN_LOG_DEBUG, "auth: credential helper docker-credential-%s has no credentials for %s", helper,
+		        key);
+	} else {
 		struct wn_creds *c = calloc(1, sizeof *c);
 		if (c) {
-			if (!strcmp(user, "<token>"))
+			if (user && !strcmp(user, "<token>"))
 				c->identity_token = strdup(secret);
 			else
-				c->password = strdup(secret);
-			c->username = strdup(user);
+				c->password = strdup(secret ? secret : "");
+			c->username = strdup(user ? user : "");
 			c->source = wn__sprintf("credential helper docker-credential-%s", helper);
 		}
 		*out = c;
-	} else {
-		wn__log(ctx, WN_LOG_WARN, "credential helper docker-credential-%s gave no usable credentials for %s",
-		        helper, registry);
 	}
 	/* the parsed tree and the raw output both held the secret */
-	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "Secret")))
+	if (secret)
 		memset(cJSON_GetObjectItemCaseSensitive(j, "Secret")->valuestring, 0, strlen(secret));
 	cJSON_Delete(j);
 	wn__free_secret(json);
 	return WN_OK;
 }
 
-/* One config document: credHelpers, then credsStore (docker_rules), then auths.
- * *found says whether the document decided (even on "no credentials"). */
-static int from_config(struct wn_ctx *ctx, cJSON *cfg, const char *source, const char *registry,
-                       bool docker_rules, struct wn_creds **out, bool *found)
+/* docker's config.json: credHelpers[key], else credsStore, else auths.
+ * *found: the file decided (a helper always decides, as in docker, even
+ * when it has nothing). */
+static int from_docker_config(struct wn_ctx *ctx, cJSON *cfg, const char *source, const char *registry,
+                              struct wn_creds **out, bool *found)
 {
+	const char *key = wn__registry_auth_key(registry);
 	*out = NULL;
 	*found = false;
-	cJSON *h = find_key(cJSON_GetObjectItemCaseSensitive(cfg, "credHelpers"), registry);
-	if (h && cJSON_IsString(h) && *h->valuestring) {
-		*found = true;
-		return from_helper(ctx, h->valuestring, registry, out);
-	}
+	cJSON *h = docker_find(cJSON_GetObjectItemCaseSensitive(cfg, "credHelpers"), key, false);
 	const char *store = wn__json_str(cfg, "credsStore");
-	if (docker_rules && store && *store) {
-		*found = true; /* with a credsStore, docker asks only the store */
-		return from_helper(ctx, store, registry, out);
+	if (cJSON_IsString(h)) /* even "": getConfiguredCredentialStore then gives the file */
+		store = h->valuestring;
+	if (store && *store) {
+		*found = true;
+		return from_helper(ctx, store, key, registry, out);
 	}
-	cJSON *e = find_key(cJSON_GetObjectItemCaseSensitive(cfg, "auths"), registry);
+	cJSON *e = docker_find(cJSON_GetObjectItemCaseSensitive(cfg, "auths"), key, true);
 	if (e) {
-		*out = from_entry(e, source);
+		*out = from_entry(ctx, e, source, e->string, true);
 		*found = *out != NULL;
 	}
 	return WN_OK;
 }
 
-static int from_file(struct wn_ctx *ctx, const char *path, const char *registry, bool docker_rules,
-                     struct wn_creds **out, bool *found)
+/* An auth.json: credHelpers[registry], else the auths keys.  Empty answers
+ * leave the decision to the next file, as containers/image does. */
+static int from_containers_config(struct wn_ctx *ctx, cJSON *cfg, const char *source, const char *registry,
+                                  const char *repository, bool *scoped, struct wn_creds **out, bool *found)
+{
+	*out = NULL;
+	*found = false;
+	cJSON *h = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "credHelpers"), registry);
+	int rc = WN_OK;
+	if (cJSON_IsString(h) && *h->valuestring) {
+		rc = from_helper(ctx, h->valuestring, registry, registry, out);
+	} else {
+		cJSON *e = containers_find(cJSON_GetObjectItemCaseSensitive(cfg, "auths"), registry, repository, scoped);
+		if (e)
+			*out = from_entry(ctx, e, source, e->string, false);
+	}
+	*found = *out != NULL;
+	return rc;
+}
+
+static int from_file(struct wn_ctx *ctx, const char *path, const char *registry, const char *repository,
+                     bool docker_rules, bool *scoped, struct wn_creds **out, bool *found)
 {
 	cJSON *cfg = NULL;
 	int rc = read_config(ctx, path, &cfg);
@@ -247,16 +513,141 @@ static int from_file(struct wn_ctx *ctx, const char *path, const char *registry,
 	*found = false;
 	if (rc != WN_OK || !cfg)
 		return rc;
-	rc = from_config(ctx, cfg, path, registry, docker_rules, out, found);
+	if (docker_rules)
+		rc = from_docker_config(ctx, cfg, path, registry, out, found);
+	else
+		rc = from_containers_config(ctx, cfg, path, registry, repository, scoped, out, found);
 	cJSON_Delete(cfg);
 	return rc;
 }
 
-int wn_creds_lookup(struct wn_creds **out, struct wn_ctx *ctx, const char *registry)
+/* $DOCKER_AUTH_CONFIG as docker reads it (configfile/file.go parseEnvConfig):
+ * {"auths":{KEY:{"auth":BASE64}}} and nothing else (field names matched
+ * without regard to case, as Go's decoder does), one JSON value (trailing
+ * data refused), every entry decodable.  Any fault makes docker ignore the
+ * whole variable with a warning; so does winch.  The entry is found by exact
+ * key only.  *out: NULL when the variable has nothing for the key. */
+static int from_env_config(struct wn_ctx *ctx, const char *v, const char *registry, struct wn_creds **out)
+{
+	const char *key = wn__registry_auth_key(registry), *end = NULL, *why = NULL;
+	char whybuf[200];
+	cJSON *j = NULL, *found = NULL;
+	*out = NULL;
+	size_t skip = strspn(v, " \t\r\n");
+	if (!v[skip])
+		return WN_OK; /* io.EOF: nothing */
+	j = cJSON_ParseWithLengthOpts(v, strlen(v), &end, 0);
+	if (!j) {
+		why = "not valid JSON";
+		goto done;
+	}
+	end += strspn(end, " \t\r\n");
+	if (*end && *end != '}' && *end != ']') { /* json.Decoder.More() */
+		why = "DOCKER_AUTH_CONFIG does not support more than one JSON object";
+		goto done;
+	}
+	if (!cJSON_IsObject(j) && !cJSON_IsNull(j)) {
+		why = "not a JSON object";
+		goto done;
+	}
+	const cJSON *top, *e, *f;
+	cJSON_ArrayForEach(top, (cJSON_IsObject(j) ? j : NULL)) {
+		if (strcasecmp(top->string, "auths")) {
+			snprintf(whybuf, sizeof whybuf, "json: unknown field \"%.100s\"", top->string);
+			why = whybuf;
+			goto done;
+		}
+		if (!cJSON_IsObject(top) && !cJSON_IsNull(top)) {
+			why = "\"auths\" is not an object";
+			goto done;
+		}
+		cJSON_ArrayForEach(e, (cJSON_IsObject(top) ? top : NULL)) {
+			const char *auth = NULL;
+			if (!cJSON_IsObject(e) && !cJSON_IsNull(e)) {
+				snprintf(whybuf, sizeof whybuf, "auths entry \"%.100s\" is not an object", e->string);
+				why = whybuf;
+				goto done;
+			}
+			cJSON_ArrayForEach(f, (cJSON_IsObject(e) ? e : NULL)) {
+				if (strcasecmp(f->string, "auth")) {
+					snprintf(whybuf, sizeof whybuf, "json: unknown field \"%.100s\"", f->string);
+					why = whybuf;
+					goto done;
+				}
+				if (!cJSON_IsString(f) && !cJSON_IsNull(f)) {
+					snprintf(whybuf, sizeof whybuf, "the \"auth\" of \"%.100s\" is not a string", e->string);
+					why = whybuf;
+					goto done;
+				}
+				if (cJSON_IsString(f)) /* null leaves a Go string as it was */
+					auth = f->valuestring;
+			}
+			if (!auth || !*auth) {
+				snprintf(whybuf, sizeof whybuf,
+				         "DOCKER_AUTH_CONFIG environment variable is missing key `auth` for %.100s", e->string);
+				why = whybuf;
+				goto done;
+			}
+			char *u;
+			const char *w, *p = split_auth(auth, false, &u, &w);
+			if (!p) {
+				snprintf(whybuf, sizeof whybuf, "the \"auth\" of \"%.100s\" %s", e->string,
+				         w ? w : "is not base64 of USER:PASSWORD (empty)");
+				why = whybuf;
+				goto done;
+			}
+			wn__free_secret(u);
+			if (!strcmp(e->string, key))
+				found = (cJSON *)e; /* a later duplicate wins, as in a Go map */
+		}
+	}
+	if (found) {
+		const cJSON *a = NULL;
+		cJSON_ArrayForEach(f, found)
+			if (cJSON_IsString(f))
+				a = f;
+		char *u;
+		const char *w, *p = split_auth(a->valuestring, false, &u, &w);
+		struct wn_creds *c = calloc(1, sizeof *c);
+		if (!c || !p || !(c->username = strdup(u)) || !(c->password = strdup(p)) ||
+		    !(c->source = strdup("DOCKER_AUTH_CONFIG"))) {
+			wn_creds_free(c);
+			wn__free_secret(u);
+			cJSON_Delete(j);
+			return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+		}
+		wn__free_secret(u);
+		*out = c;
+	}
+done:
+	if (why)
+		wn__log(ctx, WN_LOG_WARN, "ignoring DOCKER_AUTH_CONFIG: %s", why);
+	cJSON_Delete(j);
+	return WN_OK;
+}
+
+/* podman's primary auth.json: ${XDG_RUNTIME_DIR}/containers/auth.json, or
+ * /run/containers/UID/auth.json when XDG_RUNTIME_DIR is unset or empty
+ * (containers/image getPathToAuthWithOS; podman writes it there, for root
+ * and for users without a session alike); then
+ * ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json. */
+static void podman_paths(char *paths[2])
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *cfg = getenv("XDG_CONFIG_HOME");
+	paths[0] = xdg && *xdg ? wn__sprintf("%s/containers/auth.json", xdg)
+	                       : wn__sprintf("/run/containers/%ld/auth.json", (long)getuid());
+	paths[1] = cfg && *cfg ? wn__sprintf("%s/containers/auth.json", cfg) : home_path(".config/containers/auth.json");
+}
+
+/* The lookup behind wn_creds_lookup and the cache: *scoped tells whether an
+ * auth.json read holds repository-scoped keys for the registry. */
+static int lookup(struct wn_creds **out, struct wn_ctx *ctx, const char *registry, const char *repository,
+                  bool *scoped)
 {
 	bool found = false;
 	int rc;
 	*out = NULL;
+	*scoped = false;
 	if (ctx->creds) {
 		struct wn_creds *c = calloc(1, sizeof *c);
 		const char *colon = strchr(ctx->creds, ':');
@@ -276,60 +667,135 @@ int wn_creds_lookup(struct wn_creds **out, struct wn_ctx *ctx, const char *regis
 	if (ctx->authfile && access(ctx->authfile, F_OK))
 		return wn__ctx_fail(ctx, WN_EINVAL, "authfile %s: %s", ctx->authfile, strerror(errno));
 	if (af) {
-		if ((rc = from_file(ctx, af, registry, false, out, &found)) != WN_OK || found)
+		if ((rc = from_file(ctx, af, registry, repository, false, scoped, out, &found)) != WN_OK || found)
 			return rc;
 	}
 	const char *dac = getenv("DOCKER_AUTH_CONFIG");
 	if (dac && *dac) {
-		cJSON *cfg = wn__json_parse(dac, strlen(dac));
-		if (!cJSON_IsObject(cfg)) {
-			cJSON_Delete(cfg);
-			return wn__ctx_fail(ctx, WN_ECONFIG, "DOCKER_AUTH_CONFIG is not a valid JSON object");
-		}
-		rc = from_config(ctx, cfg, "DOCKER_AUTH_CONFIG", registry, true, out, &found);
-		cJSON_Delete(cfg);
-		if (rc != WN_OK || found)
+		if ((rc = from_env_config(ctx, dac, registry, out)) != WN_OK || *out)
 			return rc;
 	}
 	char *dc = docker_config_path();
 	if (dc) {
-		rc = from_file(ctx, dc, registry, true, out, &found);
+		rc = from_file(ctx, dc, registry, repository, true, scoped, out, &found);
 		free(dc);
 		if (rc != WN_OK || found)
 			return rc;
 	}
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	char *paths[2] = { xdg && *xdg ? wn__sprintf("%s/containers/auth.json", xdg) : NULL,
-		               home_path(".config/containers/auth.json") };
+	char *paths[2];
+	podman_paths(paths);
 	rc = WN_OK;
 	for (int i = 0; i < 2 && !found && rc == WN_OK; i++)
 		if (paths[i])
-			rc = from_file(ctx, paths[i], registry, false, out, &found);
+			rc = from_file(ctx, paths[i], registry, repository, false, scoped, out, &found);
 	free(paths[0]);
 	free(paths[1]);
 	return rc;
 }
 
-/* The returned creds stay valid until wn__creds_forget: callers in other
- * threads use them under the lock (auth code holds it). */
-const struct wn_creds *wn__creds_get(struct wn_ctx *ctx, const char *registry)
+int wn_creds_lookup(struct wn_creds **out, struct wn_ctx *ctx, const char *registry)
+{
+	bool scoped;
+	return lookup(out, ctx, registry, NULL, &scoped);
+}
+
+/* Credentials found for one repository (the registry's own when NULL). */
+struct wn__repo_creds {
+	char *repository;
+	struct wn_creds *creds;
+	struct wn__repo_creds *next;
+};
+
+/* The repository a token scope names first ("repository:org/app:pull ..."),
+ * or NULL (a catalog scope, no scope). Caller frees. */
+static char *scope_repository(const char *scope)
+{
+	for (const char *s = scope ? scope : ""; *s;) {
+		size_t n = strcspn(s, " ");
+		if (!strncmp(s, "repository:", 11) || !strncmp(s, "repository(", 11)) {
+			const char *first = memchr(s, ':', n), *last = first;
+			for (const char *p = first + 1; p < s + n; p++)
+				if (*p == ':')
+					last = p;
+			if (last > first + 1)
+				return strndup(first + 1, (size_t)(last - first - 1));
+		}
+		s += n;
+		s += strspn(s, " ");
+	}
+	return NULL;
+}
+
+void wn__host_creds_clear(struct wn__host *h)
+{
+	wn_creds_free(h->creds);
+	h->creds = NULL;
+	h->creds_loaded = 0;
+	for (struct wn__repo_creds *r = h->repo_creds, *next; r; r = next) {
+		next = r->next;
+		free(r->repository);
+		wn_creds_free(r->creds);
+		free(r);
+	}
+	h->repo_creds = NULL;
+	h->creds_scoped = 0;
+}
+
+/* Looked up once per registry; per repository only when an auth.json has
+ * repository-scoped keys for it (then two repositories of one registry may
+ * have two identities).  The returned creds stay valid until
+ * wn__creds_forget: callers in other threads use them under the lock (auth
+ * code holds it). */
+const struct wn_creds *wn__creds_get(struct wn_ctx *ctx, const char *registry, const char *scope)
 {
 	struct wn__host *h = wn__ctx_host(ctx, registry);
+	const struct wn_creds *c = NULL;
+	char *repo = NULL;
 	if (!h)
 		return NULL;
 	wn__lock(ctx);
-	if (!h->creds_loaded) {
-		h->creds_loaded = 1;
-		struct wn_error saved = ctx->err;
-		if (wn_creds_lookup(&h->creds, ctx, registry) != WN_OK) {
-			wn__log(ctx, WN_LOG_WARN, "%s; going on without credentials for %s", ctx->err.msg, registry);
-			ctx->err = saved;
-		}
-		if (h->creds)
-			wn__log(ctx, WN_LOG_DEBUG, "auth: credentials for %s from %s", registry, h->creds->source);
+	if (h->creds_loaded && !h->creds_scoped) {
+		c = h->creds;
+		goto done;
 	}
+	repo = scope_repository(scope);
+	const char *rkey = repo ? repo : "";
+	for (struct wn__repo_creds *r = h->repo_creds; r; r = r->next)
+		if (!strcmp(r->repository, rkey)) {
+			c = r->creds;
+			goto done;
+		}
+	struct wn_creds *got = NULL;
+	bool scoped = false;
+	struct wn_error saved = ctx->err;
+	if (lookup(&got, ctx, registry, repo, &scoped) != WN_OK) {
+		wn__log(ctx, WN_LOG_WARN, "%s; going on without credentials for %s", ctx->err.msg, registry);
+		ctx->err = saved;
+	}
+	if (got)
+		wn__log(ctx, WN_LOG_DEBUG, "auth: credentials for %s%s%s from %s", registry, repo ? "/" : "",
+		        repo ? repo : "", got->source);
+	if (!scoped && !h->creds_scoped) {
+		h->creds = got;
+		h->creds_loaded = 1;
+		c = got;
+		goto done;
+	}
+	struct wn__repo_creds *r = calloc(1, sizeof *r);
+	if (!r || !(r->repository = strdup(rkey))) {
+		free(r);
+		wn_creds_free(got);
+		goto done;
+	}
+	r->creds = got;
+	r->next = h->repo_creds;
+	h->repo_creds = r;
+	h->creds_loaded = h->creds_scoped = 1;
+	c = got;
+done:
 	wn__unlock(ctx);
-	return h->creds;
+	free(repo);
+	return c;
 }
 
 void wn__creds_forget(struct wn_ctx *ctx, const char *registry)
@@ -337,9 +803,7 @@ void wn__creds_forget(struct wn_ctx *ctx, const char *registry)
 	struct wn__host *h = wn__ctx_host(ctx, registry);
 	if (h) {
 		wn__lock(ctx);
-		wn_creds_free(h->creds);
-		h->creds = NULL;
-		h->creds_loaded = 0;
+		wn__host_creds_clear(h);
 		wn__unlock(ctx);
 	}
 }
@@ -693,20 +1157,80 @@ static char *target_file(struct wn_ctx *ctx, bool *docker_rules)
 	return af ? strdup(af) : docker_config_path();
 }
 
+/* The helper a login or logout goes through, by the file's rules (see the
+ * lookup): docker's credHelpers[key], else credsStore; auth.json's
+ * credHelpers[registry]. */
 static const char *helper_for(cJSON *cfg, const char *registry, bool docker_rules)
 {
-	cJSON *h = find_key(cJSON_GetObjectItemCaseSensitive(cfg, "credHelpers"), registry);
-	if (h && cJSON_IsString(h) && *h->valuestring)
-		return h->valuestring;
+	cJSON *helpers = cJSON_GetObjectItemCaseSensitive(cfg, "credHelpers");
+	if (!docker_rules) {
+		cJSON *h = cJSON_GetObjectItemCaseSensitive(helpers, registry);
+		return cJSON_IsString(h) && *h->valuestring ? h->valuestring : NULL;
+	}
+	cJSON *h = docker_find(helpers, wn__registry_auth_key(registry), false);
 	const char *store = wn__json_str(cfg, "credsStore");
-	return docker_rules && store && *store ? store : NULL;
+	if (cJSON_IsString(h))
+		store = h->valuestring;
+	return store && *store ? store : NULL;
 }
 
-static void remove_keys(cJSON *auths, const char *registry)
+/* The key a login writes: docker's ("https://index.docker.io/v1/" for Docker
+ * Hub), or in an auth.json the registry as podman writes it ("docker.io"). */
+static const char *write_key(const char *registry, bool docker_rules)
 {
-	cJSON *e;
-	while ((e = find_key(auths, registry)))
+	return docker_rules ? wn__registry_auth_key(registry) : registry;
+}
+
+/* Removes every auths entry a lookup of the registry could find in this file
+ * (not repository-scoped ones: they are not the registry's).  *had: one of
+ * them held something (an empty {} is a helper user's marker, not a login). */
+static void remove_keys(cJSON *auths, const char *registry, bool docker_rules, bool *had)
+{
+	const char *key = write_key(registry, docker_rules);
+	cJSON *e, *next;
+	*had = false;
+	for (e = cJSON_IsObject(auths) ? auths->child : NULL; e; e = next) {
+		next = e->next;
+		if (!e->string)
+			continue;
+		bool match = !strcmp(e->string, key);
+		if (!match && docker_rules) {
+			char host[512];
+			convert_to_hostname(e->string, host, sizeof host);
+			match = !strcmp(host, key);
+		} else if (!match) {
+			match = containers_key_is(e->string, registry);
+		}
+		if (!match)
+			continue;
+		const char *auth = wn__json_str(e, "auth"), *user = wn__json_str(e, "username"),
+		           *idt = wn__json_str(e, "identitytoken");
+		*had |= (auth && *auth) || (user && *user) || (idt && *idt);
 		cJSON_Delete(cJSON_DetachItemViaPointer(auths, e));
+	}
+}
+
+/* Whether a helper holds credentials for key: WN_OK yes, WN_ENOTFOUND no
+ * (its "not found", or an empty answer: helpers such as secretservice and
+ * wincred erase a missing entry without a word, so erase alone cannot tell),
+ * WN_ERROR when it could not say (then erase is tried and speaks for itself). */
+static int helper_holds(struct wn_ctx *ctx, const char *helper, const char *key)
+{
+	char *json = NULL;
+	struct wn_error saved = ctx->err;
+	int rc = wn__helper_run(ctx, helper, "get", key, &json);
+	if (rc != WN_OK) {
+		ctx->err = saved;
+		return rc == WN_ENOTFOUND ? WN_ENOTFOUND : WN_ERROR;
+	}
+	cJSON *j = wn__json_parse(json, strlen(json));
+	const char *user = wn__json_str(j, "Username"), *secret = wn__json_str(j, "Secret");
+	rc = !cJSON_IsObject(j) ? WN_ERROR : (user && *user) || (secret && *secret) ? WN_OK : WN_ENOTFOUND;
+	if (secret)
+		memset(cJSON_GetObjectItemCaseSensitive(j, "Secret")->valuestring, 0, strlen(secret));
+	cJSON_Delete(j);
+	wn__free_secret(json);
+	return rc;
 }
 
 int wn_creds_store(struct wn_ctx *ctx, const char *registry, const char *username, const char *password,
@@ -723,9 +1247,10 @@ int wn_creds_store(struct wn_ctx *ctx, const char *registry, const char *usernam
 		cJSON_DeleteItemFromObjectCaseSensitive(t.cfg, "auths");
 		auths = cJSON_AddObjectToObject(t.cfg, "auths");
 	}
-	const char *key = wn__registry_auth_key(registry);
+	const char *key = write_key(registry, t.docker_rules);
 	const char *helper = helper_for(t.cfg, registry, t.docker_rules);
-	remove_keys(auths, registry);
+	bool had;
+	remove_keys(auths, registry, t.docker_rules, &had);
 	cJSON *entry = cJSON_AddObjectToObject(auths, key);
 	if (!entry) {
 		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
@@ -786,9 +1311,11 @@ int wn_creds_erase(struct wn_ctx *ctx, const char *registry, char **where)
 		goto done;
 	}
 	const char *helper = helper_for(t.cfg, registry, t.docker_rules);
-	if (helper) {
+	const char *key = write_key(registry, t.docker_rules);
+	/* asked first: only a helper that had the entry has removed anything */
+	if (helper && helper_holds(ctx, helper, key) != WN_ENOTFOUND) {
 		char *out = NULL;
-		rc = wn__helper_run(ctx, helper, "erase", wn__registry_auth_key(registry), &out);
+		rc = wn__helper_run(ctx, helper, "erase", key, &out);
 		wn__free_secret(out);
 		if (rc == WN_OK) {
 			had = true;
@@ -799,13 +1326,15 @@ int wn_creds_erase(struct wn_ctx *ctx, const char *registry, char **where)
 		}
 	}
 	cJSON *auths = cJSON_GetObjectItemCaseSensitive(t.cfg, "auths");
-	if (find_key(auths, registry)) {
-		remove_keys(auths, registry);
+	int before = cJSON_GetArraySize(auths);
+	bool had_entry;
+	remove_keys(auths, registry, t.docker_rules, &had_entry);
+	if (cJSON_GetArraySize(auths) != before) {
 		if ((rc = write_config_atomic(ctx, t.target, t.cfg)) != WN_OK)
 			goto done;
-		if (!had && where)
+		if (had_entry && !had && where)
 			*where = strdup(t.path);
-		had = true;
+		had |= had_entry;
 	}
 	rc = had ? WN_OK : WN_ENOTFOUND;
 	wn__creds_forget(ctx, registry);

@@ -94,7 +94,7 @@ void wn_ctx_free(struct wn_ctx *ctx)
 		next = h->next;
 		free(h->registry);
 		wn__auth_state_free(h->auth);
-		wn_creds_free(h->creds);
+		wn__host_creds_clear(h);
 		free(h);
 	}
 	if (ctx->curl)

@@ -22,6 +22,11 @@ static const EVP_MD *md_for(const char *alg, size_t n, size_t *hexlen)
 		*hexlen = 128;
 		return EVP_sha512();
 	}
+	/* go-digest's third algorithm: docker accepts it in references */
+	if (n == 6 && !strncmp(alg, "sha384", 6)) {
+		*hexlen = 96;
+		return EVP_sha384();
+	}
 	return NULL;
 }
 
@@ -35,7 +40,7 @@ int wn_digest_validate(const char *s, struct wn_error *err)
 		for (const char *p = s; p < colon; p++)
 			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("+._-", *p)))
 				return wn__error_set(err, WN_EINVAL, "invalid digest \"%s\": bad algorithm", s);
-		return wn__error_set(err, WN_EUNSUPPORTED, "unsupported digest algorithm \"%.*s\" (sha256 and sha512 are)",
+		return wn__error_set(err, WN_EUNSUPPORTED, "unsupported digest algorithm \"%.*s\" (sha256, sha384 and sha512 are)",
 		                     (int)(colon - s), s);
 	}
 	const char *hex = colon + 1;
@@ -61,7 +66,7 @@ int wn_hasher_new(struct wn_hasher **out, const char *alg_or_digest, struct wn_e
 		wn_hasher_free(h);
 		return wn__error_set(err, WN_ENOMEM, "out of memory");
 	}
-	h->alg = hexlen == 64 ? "sha256" : "sha512";
+	h->alg = hexlen == 64 ? "sha256" : hexlen == 96 ? "sha384" : "sha512";
 	*out = h;
 	return WN_OK;
 }

@@ -150,11 +150,15 @@ int wn__helper_run(struct wn_ctx *ctx, const char *name, const char *verb, const
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !ob.len) {
 		rc = wn__ctx_fail(ctx, WN_ECONFIG, "credential helper %s not found in PATH", prog);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		/* helpers say "credentials not found in native keychain" on stdout;
-		 * that is the one thing read from a failed helper's stdout, and it is
+		/* helpers say "credentials not found in native keychain" on stdout
+		 * (docker-credential-helpers credentials.errCredentialsNotFound);
+		 * docker-credential-pass's erase of a missing entry says instead
+		 * "... is not in the password store." (its `pass rm` failing).  That
+		 * is the one thing read from a failed helper's stdout, and it is
 		 * never shown: a helper that printed its answer and then failed would
 		 * put the secret in the message */
-		if (ob.data && strstr((char *)ob.data, "credentials not found")) {
+		if (ob.data && (strstr((char *)ob.data, "credentials not found") ||
+		                strstr((char *)ob.data, "is not in the password store"))) {
 			rc = WN_ENOTFOUND;
 		} else {
 			char how[48], why[201];

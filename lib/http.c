@@ -677,7 +677,7 @@ static int rejected(struct wn_ctx *ctx, const struct wn__req *req, const struct 
 	struct wn__challenge ch;
 	struct wn_error err;
 	wn__lock(ctx); /* another thread may forget the creds meanwhile */
-	const struct wn_creds *c = wn__creds_get(ctx, req->registry);
+	const struct wn_creds *c = wn__creds_get(ctx, req->registry, req->scope);
 	int rc;
 	bool insufficient = wn__challenge_parse(&ch, resp->www_authenticate, &err) == WN_OK && ch.error &&
 	                    !strcmp(ch.error, "insufficient_scope");

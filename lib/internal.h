@@ -184,10 +184,15 @@ int wn__auth_check(struct wn_ctx *ctx, const char *registry, const char *user, c
 /* Runs `docker-credential-NAME verb`, writing `input` to it; stdout into *out. */
 int wn__helper_run(struct wn_ctx *ctx, const char *name, const char *verb, const char *input,
                    char **out);
-/* Forgets cached credentials for a registry (after a 401 mid-operation). */
+/* Forgets cached credentials for a registry, every repository's (after a 401 mid-operation). */
 void wn__creds_forget(struct wn_ctx *ctx, const char *registry);
-/* Cached lookup used by auth: NULL when none. Owned by the context. */
-const struct wn_creds *wn__creds_get(struct wn_ctx *ctx, const char *registry);
+/* Cached lookup used by auth: the credentials for the repository the token
+ * scope names first ("repository:org/app:pull"; an auth.json may scope keys
+ * to repositories), else the registry's.  NULL when none.  Owned by the context. */
+const struct wn_creds *wn__creds_get(struct wn_ctx *ctx, const char *registry, const char *scope);
+struct wn__host;
+/* Frees what wn__creds_get cached on a host (creds.c). */
+void wn__host_creds_clear(struct wn__host *h);
 
 /* ---- TLS -------------------------------------------------------------- */
 struct wn__tls {
@@ -213,8 +218,10 @@ struct wn__host {               /* what the context learned about one registry *
 	char *registry;
 	int scheme_known;           /* 0: not yet; 1: https; 2: http */
 	struct wn__auth_state *auth;
-	struct wn_creds *creds;
+	struct wn_creds *creds;     /* when creds_loaded and not creds_scoped: for every repository */
 	int creds_loaded;
+	struct wn__repo_creds *repo_creds; /* creds_scoped: per repository (see wn__creds_get) */
+	int creds_scoped;
 	struct wn__host *next;
 };
 

@@ -1,14 +1,19 @@
 /*
- * ref.c: the image reference grammar of Docker's distribution/reference
- * package, with Docker's normalisation: a first component without '.' or ':'
- * that is not "localhost" is a Docker Hub path, "index.docker.io" is
- * "docker.io", and a one-component Hub path lives under "library/".
+ * ref.c: the image reference grammar of distribution/reference (v0.6.0,
+ * regexp.go and reference.go) with ParseNormalizedNamed's normalisation
+ * (normalize.go): a first component without '.' or ':' that is not
+ * "localhost" and has no upper-case letter is a Docker Hub path; exactly
+ * "index.docker.io" is "docker.io" (case-sensitive: "Docker.IO" and
+ * "registry-1.docker.io" are registries of their own, as for docker); a
+ * one-component Hub path lives under "library/"; a 64-character lower-case
+ * hex string alone is refused; the 255-character limit is on the path only.
+ * Where winch differs (a 1024-character cap on the whole input; "docker://"
+ * accepted) the README's Compatibility section says so.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "internal.h"
 
 #define NAME_MAX_TOTAL 255
@@ -46,7 +51,9 @@ static bool component_ok(const char *s, size_t n)
 	return true;
 }
 
-/* domain: host-component ('.' host-component)* (':' port)?, or [ipv6](:port)? */
+/* domain: host-component ('.' host-component)* (':' port)?, or [ipv6](:port)?
+ * where ipv6 is upstream's `\[(?:[a-fA-F0-9:]+)\]`: hex digits and colons
+ * only, so no zone ("%eth0") and no embedded IPv4 ("::ffff:1.2.3.4"). */
 static bool domain_ok(const char *s, size_t n)
 {
 	size_t i = 0;
@@ -57,7 +64,7 @@ static bool domain_ok(const char *s, size_t n)
 		if (!close || close == s + 1)
 			return false;
 		for (const char *p = s + 1; p < close; p++)
-			if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
+			if (!isxdigit((unsigned char)*p) && *p != ':')
 				return false;
 		i = (size_t)(close - s) + 1;
 	} else {
@@ -131,11 +138,14 @@ int wn_registry_normalize(char **out, const char *s, struct wn_error *err)
 	if (!domain_ok(s, n))
 		return wn__error_set(err, WN_EINVAL, "invalid registry \"%.*s\": expected HOST[:PORT]",
 		                     (int)n, s);
-	/* case is kept, as Docker keeps it: "Host/x" is a registry, "host/x" a Hub path */
+	/* case is kept, as Docker keeps it: "Host/x" is a registry, "host/x" a Hub
+	 * path.  Only the exact "index.docker.io" is Docker Hub's old name
+	 * (normalize.go's legacyDefaultDomain); "registry-1.docker.io" is the
+	 * API host, a registry of its own for docker and so for winch. */
 	char *r = strndup(s, n);
 	if (!r)
 		return WN_ENOMEM;
-	if (!strcasecmp(r, "index.docker.io") || !strcasecmp(r, "registry-1.docker.io") || !strcasecmp(r, "docker.io")) {
+	if (!strcmp(r, "index.docker.io")) {
 		free(r);
 		r = strdup("docker.io");
 		if (!r)
@@ -168,6 +178,10 @@ int wn_ref_parse(struct wn_ref **out, const char *input, unsigned flags, struct 
 		input += 9;
 	if (!*input)
 		return wn__error_set(err, WN_EINVAL, "invalid reference \"%s\": empty", orig);
+	/* normalize.go's anchoredIdentifierRegexp: an image ID, not a name */
+	if (strlen(input) == 64 && strspn(input, "0123456789abcdef") == 64)
+		return wn__error_set(err, WN_EINVAL,
+		                     "invalid repository name \"%s\": cannot specify 64-byte hexadecimal strings", input);
 	if (strlen(input) > 1024)
 		return wn__error_set(err, WN_EINVAL, "invalid reference: longer than 1024 characters");
 	s = strdup(input);
@@ -183,7 +197,8 @@ int wn_ref_parse(struct wn_ref **out, const char *input, unsigned flags, struct 
 		*at = 0;
 		struct wn_error derr;
 		if (wn_digest_validate(at + 1, &derr) != WN_OK) {
-			rc = wn__error_set(err, derr.code, "invalid reference \"%s\": %s", orig, derr.msg);
+			/* an unsupported algorithm too: it is the reference that is wrong */
+			rc = wn__error_set(err, WN_EINVAL, "invalid reference \"%s\": %s", orig, derr.msg);
 			goto done;
 		}
 		ref->digest = strdup(at + 1);
@@ -265,9 +280,11 @@ int wn_ref_parse(struct wn_ref **out, const char *input, unsigned flags, struct 
 		rc = WN_ENOMEM;
 		goto done;
 	}
-	if (strlen(ref->registry) + 1 + strlen(ref->repository) > NAME_MAX_TOTAL) {
-		rc = wn__error_set(err, WN_EINVAL, "invalid reference \"%s\": name longer than %d characters",
-		                   orig, NAME_MAX_TOTAL);
+	/* reference.go counts the path only (library/ included), not the domain */
+	if (strlen(ref->repository) > NAME_MAX_TOTAL) {
+		rc = wn__error_set(err, WN_EINVAL,
+		                   "invalid reference \"%s\": repository name must not be more than %d characters", orig,
+		                   NAME_MAX_TOTAL);
 		goto done;
 	}
 	if ((flags & WN_REF_NAME_ONLY) && (ref->tag || ref->digest)) {

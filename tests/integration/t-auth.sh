@@ -85,6 +85,44 @@ contains "... as that user" "$(cat "$TOKEN_LOG")" "GET reader repository:app:pul
 expect 4 "a user without catalog rights is denied" "$WINCH" catalog "$REG"
 contains "... with a message naming the scope" "$ERR" "registry:catalog:*"
 unset DOCKER_AUTH_CONFIG
+
+# repository-scoped keys in an auth.json (containers-auth.json(5)): the most specific key
+# wins, so one copy inside one registry uses two identities, reader for app, alice for other
+b64() { printf %s "$1" | base64 -w0; }
+printf '{"auths":{"%s/app":{"auth":"%s"},"%s":{"auth":"%s"}}}' "$REG" "$(b64 reader:reader-pw)" "$REG" \
+	"$(b64 "$REG_USER:$REG_PASS")" > "$WORK/scoped.json"
+: > "$TOKEN_LOG"
+expect 0 "an auth.json key for one repository is used for it" "$WINCH" digest --authfile "$WORK/scoped.json" "$REG/app:v1"
+same "... as that key's user" "$(cat "$TOKEN_LOG")" "GET reader repository:app:pull"
+: > "$TOKEN_LOG"
+expect 0 "copy inside the registry with two identities" "$WINCH" -v copy --authfile "$WORK/scoped.json" "$REG/app:v1" "$REG/other:scoped"
+contains "... the source read as reader" "$(cat "$TOKEN_LOG")" "GET reader repository:app:pull"
+contains "... the destination written as $REG_USER" "$(cat "$TOKEN_LOG")" "GET $REG_USER repository:other:pull,push"
+lacks "... reader never asked for the destination" "$(cat "$TOKEN_LOG")" "GET reader repository:other"
+contains "... -v names the key used" "$ERR" "(key $REG/app)"
+rm -f "$WORK/scoped.json"
+
+# a helper answering {"Username":"","Secret":""} (docker-credential-pass before 0.7, for a
+# host it does not know): no credentials, silently, as docker takes it
+echo "{\"credHelpers\":{\"$REG\":\"wnempty\"}}" > "$HOME/.docker/config.json"
+: > "$TOKEN_LOG"
+expect 0 "a helper answering empty credentials: anonymous" "$WINCH" digest "$REG/app:v1"
+same "... without a warning" "$ERR" ""
+same "... asking an anonymous token" "$(cat "$TOKEN_LOG")" "GET - repository:app:pull"
+# logout through such a helper when not logged in: exit 0, "not logged in", never "removed"
+: > "$WNTEST_HELPER_STORE/calls.log"
+expect 0 "logout through a helper that holds nothing" "$WINCH" logout "$REG"
+contains "... says not logged in" "$ERR" "not logged in to $REG"
+lacks "... never says removed" "$ERR" "removed"
+lacks "... erase was not needed" "$(cat "$WNTEST_HELPER_STORE/calls.log")" "erase"
+expect 0 "... nor with a helper whose erase of nothing exits 0 (secretservice, wincred)" env WNEMPTY_ERASE=quiet "$WINCH" logout "$REG"
+lacks "... which is not taken for a removal" "$ERR" "removed"
+expect 0 "login through that helper" sh -c "printf '%s' '$REG_PASS' | '$WINCH' login -u $REG_USER --password-stdin $REG"
+expect 0 "logout when logged in" "$WINCH" logout "$REG"
+contains "... says removed, naming the helper" "$ERR" "removed the credentials for $REG from credential helper docker-credential-wnempty"
+expect 0 "logout again" "$WINCH" logout "$REG"
+contains "... not logged in" "$ERR" "not logged in"
+rm -f "$HOME/.docker/config.json"
 reg_stop_all
 
 # ---- token registry without anonymous access

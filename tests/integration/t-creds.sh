@@ -89,3 +89,23 @@ same "... with the entry" "$(json "list(d['auths'])" < "$WORK/new/auth.json")" "
 expect 0 "logout --authfile of a missing file: not logged in" "$WINCH" logout --authfile "$WORK/nope.json" "127.0.0.1:${PORTS[1]}"
 secret_free "logout --authfile of a missing file: not logged in"
 contains "... says so" "$ERR" "not logged in"
+
+# ---- login -q, login --creds, logout -h
+expect 0 "login -q" sh -c "printf '%s\n' '$PASS_' | '$WINCH' login -q --plain-http -u $USER_ --password-stdin 127.0.0.1:${PORTS[2]}"
+same "... prints nothing, not even Login Succeeded" "$OUT$ERR" ""
+expect 0 "login --creds USER:PASS logs in with them" "$WINCH" login --plain-http --creds "$USER_:$PASS_" "127.0.0.1:${PORTS[3]}"
+contains "... Login Succeeded" "$OUT" "Login Succeeded"
+contains "... warning that the password is visible" "$ERR" "the password of --creds is visible"
+secret_free "login --creds"
+same "... stores them" "$(json "d['auths']['127.0.0.1:${PORTS[3]}']['auth']" < "$CFG")" "$(printf %s "$USER_:$PASS_" | base64 -w0)"
+expect 4 "login --creds with a wrong password is rejected, not ignored" "$WINCH" login --plain-http --creds "$USER_:wrong" "127.0.0.1:${PORTS[4]}"
+expect 2 "login --creds with --username is a usage error" "$WINCH" login --plain-http --creds "$USER_:$PASS_" -u $USER_ "127.0.0.1:${PORTS[4]}"
+contains "... saying why" "$ERR" "mutually exclusive"
+expect 0 "login --creds USER with --password-stdin" sh -c "printf '%s\n' '$PASS_' | '$WINCH' login --plain-http --creds $USER_ --password-stdin 127.0.0.1:${PORTS[4]}"
+secret_free "login --creds USER with --password-stdin"
+expect 0 "logout -h" "$WINCH" logout -h
+contains "... lists --authfile" "$OUT" "--authfile"
+for o in --creds --tls-verify --plain-http --cert-dir; do
+	lacks "... not $o, which logout does not use" "$OUT" "$o"
+done
+expect 2 "logout refuses --creds" "$WINCH" logout --creds "$USER_:$PASS_" "127.0.0.1:${PORTS[3]}"

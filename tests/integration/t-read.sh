@@ -128,3 +128,19 @@ for m in plain basic tls token; do
 	reg_stop_all
 	rm -rf "$HOME/.docker"
 done
+
+# ---- references: what distribution/reference refuses is a usage error (exit 2), checked
+# before any request; what it accepts gets as far as the network (exit 6 on a closed port)
+DOWN=127.0.0.1:$(free_port)
+F64=ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+expect 2 "an unsupported digest algorithm is a usage error" "$WINCH" digest "$DOWN/app@foo:$F64"
+contains "... saying so" "$ERR" 'unsupported digest algorithm "foo"'
+expect 2 "a 64-character hex string alone is not a name" "$WINCH" inspect 1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a
+contains "... with docker's reason" "$ERR" "cannot specify 64-byte hexadecimal strings"
+long=$(printf 'a%.0s' $(seq 255))
+expect 6 "a 255-character path after a registry is a valid name" "$WINCH" digest "$DOWN/$long:v1"
+expect 2 "... 256 characters are not" "$WINCH" digest "$DOWN/${long}a:v1"
+contains "... saying the limit is on the repository name" "$ERR" "repository name must not be more than 255 characters"
+expect 6 "an IPv6 registry with a port is a valid name" "$WINCH" digest "[::1]:${DOWN#*:}/app:v1"
+expect 2 "an IPv6 registry with an embedded IPv4 address is not" "$WINCH" digest "[::ffff:127.0.0.1]:${DOWN#*:}/app:v1"
+contains "... naming the registry" "$ERR" "bad registry"
