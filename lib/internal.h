@@ -119,7 +119,7 @@ struct wn__resp {
 	int64_t content_length;     /* -1 if absent or out of range */
 	char *location;             /* as sent: resolve it with wn__url_ref against effective_url */
 	char *link;
-	char *www_authenticate;
+	char *www_authenticate;     /* every WWW-Authenticate line, in order, joined by '\n' */
 	char *range;                /* upload progress: "0-N" */
 	long retry_after;           /* seconds, -1 if absent or malformed */
 	char *effective_url;        /* the URL that gave this answer (after redirects) */
@@ -165,7 +165,11 @@ struct wn__challenge {
 	char *scope;          /* space-joined if several */
 	char *error;          /* e.g. "insufficient_scope" */
 };
-/* Parses one WWW-Authenticate value (the first challenge in it). */
+/* Picks the challenge to answer from the WWW-Authenticate lines of a 401
+ * (joined by '\n', as wn__resp keeps them): the first Basic or Bearer one, in
+ * header order, skipping schemes winch does not speak.  A Bearer challenge
+ * needs a realm that is an absolute http(s) URL with a host (WN_EPROTO);
+ * none usable is WN_EUNSUPPORTED, naming the schemes offered. */
 int wn__challenge_parse(struct wn__challenge *out, const char *header, struct wn_error *err);
 void wn__challenge_free(struct wn__challenge *c);
 
