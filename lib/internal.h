@@ -22,6 +22,9 @@ int wn__error_set(struct wn_error *err, enum wn_err code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int wn__ctx_fail(struct wn_ctx *ctx, enum wn_err code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Copies src into dst (n bytes); a longer text is cut after its last whole
+ * word and ends " ..." (as every error message is), never inside a digest. */
+void wn__msg_copy(char *dst, size_t n, const char *src);
 /* Copies a pure function's error onto the context and returns its code. */
 int wn__ctx_take(struct wn_ctx *ctx, const struct wn_error *err);
 /* Has the caller asked the running call to stop (wn_ctx_options.cancel)? */
@@ -152,7 +155,7 @@ bool wn__host_is_loopback(const char *hostport);
 /* ---- registry error bodies -------------------------------------------- */
 struct wn__regerr {
 	char code[64];      /* "MANIFEST_UNKNOWN", "" if none */
-	char message[160];  /* the registry's own message */
+	char message[512];  /* the registry's own message (a longer one is cut at a word) */
 };
 /* Parses {"errors":[{"code":..,"message":..}]}; returns the number found (first kept). */
 int wn__regerr_parse(struct wn__regerr *out, const void *body, size_t len);

@@ -53,10 +53,16 @@ enum wn_err {
 /* A short stable name for an error code ("not-found", "auth", ...). */
 WN_API const char *wn_err_name(enum wn_err code);
 
+/* The longest message, NUL included: room for the longest realistic one (two
+ * sha512 digests and two long references, each up to 1024 characters in
+ * winch, are well under it).  A longer one is cut at a space and ends " ...",
+ * never inside a digest or a name. */
+#define WN_ERRMSG_MAX 2048
+
 /* Errors of functions that run without a context. */
 struct wn_error {
 	enum wn_err code;
-	char msg[256];
+	char msg[WN_ERRMSG_MAX];
 };
 
 /* ---- logging ---------------------------------------------------------- */
