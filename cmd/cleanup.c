@@ -82,21 +82,23 @@ static int write_file(const char *path, const char *text)
 
 static void report(const struct wn_cleanup_plan *p, bool done)
 {
-	printf("%s: %zu images; times from %zu configs, %zu annotations, %zu unknown\n", p->repository, p->images,
-	       p->from_config, p->from_annotation, p->unknown_time);
+	printf("%s: %zu %s; times from %zu %s, %zu %s, %zu unknown\n", p->repository, p->images,
+	       plural(p->images, "image", "images"), p->from_config, plural(p->from_config, "config", "configs"),
+	       p->from_annotation, plural(p->from_annotation, "annotation", "annotations"), p->unknown_time);
 	for (size_t i = 0; i < p->n_items; i++) {
 		const struct wn_cleanup_item *it = &p->items[i];
 		printf("  %s %s", it->delete_manifest ? "delete" : "untag ", it->digest ? it->digest : "(referrer)");
 		for (size_t t = 0; t < it->tags->n; t++)
-			printf("%s%s", t ? "," : " tags ", it->tags->items[t]);
+			printf("%s%s", t ? "," : it->tags->n == 1 ? " tag " : " tags ", it->tags->items[t]);
 		if (it->created && *it->created)
 			printf(" created %s", it->created);
 		printf(" (%s)%s%s\n", it->reason ? it->reason : "", it->result ? ": " : "", it->result ? it->result : "");
 	}
 	if (p->note)
 		printf("  note: %s\n", p->note);
-	printf("%s%s: %zu manifests and %zu tags %s, %zu tags kept%s\n", done ? "" : "dry run: ", p->repository,
-	       p->manifests, p->tags, done ? "deleted" : "would be deleted", p->kept_tags,
+	printf("%s%s: %zu %s and %zu %s %s, %zu %s kept%s\n", done ? "" : "dry run: ", p->repository, p->manifests,
+	       plural(p->manifests, "manifest", "manifests"), p->tags, plural(p->tags, "tag", "tags"),
+	       done ? "deleted" : "would be deleted", p->kept_tags, plural(p->kept_tags, "tag", "tags"),
 	       done && p->failed ? " (some deletions failed)" : "");
 }
 
@@ -226,7 +228,9 @@ int cmd_cleanup(int argc, char **argv)
 		}
 		if (plan_file) {
 			char *pj = wn_cleanup_plan_json((const struct wn_cleanup_plan *const *)plans, np, 1);
-			rc = pj ? write_file(plan_file, pj) : EXIT_ERROR;
+			char *pretty = json_reindent(pj);
+			rc = pretty ? write_file(plan_file, pretty) : EXIT_ERROR;
+			free(pretty);
 			free(pj);
 			if (rc)
 				goto done;
@@ -240,8 +244,10 @@ int cmd_cleanup(int argc, char **argv)
 		}
 	if (want_json()) {
 		char *pj = wn_cleanup_plan_json((const struct wn_cleanup_plan *const *)plans, np, dry_run);
-		if (pj)
-			puts(pj);
+		char *pretty = json_reindent(pj);
+		if (pretty)
+			puts(pretty);
+		free(pretty);
 		free(pj);
 	} else if (!common.quiet || failed) {
 		for (size_t i = 0; i < np; i++)

@@ -272,7 +272,9 @@ struct wn_delete_result {
 	enum wn_delete_what what;
 	char digest[WN_DIGEST_MAX];     /* the manifest the reference named */
 	struct wn_strlist *tags_removed;/* the tags that go (all of them for a manifest) */
-	const char *method;             /* how: "the registry's tag DELETE", "a placeholder manifest", ... */
+	const char *method;             /* how, a stable name: "tag-delete" (the OCI tag DELETE),
+	                                   "placeholder" (the tag moved to a placeholder manifest, which
+	                                   is deleted), "manifest-delete"; NULL in a dry run */
 	int dry_run;
 	char *refused;                  /* dry run: the message the real run would refuse with (WN_EREFUSED);
 	                                   NULL when it would go ahead */
