@@ -95,8 +95,9 @@ static void with(char *buf, size_t n, size_t referrers, size_t children)
 static void report(const struct wn_cleanup_plan *p, bool done)
 {
 	char extra[160];
-	printf("%s: %zu images; times from %zu configs, %zu annotations, %zu unknown", p->repository, p->images,
-	       p->from_config, p->from_annotation, p->unknown_time);
+	printf("%s: %zu %s; times from %zu %s, %zu %s, %zu unknown", p->repository, p->images,
+	       plural(p->images, "image", "images"), p->from_config, plural(p->from_config, "config", "configs"),
+	       p->from_annotation, plural(p->from_annotation, "annotation", "annotations"), p->unknown_time);
 	if (p->implausible_time)
 		printf(" (%zu of them stated but not believed: 1970, before 2000 or in the future)", p->implausible_time);
 	printf("\n");
@@ -104,7 +105,7 @@ static void report(const struct wn_cleanup_plan *p, bool done)
 		const struct wn_cleanup_item *it = &p->items[i];
 		printf("  %s %s", it->delete_manifest ? "delete" : "untag ", it->digest ? it->digest : "(referrer)");
 		for (size_t t = 0; t < it->tags->n; t++)
-			printf("%s%s", t ? "," : " tags ", it->tags->items[t]);
+			printf("%s%s", t ? "," : it->tags->n == 1 ? " tag " : " tags ", it->tags->items[t]);
 		if (it->created && *it->created)
 			printf(" created %s", it->created);
 		printf(" (%s)%s%s\n", it->reason ? it->reason : "", it->result ? ": " : "", it->result ? it->result : "");
@@ -113,14 +114,17 @@ static void report(const struct wn_cleanup_plan *p, bool done)
 		printf("  note: %s\n", p->note);
 	if (!done) {
 		with(extra, sizeof extra, p->referrers, p->children);
-		printf("dry run: %s: %zu manifests and %zu tags would be deleted%s, %zu tags kept\n", p->repository,
-		       p->manifests, p->tags, extra, p->kept_tags);
+		printf("dry run: %s: %zu %s and %zu %s would be deleted%s, %zu %s kept\n", p->repository, p->manifests,
+		       plural(p->manifests, "manifest", "manifests"), p->tags, plural(p->tags, "tag", "tags"), extra,
+		       p->kept_tags, plural(p->kept_tags, "tag", "tags"));
 		return;
 	}
 	/* what was done, not what was planned */
 	with(extra, sizeof extra, p->done_referrers, p->done_children);
-	printf("%s: %zu manifests and %zu tags deleted%s; %zu skipped, %zu already gone, %zu failed; %zu tags kept\n",
-	       p->repository, p->done_manifests, p->done_tags, extra, p->skipped, p->gone, p->failed, p->kept_tags);
+	printf("%s: %zu %s and %zu %s deleted%s; %zu skipped, %zu already gone, %zu failed; %zu %s kept\n",
+	       p->repository, p->done_manifests, plural(p->done_manifests, "manifest", "manifests"), p->done_tags,
+	       plural(p->done_tags, "tag", "tags"), extra, p->skipped, p->gone, p->failed, p->kept_tags,
+	       plural(p->kept_tags, "tag", "tags"));
 }
 
 static int parse_age(const char *s, int *days)
@@ -252,7 +256,9 @@ int cmd_cleanup(int argc, char **argv)
 		}
 		if (plan_file) {
 			char *pj = wn_cleanup_plan_json((const struct wn_cleanup_plan *const *)plans, np, 1);
-			rc = pj ? write_file(plan_file, pj) : EXIT_ERROR;
+			char *pretty = json_reindent(pj);
+			rc = pretty ? write_file(plan_file, pretty) : EXIT_ERROR;
+			free(pretty);
 			free(pj);
 			if (rc)
 				goto done;
@@ -266,8 +272,10 @@ int cmd_cleanup(int argc, char **argv)
 		}
 	if (want_json()) {
 		char *pj = wn_cleanup_plan_json((const struct wn_cleanup_plan *const *)plans, np, dry_run);
-		if (pj)
-			puts(pj);
+		char *pretty = json_reindent(pj);
+		if (pretty)
+			puts(pretty);
+		free(pretty);
 		free(pj);
 	} else if (!common.quiet || failed) {
 		for (size_t i = 0; i < np; i++)

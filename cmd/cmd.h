@@ -7,6 +7,7 @@
 #define WN_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "winch.h"
 
@@ -54,6 +55,7 @@ struct cmd {
 #define GROUP_REGISTRY 0x1  /* --authfile, --creds, --tls-verify, --plain-http, --cert-dir, --timeout */
 #define GROUP_FORMAT   0x2  /* --format */
 #define GROUP_TRANSFER 0x4  /* --platform, --jobs, --digestfile ... (copy, pull, push) */
+#define GROUP_UPLOAD   0x8  /* --chunk-size (copy, push: a pull uploads nothing) */
 
 /* common option values */
 struct common {
@@ -77,6 +79,16 @@ extern const struct opt_spec format_opts[];
 /* Parses argv[1..] of a command; positionals end up in argv[0..*argc). */
 int opt_parse(const struct cmd *c, int *argc, char **argv);
 void opt_help(const struct cmd *c, FILE *f);
+/* How many words the option at argv[i] takes when it comes before the command
+ * (winch -v --authfile F copy ...): 1 or 2 for an option every command may
+ * take (common, registry and format options), 0 for anything else. */
+int opt_global_span(char **argv, int i, int argc);
+/* The option an option word names ("--format", "--format=json", "-vj"; for a
+ * cluster, its last) among c's, or the common ones when c is NULL; NULL when
+ * none.  *wants_value: the next word is its value. */
+const struct opt_spec *opt_lookup(const struct cmd *c, const char *word, bool *wants_value);
+/* The option words that may come before a command (for completion). */
+void opt_global_words(FILE *f);
 /* Every option word of a command (for completion and the man-page test). */
 void opt_words(const struct cmd *c, FILE *f);
 
@@ -89,8 +101,15 @@ int usage_error(const struct cmd *c, const char *fmt, ...) __attribute__((format
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));    /* stderr, unless -q */
 void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* stderr */
 bool want_json(void);
-/* prints a cJSON document (void * to keep cJSON out of command files that do not need it) */
+/* prints a cJSON document (void * to keep cJSON out of command files that do not need it),
+ * indented two spaces: every JSON winch prints goes through json_text */
 void print_json(void *cjson);
+char *json_text(const void *cjson);        /* the same text; caller frees */
+char *json_reindent(const char *text);     /* JSON text from the library, printed the same way */
+/* "1 blob", "2 blobs": one or many by n */
+const char *plural(uint64_t n, const char *one, const char *many);
+/* "512 bytes", "12.5 KiB" (below a MiB), "3.2 MiB", "1.5 GiB" */
+const char *human_size(char buf[32], uint64_t bytes);
 int print_list(const char *name_key, const char *name, const char *list_key, char *const *items, size_t n,
                const char *match);
 /* parses a reference or prints the error; returns NULL on failure */
@@ -119,7 +138,7 @@ int cmd_cleanup(int, char **);
 int cmd___complete(int, char **);
 
 extern const struct opt_spec login_opts[], inspect_opts[], list_tags_opts[], catalog_opts[], copy_opts[], transfer_opts[],
-	delete_opts[], cleanup_opts[];
+	upload_opts[], delete_opts[], cleanup_opts[];
 int parse_size(const char *s, size_t *out);
 extern const char *const completion_bash, *const completion_zsh, *const completion_fish;
 

@@ -25,9 +25,14 @@ const struct opt_spec transfer_opts[] = {
 	{ "platform", 0, OPT_LIST, &platforms, "OS/ARCH[/VARIANT]", "copy only this platform of an index (repeatable)" },
 	{ "all-platforms", 0, OPT_FLAG, &all_platforms, NULL, "copy every platform of an index (the default)" },
 	{ "jobs", 'j', OPT_STR, &jobs_s, "N", "blobs transferred at once (default 4)" },
-	{ "chunk-size", 0, OPT_STR, &chunk_s, "SIZE", "upload blobs larger than SIZE in chunks of SIZE (default 32M)" },
 	{ "digestfile", 0, OPT_STR, &digestfile, "FILE", "write the destination manifest's digest to FILE" },
 	{ "referrers", 0, OPT_FLAG, &referrers, NULL, "also copy the signatures, SBOMs and attestations of the image" },
+	OPT_END,
+};
+
+/* what copy and push share: a pull uploads nothing */
+const struct opt_spec upload_opts[] = {
+	{ "chunk-size", 0, OPT_STR, &chunk_s, "SIZE", "upload blobs larger than SIZE in chunks of SIZE (default 32M)" },
 	OPT_END,
 };
 
@@ -84,9 +89,11 @@ static void show_progress(void *data, const struct wn_copy_progress *p)
 		return;
 	st->last = now;
 	st->shown = true;
-	double secs = since(&st->start, &now), mib = (double)p->bytes_done / 1048576.0;
-	fprintf(stderr, "\r\033[K  blobs %u/%u  %.1f/%.1f MiB  %.1f MiB/s", p->blobs_done, p->blobs_total, mib,
-	        (double)p->bytes_total / 1048576.0, secs > 0 ? mib / secs : 0.0);
+	double secs = since(&st->start, &now);
+	char done[32], total[32], rate[32];
+	fprintf(stderr, "\r\033[K  %s %u/%u  %s/%s  %s/s", plural(p->blobs_total, "blob", "blobs"), p->blobs_done,
+	        p->blobs_total, human_size(done, p->bytes_done), human_size(total, p->bytes_total),
+	        human_size(rate, secs > 0 ? (uint64_t)((double)p->bytes_done / secs) : 0));
 }
 
 /* ---- --digestfile ------------------------------------------------------ */
@@ -156,15 +163,47 @@ static int write_digestfile(const char *path, const char *text)
 
 /* ---- reports ------------------------------------------------------------ */
 
+/* What the command does, for its summary: a pull says what it received, a
+ * push what it sent. */
+static enum { DOING_COPY, DOING_PULL, DOING_PUSH } doing;
+
 static void summary(const char *src, const char *dst, const struct wn_copy_result *r)
 {
+	static const char *const verb[] = { "copied", "pulled", "pushed" };
+	static const char *const moved[] = { "copied", "received", "sent" };
 	const char *how = r->by_digest ? "; by digest only, no tag written (SRC names a digest: give DEST a tag to tag it)" : "";
-	if (r->up_to_date)
+	char size[32], mounted[48] = "";
+	if (r->up_to_date) {
 		say("%s already holds %s (%s): nothing to copy%s", dst, src, r->digest, how);
-	else
-		say("copied %s to %s: %s (%u blobs sent, %.1f MiB; %u already there; %u mounted; %u manifests%s)%s", src, dst,
-		    r->digest, r->blobs_copied, (double)r->bytes_copied / 1048576.0, r->blobs_skipped, r->blobs_mounted,
-		    r->manifests_put, r->referrers ? "; referrers copied" : "", how);
+		return;
+	}
+	if (r->blobs_mounted)
+		snprintf(mounted, sizeof mounted, "; %u mounted", r->blobs_mounted);
+	say("%s %s to %s: %s (%u %s %s, %s; %u already there%s; %u %s%s)%s", verb[doing], src, dst, r->digest,
+	    r->blobs_copied, plural(r->blobs_copied, "blob", "blobs"), moved[doing], human_size(size, r->bytes_copied),
+	    r->blobs_skipped, mounted, r->manifests_put, plural(r->manifests_put, "manifest", "manifests"),
+	    r->referrers ? "; referrers copied" : "", how);
+}
+
+static bool is_local(const char *loc)
+{
+	return !strncmp(loc, "oci:", 4) || !strncmp(loc, "oci-archive:", 12) || !strncmp(loc, "docker-archive:", 15);
+}
+
+/* A registry location as the copy resolved it, for reports: normalised, with
+ * the tag it stands for when it names neither tag nor digest ("app" is
+ * docker.io/library/app:latest).  NULL for a local location. */
+static char *resolved(const char *loc, const char *tag)
+{
+	struct wn_ref *r;
+	struct wn_error err;
+	if (is_local(loc) || wn_ref_parse(&r, loc, 0, &err) != WN_OK)
+		return NULL;
+	if (!r->tag && !r->digest && tag)
+		r->tag = strdup(tag);
+	char *s = wn_ref_string(r);
+	wn_ref_free(r);
+	return s;
 }
 
 /* One copy's entry of "results" (see man winch-copy, JSON OUTPUT). */
@@ -300,8 +339,9 @@ static int transfer(const char *src, const char *dst);
 
 int cmd_copy(int argc, char **argv)
 {
+	doing = DOING_COPY;
 	if (match && !all_tags)
-		return usage_error(NULL, "copy: --match goes with --all-tags");
+		return usage_error(NULL, "--match goes with --all-tags");
 	return transfer(argv[0], argv[1]);
 }
 
@@ -309,6 +349,7 @@ int cmd_copy(int argc, char **argv)
 int cmd_pull(int argc, char **argv)
 {
 	int rc = 0;
+	doing = DOING_PULL;
 	if (argc > 1)
 		return transfer(argv[0], argv[1]);
 	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
@@ -331,6 +372,7 @@ int cmd_pull(int argc, char **argv)
 
 int cmd_push(int argc, char **argv)
 {
+	doing = DOING_PUSH;
 	return transfer(argv[0], argv[1]);
 }
 
@@ -379,18 +421,40 @@ static int transfer(const char *src, const char *dst)
 	if (lrc != WN_OK) {
 		rc = fail_ctx(ctx);
 	} else {
+		/* what the copy read and wrote: the source with the tag it resolved
+		 * (wn_copy reads "latest" when SRC names none), the destination with
+		 * the tag it took from SRC, or its digest when no tag was written */
+		char *src_r = resolved(argv[0], "latest"), *src_tag = NULL, *dst_r;
+		struct wn_ref *sref;
+		struct wn_error err;
+		if (src_r && wn_ref_parse(&sref, src_r, 0, &err) == WN_OK) {
+			src_tag = sref->tag ? strdup(sref->tag) : NULL;
+			wn_ref_free(sref);
+		}
+		dst_r = resolved(argv[1], r.by_digest ? NULL : src_tag);
+		if (dst_r && r.by_digest && !strchr(dst_r, '@')) {
+			char *with = NULL;
+			if (asprintf(&with, "%s@%s", dst_r, r.digest) >= 0) {
+				free(dst_r);
+				dst_r = with;
+			}
+		}
+		const char *sname = src_r ? src_r : argv[0], *dname = dst_r ? dst_r : argv[1];
 		if (want_json()) {
 			struct totals t = { 0 };
 			count(&t, lrc, &r);
 			/* the copy's own fields at the top, as before, and the envelope --all-tags has */
-			cJSON *j = result_json(argv[0], argv[1], NULL, lrc, NULL, &r), *results = cJSON_CreateArray();
+			cJSON *j = result_json(sname, dname, NULL, lrc, NULL, &r), *results = cJSON_CreateArray();
 			cJSON_AddItemToArray(results, cJSON_Duplicate(j, 1));
 			add_envelope(j, results, &t);
 			print_json(j);
 			cJSON_Delete(j);
 		} else {
-			summary(argv[0], argv[1], &r);
+			summary(sname, dname, &r);
 		}
+		free(src_r);
+		free(src_tag);
+		free(dst_r);
 		if (digestfile)
 			rc = write_digestfile(digestfile, r.digest);
 	}

@@ -24,11 +24,13 @@ const struct cmd commands[] = {
 	  GROUP_REGISTRY, 0, 1 },
 	{ "logout", cmd_logout, "[REGISTRY]", "Remove a registry's stored credentials.", logout_opts, 0, 0, 1 },
 	{ "copy", cmd_copy, "SRC DEST", "Copy an image (or, with --all-tags, a repository) to another place.", copy_opts,
-	  GROUP_TRANSFER | GROUP_REGISTRY | GROUP_FORMAT, 2, 2 },
-	{ "pull", cmd_pull, "REF [DEST]", "Copy a registry image to a local place (default: oci:REPO:TAG here).", no_opts,
+	  GROUP_TRANSFER | GROUP_UPLOAD | GROUP_REGISTRY | GROUP_FORMAT, 2, 2 },
+	{ "pull", cmd_pull, "REF [oci:DIR[:TAG]|oci-archive:FILE[:TAG]|docker-archive:FILE[:REF]]",
+	  "Copy a registry image to a local place (default: oci:REPO:TAG here).", no_opts,
 	  GROUP_TRANSFER | GROUP_REGISTRY | GROUP_FORMAT, 1, 2 },
-	{ "push", cmd_push, "SRC REF", "Copy a local image (oci:DIR[:TAG]) to a registry.", no_opts,
-	  GROUP_TRANSFER | GROUP_REGISTRY | GROUP_FORMAT, 2, 2 },
+	{ "push", cmd_push, "oci:DIR[:TAG]|oci-archive:FILE[:TAG]|docker-archive:FILE[:REF] REF",
+	  "Copy a local image (an OCI layout, an oci-archive or a docker-archive) to a registry.", no_opts,
+	  GROUP_TRANSFER | GROUP_UPLOAD | GROUP_REGISTRY | GROUP_FORMAT, 2, 2 },
 	{ "tag", cmd_tag, "REF NEWTAG...", "Point more tags at the manifest REF names, moving no blobs.", no_opts,
 	  GROUP_REGISTRY, 2, -1 },
 	{ "delete", cmd_delete, "REF", "Delete a tag (keeping the image and its other tags), or a manifest.", delete_opts,
@@ -140,14 +142,26 @@ void say(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A usage error names the command it is about and points to its -h (the
+ * running command when c is NULL; only "no command" points to winch -h). */
 int usage_error(const struct cmd *c, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[WN_ERRMSG_MAX];
+	if (!c)
+		c = current;
 	va_start(ap, fmt);
-	fprintf(stderr, "winch%s%s: ", c ? " " : "", c ? c->name : "");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'winch %s%s-h'.\n", c ? c->name : "", c ? " " : "");
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* "cleanup: ..." from a command that names itself: said once */
+	const char *m = msg;
+	size_t nl = c ? strlen(c->name) : 0;
+	if (c && !strncmp(m, c->name, nl) && m[nl] == ':' && m[nl + 1] == ' ')
+		m += nl + 2;
+	if (c)
+		fprintf(stderr, "winch %s: %s\nTry 'winch %s -h'.\n", c->name, m, c->name);
+	else
+		fprintf(stderr, "winch: %s\nTry 'winch -h'.\n", m);
 	return EXIT_USAGE;
 }
 
@@ -253,34 +267,43 @@ int ref_and_ctx(const char *arg, unsigned flags, struct wn_ref **ref, struct wn_
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: winch COMMAND [OPTIONS] [ARGS]\n\nA fast, scriptable container-registry client.\n\n"
+	fprintf(f, "Usage: winch [OPTIONS] COMMAND [OPTIONS] [ARGS]\n\nA fast, scriptable container-registry client.\n\n"
 	           "Commands:\n");
 	for (const struct cmd *c = commands; c->name; c++)
 		fprintf(f, "  %-12s %s\n", c->name, c->summary);
-	fprintf(f, "\n'winch COMMAND -h' shows a command's options; man winch describes exit codes.\n");
+	fprintf(f, "\nCommon options (-v, -q, --authfile, --creds, --tls-verify, --format, ...) may also come before\n"
+	           "the command. 'winch COMMAND -h' shows a command's options; man winch describes exit codes.\n");
 }
 
 int main(int argc, char **argv)
 {
 	int rc;
-	if (argc < 2) {
+	/* Options every command takes may come before the command (winch -v
+	 * --authfile F copy ...): they move behind the command name, so the
+	 * command's own parser reads them and names the command in its errors. */
+	int k = 1;
+	bool help = false;
+	while (k < argc && strcmp(argv[k], "--version")) {
+		int span = opt_global_span(argv, k, argc);
+		if (!span)
+			break;
+		help |= !strcmp(argv[k], "-h") || !strcmp(argv[k], "--help");
+		k += span;
+	}
+	if (k >= argc || !strcmp(argv[k], "help")) {
+		/* winch, winch -h, winch help, winch -v */
+		usage(help || k < argc ? stdout : stderr);
+		return help || k < argc ? 0 : EXIT_USAGE;
+	}
+	if (argv[k][0] == '-' && strcmp(argv[k], "--version")) {
+		fprintf(stderr, "winch: unknown option %s before the command (it may belong after it)\n", argv[k]);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	/* -v/-q may come before the command too: winch -v inspect REF */
-	while (argc > 2 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "-vv") || !strcmp(argv[1], "--verbose") ||
-	                    !strcmp(argv[1], "-q") || !strcmp(argv[1], "--quiet"))) {
-		if (argv[1][1] == 'q' || argv[1][2] == 'q')
-			common.quiet = 1;
-		else
-			common.verbose += !strcmp(argv[1], "-vv") ? 2 : 1;
-		argv[1] = argv[0];
-		argv++;
-		argc--;
+	if (k > 1) {
+		char *name = argv[k];
+		memmove(argv + 2, argv + 1, (size_t)(k - 1) * sizeof *argv);
+		argv[1] = name;
 	}
 	if (!strcmp(argv[1], "--version"))
 		argv[1] = "version";
@@ -290,6 +313,7 @@ int main(int argc, char **argv)
 		;
 	if (!current->name) {
 		fprintf(stderr, "winch: unknown command \"%s\"\n", argv[1]);
+		current = NULL;
 		usage(stderr);
 		return EXIT_USAGE;
 	}

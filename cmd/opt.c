@@ -33,17 +33,45 @@ const struct opt_spec format_opts[] = {
 	OPT_END,
 };
 
-#define N_TABLES 5
+#define N_TABLES 6
 static const struct opt_spec *tables(const struct cmd *c, int i)
 {
 	switch (i) {
 	case 0: return c->opts;
 	case 1: return c->groups & GROUP_TRANSFER ? transfer_opts : NULL;
-	case 2: return c->groups & GROUP_FORMAT ? format_opts : NULL;
-	case 3: return c->groups & GROUP_REGISTRY ? registry_opts : NULL;
-	case 4: return common_opts;
+	case 2: return c->groups & GROUP_UPLOAD ? upload_opts : NULL;
+	case 3: return c->groups & GROUP_FORMAT ? format_opts : NULL;
+	case 4: return c->groups & GROUP_REGISTRY ? registry_opts : NULL;
+	case 5: return common_opts;
 	}
 	return NULL;
+}
+
+/* What strconv.ParseBool takes (skopeo's --tls-verify goes through it):
+ * 1: true, 0: false, -1: anything else ("yes", "on" and "" included). */
+static int parse_bool(const char *v)
+{
+	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+		if (!strcmp(v, yes[i]))
+			return 1;
+		if (!strcmp(v, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
+/* "--tls-verify false": pflag (skopeo) gives a bool's value only after "=", so
+ * this is --tls-verify=true and an argument "false", which then fails skopeo's
+ * argument count.  winch says so at once, naming the option, rather than take
+ * "false" as an image or a tag. */
+static int bool_then_word(const struct cmd *c, const struct opt_spec *o, const char *next)
+{
+	if (o->type != OPT_BOOL || !next || parse_bool(next) < 0)
+		return 0;
+	return usage_error(c, "--%s takes its value after \"=\" (--%s=%s): \"%s\" would be an argument", o->lng, o->lng,
+	                   next, next);
 }
 
 static const struct opt_spec *find_long(const struct cmd *c, const char *name, size_t n)
@@ -78,14 +106,14 @@ static int set(const struct cmd *c, const struct opt_spec *o, const char *val)
 	case OPT_COUNT:
 		(*(int *)o->dest)++;
 		break;
-	case OPT_BOOL:
-		if (!val || !strcmp(val, "true") || !strcmp(val, "1"))
-			*(int *)o->dest = 1;
-		else if (!strcmp(val, "false") || !strcmp(val, "0"))
-			*(int *)o->dest = 0;
-		else
-			return usage_error(c, "--%s takes true or false, not \"%s\"", o->lng, val);
+	case OPT_BOOL: {
+		int b = val ? parse_bool(val) : 1;
+		if (b < 0)
+			return usage_error(c, "--%s takes true or false (also 1, t, T, TRUE, True; 0, f, F, FALSE, False), "
+			                   "not \"%s\"", o->lng, val);
+		*(int *)o->dest = b;
 		break;
+	}
 	case OPT_STR:
 		*(const char **)o->dest = val;
 		break;
@@ -128,7 +156,9 @@ int opt_parse(const struct cmd *c, int *argc, char **argv)
 			} else if (!takes_arg(o) && val && o->type != OPT_BOOL) {
 				return usage_error(c, "--%s takes no value", o->lng);
 			}
-			int rc = set(c, o, val);
+			int rc = !eq && !only_args ? bool_then_word(c, o, i + 1 < n ? argv[i + 1] : NULL) : 0;
+			if (!rc)
+				rc = set(c, o, val);
 			if (rc)
 				return rc;
 			continue;
@@ -155,6 +185,84 @@ int opt_parse(const struct cmd *c, int *argc, char **argv)
 	}
 	*argc = out;
 	return 0;
+}
+
+/* The options any command may take, for words before the command name. */
+static const struct opt_spec *global_long(const char *name, size_t n)
+{
+	const struct opt_spec *t[] = { common_opts, registry_opts, format_opts };
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+		for (const struct opt_spec *o = t[i]; o->lng; o++)
+			if (strlen(o->lng) == n && !strncmp(o->lng, name, n))
+				return o;
+	return NULL;
+}
+
+static const struct opt_spec *global_short(char ch)
+{
+	for (const struct opt_spec *o = common_opts; o->lng; o++)
+		if (o->shrt == ch)
+			return o;
+	return NULL;
+}
+
+int opt_global_span(char **argv, int i, int argc)
+{
+	const char *a = argv[i];
+	if (a[0] != '-' || !a[1] || !strcmp(a, "--"))
+		return 0;
+	if (a[1] == '-') {
+		const char *name = a + 2, *eq = strchr(name, '=');
+		size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+		const struct opt_spec *o = global_long(name, nl);
+		if (!o)
+			return 0;
+		/* a value word goes along; so does the "false" of "--tls-verify false",
+		 * for the command's parser to refuse by name */
+		bool value_word = !eq && i + 1 < argc &&
+		                  (takes_arg(o) || (o->type == OPT_BOOL && parse_bool(argv[i + 1]) >= 0));
+		return value_word ? 2 : 1;
+	}
+	for (const char *p = a + 1; *p; p++)
+		if (!global_short(*p))
+			return 0;
+	return 1;
+}
+
+const struct opt_spec *opt_lookup(const struct cmd *c, const char *word, bool *wants_value)
+{
+	const struct opt_spec *o = NULL;
+	*wants_value = false;
+	if (word[0] != '-' || !word[1] || !strcmp(word, "--"))
+		return NULL;
+	if (word[1] == '-') {
+		const char *name = word + 2, *eq = strchr(name, '=');
+		size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+		o = c ? find_long(c, name, nl) : global_long(name, nl);
+		*wants_value = o && takes_arg(o) && !eq;
+		return o;
+	}
+	for (const char *p = word + 1; *p; p++) {
+		o = c ? find_short(c, *p) : global_short(*p);
+		if (!o)
+			return NULL;
+		if (takes_arg(o)) {
+			*wants_value = !p[1];
+			return o;
+		}
+	}
+	return o;
+}
+
+void opt_global_words(FILE *f)
+{
+	const struct opt_spec *t[] = { common_opts, registry_opts, format_opts };
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+		for (const struct opt_spec *o = t[i]; o->lng; o++) {
+			fprintf(f, "--%s\n", o->lng);
+			if (o->shrt)
+				fprintf(f, "-%c\n", o->shrt);
+		}
 }
 
 void opt_help(const struct cmd *c, FILE *f)

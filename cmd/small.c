@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -77,23 +78,29 @@ int cmd_exists(int argc, char **argv)
 	return rc;
 }
 
+/* Plain version numbers ("3.0.15", not "OpenSSL 3.0.15 3 Sep 2024"): what a
+ * script compares.  libcurl, cJSON and zlib give them as they are. */
 int cmd_version(int argc, char **argv)
 {
 	curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+	char arch[32];
+	int an = archive_version_number(); /* MMMmmmrrr */
+	snprintf(arch, sizeof arch, "%d.%d.%d", an / 1000000, an / 1000 % 1000, an % 1000);
+	const char *ssl = OpenSSL_version(OPENSSL_VERSION_STRING);
 	if (want_json()) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "version", WN_VERSION);
 		cJSON_AddStringToObject(o, "libcurl", cv->version);
-		cJSON_AddStringToObject(o, "openssl", OpenSSL_version(OPENSSL_VERSION));
+		cJSON_AddStringToObject(o, "openssl", ssl);
 		cJSON_AddStringToObject(o, "cjson", cJSON_Version());
-		cJSON_AddStringToObject(o, "libarchive", archive_version_string());
+		cJSON_AddStringToObject(o, "libarchive", arch);
 		cJSON_AddStringToObject(o, "zlib", zlibVersion());
 		print_json(o);
 		cJSON_Delete(o);
 	} else {
 		printf("winch %s\n", WN_VERSION);
-		printf("libcurl %s, %s, cJSON %s, %s, zlib %s\n", cv->version, OpenSSL_version(OPENSSL_VERSION),
-		       cJSON_Version(), archive_version_string(), zlibVersion());
+		printf("libcurl %s, OpenSSL %s, cJSON %s, libarchive %s, zlib %s\n", cv->version, ssl, cJSON_Version(), arch,
+		       zlibVersion());
 	}
 	return 0;
 }

@@ -82,8 +82,12 @@ int cmd_delete(int argc, char **argv)
 	} else if (r->refused) {
 		/* said below, whatever the format */
 	} else if (r->what == WN_DELETE_TAG) {
+		const char *how = !r->method ? NULL
+		                : !strcmp(r->method, "tag-delete") ? "the registry's tag DELETE"
+		                : !strcmp(r->method, "placeholder") ? "a placeholder manifest"
+		                                                    : r->method;
 		say("%s tag %s of %s; the image %s and its other tags stay%s%s%s", r->dry_run ? "would remove" : "removed",
-		    ref->tag, name, r->digest, r->method ? " (by " : "", r->method ? r->method : "", r->method ? ")" : "");
+		    ref->tag, name, r->digest, how ? " (by " : "", how ? how : "", how ? ")" : "");
 	} else {
 		say("%s manifest %s of %s%s%s", r->dry_run ? "would delete" : "deleted", r->digest, name,
 		    tags && *tags ? " and its tags " : " (no tag pointed at it)", tags && *tags ? tags : "");

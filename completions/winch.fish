@@ -1,8 +1,13 @@
-# fish completion for winch
-function __winch_options
-	set -l cmd (commandline -opc)[2]
-	winch __complete options $cmd 2>/dev/null
+# fish completion for winch: `winch __complete -- WORD...` answers, from the
+# winch being completed (./winch or a path as well as winch on PATH).
+function __winch_complete
+	set -l words (commandline -opc)
+	set -l cur (commandline -ct)
+	set -l out ($words[1] __complete -- $words[2..-1] "$cur" 2>/dev/null)
+	if test (count $out) -gt 0
+		printf '%s\n' $out
+	else
+		__fish_complete_path "$cur"
+	end
 end
-complete -c winch -f -n '__fish_use_subcommand' -a '(winch __complete commands 2>/dev/null)'
-complete -c winch -f -n 'not __fish_use_subcommand; and string match -q -- "-*" (commandline -ct)' -a '(__winch_options)'
-complete -c winch -f -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
+complete -c winch -f -a '(__winch_complete)'

@@ -1,12 +1,11 @@
 #compdef winch
-# zsh completion for winch
+# zsh completion for winch: `winch __complete -- WORD...` answers, from the
+# winch being completed (./winch or a path as well as winch on PATH).
 _winch() {
-	if (( CURRENT == 2 )); then
-		compadd -- ${(f)"$(winch __complete commands 2>/dev/null)"}
-	elif [[ $PREFIX == -* ]]; then
-		compadd -- ${(f)"$(winch __complete options $words[2] 2>/dev/null)"}
-	elif [[ $words[2] == completion ]]; then
-		compadd bash zsh fish
+	local -a cands
+	cands=(${(f)"$(${~words[1]} __complete -- "${(@)words[2,CURRENT]}" 2>/dev/null)"})
+	if (( ${#cands} )); then
+		compadd -Q -- $cands
 	else
 		_files
 	fi

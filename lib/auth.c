@@ -63,14 +63,50 @@ void wn__challenge_free(struct wn__challenge *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* auth-param value: a token or a quoted-string with \-escapes */
-static char *read_value(const char **pp)
+/*
+ * Challenges (RFC 7235 2.1, 4.1):
+ *   WWW-Authenticate = 1#challenge        (one or more header lines)
+ *   challenge  = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
+ *   auth-param = token BWS "=" BWS ( token / quoted-string )
+ * A header line may hold several challenges: a new one starts at a token
+ * followed by a space and not by "=".  distribution's, go-containerregistry's
+ * and containers/image's parsers take one challenge per line and drop the
+ * rest of a line; winch reads them all, in header order, and uses the first
+ * Basic or Bearer one, as containers/image's setupRequestAuth does: schemes
+ * it does not speak (Negotiate, NTLM) are skipped, and a later challenge is
+ * never preferred to an earlier usable one (its realm may be another host).
+ */
+
+static bool is_tchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static bool is_token68_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-._~+/", c));
+}
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+#define PARAM_MAX 4096  /* a realm, service or scope longer than this is no registry's */
+
+/* auth-param value: a token or a quoted-string with \-escapes.  NULL when
+ * the quote is not closed, or (*too_long) the value passes PARAM_MAX. */
+static char *read_value(const char **pp, bool *too_long)
 {
 	const char *p = *pp;
-	struct wn__buf b = { .max = 4096 };
+	struct wn__buf b = { .max = PARAM_MAX };
 	if (*p == '"') {
-		for (p++; *p && *p != '"'; p++) {
-			if (*p == '\\' && p[1])
+		for (p++; *p && *p != '"' && *p != '\n'; p++) {
+			if (*p == '\\' && p[1] && p[1] != '\n')
 				p++;
 			wn__buf_append(&b, p, 1);
 		}
@@ -81,83 +117,201 @@ static char *read_value(const char **pp)
 		p++;
 	} else {
 		const char *s = p;
-		while (*p && *p != ',' && *p != ' ' && *p != '\t')
+		while (*p && *p != ',' && *p != ' ' && *p != '\t' && *p != '\n')
 			p++;
 		wn__buf_append(&b, s, (size_t)(p - s));
 	}
-	wn__buf_cstr(&b);
+	*too_long = b.overflow;
+	if (b.overflow || wn__buf_cstr(&b) != WN_OK) {
+		wn__buf_free(&b);
+		return NULL;
+	}
 	*pp = p;
-	return (char *)b.data;
+	return b.data ? (char *)b.data : strdup("");
+}
+
+/* Is p at "token BWS =" followed by a value (an auth-param), rather than at
+ * a token68 or a new challenge's scheme? */
+static bool at_param(const char *p)
+{
+	const char *q = p;
+	while (is_tchar(*q))
+		q++;
+	if (q == p)
+		return false;
+	q = skip_ws(q);
+	if (*q != '=')
+		return false;
+	q = skip_ws(q + 1);
+	return *q && *q != '=' && *q != ',' && *q != '\n';
+}
+
+/* Keeps the auth-params winch uses; every "scope" is kept, space-joined. */
+static int keep_param(struct wn__challenge *out, const char *name, size_t nl, char *v)
+{
+	char **slot = NULL;
+	if (nl == 5 && !strncasecmp(name, "realm", 5))
+		slot = &out->realm;
+	else if (nl == 7 && !strncasecmp(name, "service", 7))
+		slot = &out->service;
+	else if (nl == 5 && !strncasecmp(name, "scope", 5))
+		slot = &out->scope;
+	else if (nl == 5 && !strncasecmp(name, "error", 5))
+		slot = &out->error;
+	if (slot && !*slot) {
+		*slot = v;
+		return WN_OK;
+	}
+	if (slot == &out->scope) {
+		char *joined = wn__sprintf("%s %s", *slot, v);
+		free(v);
+		if (!joined)
+			return WN_ENOMEM;
+		free(*slot);
+		*slot = joined;
+		return WN_OK;
+	}
+	free(v); /* a repeated realm, service or error: the first counts */
+	return WN_OK;
+}
+
+/* A token realm is where credentials go: an absolute http(s) URL with a
+ * host, nothing else.  Without the check a realm of "https:///evil:80/t"
+ * would be libcurl's host "evil", and a relative one would be a guess. */
+static bool realm_ok(const char *realm)
+{
+	size_t sl = !strncasecmp(realm, "https://", 8) ? 8 : !strncasecmp(realm, "http://", 7) ? 7 : 0;
+	if (!sl)
+		return false;
+	const char *auth = realm + sl;
+	size_t an = strcspn(auth, "/?#");
+	/* an empty host, an empty host before a port, or user info (the host would be what follows "@") */
+	if (!an || *auth == ':' || memchr(auth, '@', an))
+		return false;
+	for (const char *c = realm; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return false;
+	CURLU *u = curl_url();
+	char *host = NULL;
+	bool ok = u && !curl_url_set(u, CURLUPART_URL, realm, 0) && !curl_url_get(u, CURLUPART_HOST, &host, 0) &&
+	          host && *host;
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
 }
 
 int wn__challenge_parse(struct wn__challenge *out, const char *header, struct wn_error *err)
 {
+	struct wn__challenge cur;
+	struct wn__buf skipped = { 0 };
+	unsigned n_skipped = 0;
+	int rc = WN_OK;
+	bool found = false;
+
 	memset(out, 0, sizeof *out);
-	if (!header)
+	memset(&cur, 0, sizeof cur);
+	if (!header || !*skip_ws(header))
 		return wn__error_set(err, WN_EPROTO, "401 without a WWW-Authenticate challenge");
-	const char *p = header;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	size_t n = 0;
-	while (p[n] && !isspace((unsigned char)p[n]) && p[n] != ',')
-		n++;
-	if (!n || n >= sizeof out->scheme)
-		return wn__error_set(err, WN_EPROTO, "malformed WWW-Authenticate challenge");
-	for (size_t i = 0; i < n; i++)
-		out->scheme[i] = (char)tolower((unsigned char)p[i]);
-	out->scheme[n] = 0;
-	p += n;
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
+	/* each pass reads one challenge: its scheme, then its params */
+	for (const char *p = header; *p && !found;) {
+		while (*p == ' ' || *p == '\t' || *p == ',' || *p == '\n')
 			p++;
 		if (!*p)
 			break;
-		const char *name = p;
-		while (*p && *p != '=' && *p != ' ' && *p != ',')
+		const char *s = p;
+		while (is_tchar(*p))
 			p++;
-		size_t nl = (size_t)(p - name);
-		while (*p == ' ')
-			p++;
-		if (*p != '=')
-			break; /* the next challenge starts: the first one is what we use */
-		p++;
-		while (*p == ' ')
-			p++;
-		char *v = read_value(&p);
-		if (!v) {
-			wn__challenge_free(out);
-			return wn__error_set(err, WN_EPROTO, "malformed WWW-Authenticate challenge (unterminated quote)");
+		size_t n = (size_t)(p - s);
+		if (!n || at_param(s) || (*p && *p != ' ' && *p != '\t' && *p != ',' && *p != '\n')) {
+			/* not a scheme where one must be: this line is beyond reading, go to the next */
+			p += strcspn(p, "\n");
+			continue;
 		}
-		char **slot = NULL;
-		if (nl == 5 && !strncasecmp(name, "realm", 5))
-			slot = &out->realm;
-		else if (nl == 7 && !strncasecmp(name, "service", 7))
-			slot = &out->service;
-		else if (nl == 5 && !strncasecmp(name, "scope", 5))
-			slot = &out->scope;
-		else if (nl == 5 && !strncasecmp(name, "error", 5))
-			slot = &out->error;
-		if (slot && !*slot) {
-			*slot = v;
-		} else if (slot == &out->scope) {
-			char *joined = wn__sprintf("%s %s", *slot, v);
-			free(*slot);
-			free(v);
-			*slot = joined;
+		bool usable = (n == 5 && !strncasecmp(s, "basic", 5)) || (n == 6 && !strncasecmp(s, "bearer", 6));
+		if (usable) {
+			for (size_t i = 0; i < n; i++)
+				cur.scheme[i] = (char)tolower((unsigned char)s[i]);
 		} else {
-			free(v);
+			/* named in the error should nothing be usable (the first few) */
+			if (++n_skipped <= 4) {
+				wn__buf_puts(&skipped, n_skipped > 1 ? ", \"" : "\"");
+				for (size_t i = 0; i < n && i < 32; i++) {
+					char c = (char)tolower((unsigned char)s[i]);
+					wn__buf_append(&skipped, &c, 1);
+				}
+				wn__buf_puts(&skipped, "\"");
+			} else if (n_skipped == 5) {
+				wn__buf_puts(&skipped, ", ...");
+			}
+		}
+		p = skip_ws(p);
+		if (*p != ',' && *p != '\n' && *p && !at_param(p)) {
+			/* token68 (Negotiate's, NTLM's blob): nothing winch reads */
+			while (is_token68_char(*p))
+				p++;
+			while (*p == '=')
+				p++;
+		}
+		/* auth-params until the next challenge (a token not followed by "="), or the line's end */
+		for (;;) {
+			while (*p == ' ' || *p == '\t' || *p == ',')
+				p++;
+			if (!*p || *p == '\n' || !at_param(p))
+				break;
+			const char *name = p;
+			while (is_tchar(*p))
+				p++;
+			size_t nl = (size_t)(p - name);
+			p = skip_ws(skip_ws(p) + 1); /* past "=" */
+			bool too_long = false;
+			char *v = read_value(&p, &too_long);
+			if (!v) {
+				if (usable) {
+					rc = wn__error_set(err, WN_EPROTO, "malformed WWW-Authenticate challenge (%s)",
+					                   too_long ? "a value longer than 4096 bytes" : "unterminated quote");
+					goto done;
+				}
+				p += strcspn(p, "\n"); /* a skipped scheme's: the rest of the line is lost */
+				break;
+			}
+			if (!usable) {
+				free(v);
+				continue;
+			}
+			if (keep_param(&cur, name, nl, v) != WN_OK) {
+				rc = wn__error_set(err, WN_ENOMEM, "out of memory");
+				goto done;
+			}
+		}
+		if (usable)
+			found = true;
+	}
+	if (!found) {
+		wn__buf_cstr(&skipped);
+		rc = skipped.len ? wn__error_set(err, WN_EUNSUPPORTED,
+		                                 "unsupported authentication scheme%s %s (winch speaks Basic and Bearer)",
+		                                 n_skipped > 1 ? "s" : "", (char *)skipped.data)
+		                 : wn__error_set(err, WN_EPROTO, "malformed WWW-Authenticate challenge");
+		goto done;
+	}
+	if (!strcmp(cur.scheme, "bearer")) {
+		if (!cur.realm || !*cur.realm) {
+			rc = wn__error_set(err, WN_EPROTO, "Bearer challenge without a realm");
+			goto done;
+		}
+		if (!realm_ok(cur.realm)) {
+			rc = wn__error_set(err, WN_EPROTO,
+			                   "the Bearer realm \"%.300s\" is not an absolute http(s) URL with a host: "
+			                   "no token is asked for there", cur.realm);
+			goto done;
 		}
 	}
-	if (strcmp(out->scheme, "bearer") && strcmp(out->scheme, "basic")) {
-		int rc = wn__error_set(err, WN_EUNSUPPORTED, "unsupported authentication scheme \"%s\"", out->scheme);
-		wn__challenge_free(out);
-		return rc;
-	}
-	if (!strcmp(out->scheme, "bearer") && (!out->realm || !*out->realm)) {
-		wn__challenge_free(out);
-		return wn__error_set(err, WN_EPROTO, "Bearer challenge without a realm");
-	}
-	return WN_OK;
+	*out = cur;
+	memset(&cur, 0, sizeof cur);
+done:
+	wn__challenge_free(&cur);
+	wn__buf_free(&skipped);
+	return rc;
 }
 
 /* Does one "type:name:a,b" scope item in `have` grant every action of `want`? */
@@ -574,7 +728,7 @@ int wn__auth_check(struct wn_ctx *ctx, const char *registry, const char *user, c
 		goto done;
 	}
 	if ((rc = wn__challenge_parse(&ch, resp.www_authenticate, &err)) != WN_OK) {
-		rc = wn__ctx_take(ctx, &err);
+		rc = wn__ctx_fail(ctx, rc, "%s: %s", registry, err.msg);
 		goto done;
 	}
 	if (!strcmp(ch.scheme, "bearer")) {

@@ -631,7 +631,7 @@ done:
 struct tag_job {
 	char *src, *dst;
 	int rc;
-	char msg[256];
+	char msg[WN_ERRMSG_MAX];
 	struct wn_copy_result res;
 };
 

@@ -35,13 +35,48 @@ const char *wn_err_name(enum wn_err code)
 	return "unknown";
 }
 
+/* dst (n bytes) holds the first n-1 bytes of a longer text: cut it after the
+ * last whole word and end it " ...", so a digest, reference or path is
+ * either whole or absent, never cut short to look like another.  Only a
+ * word longer than the whole buffer is cut inside (at a UTF-8 boundary). */
+static void cut_at_word(char *dst, size_t n)
+{
+	static const char more[] = " ...";
+	if (n < sizeof more + 1)
+		return;
+	size_t keep = n - sizeof more; /* bytes of text that fit before " ..." and the NUL */
+	size_t i = keep;
+	if (dst[keep] != ' ') {
+		while (i > 0 && dst[i - 1] != ' ')
+			i--;
+		if (!i) {
+			i = keep; /* one giant word: cut it, not a UTF-8 sequence */
+			while (i > 0 && ((unsigned char)dst[i] & 0xC0) == 0x80)
+				i--;
+		}
+	}
+	while (i > 0 && dst[i - 1] == ' ')
+		i--;
+	memcpy(dst + i, more, sizeof more);
+}
+
+void wn__msg_copy(char *dst, size_t n, const char *src)
+{
+	if (!n)
+		return;
+	if ((size_t)snprintf(dst, n, "%s", src ? src : "") >= n)
+		cut_at_word(dst, n);
+}
+
 static void set_msg(char *dst, size_t n, const char *fmt, va_list ap)
 {
-	vsnprintf(dst, n, fmt, ap);
+	int len = vsnprintf(dst, n, fmt, ap);
 	/* one line, always: registry messages and helper output may carry newlines */
 	for (char *p = dst; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	if (len >= 0 && (size_t)len >= n)
+		cut_at_word(dst, n);
 }
 
 int wn__error_set(struct wn_error *err, enum wn_err code, const char *fmt, ...)
@@ -105,12 +140,14 @@ void wn__sleep_ms(const struct wn_ctx *ctx, long ms)
 
 void wn__log(struct wn_ctx *ctx, enum wn_log_level level, const char *fmt, ...)
 {
-	char line[1024];
+	char line[WN_ERRMSG_MAX];
 	va_list ap;
 	if (!ctx || !ctx->opt.log || level > ctx->opt.log_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	int len = vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	if (len >= 0 && (size_t)len >= sizeof line)
+		cut_at_word(line, sizeof line);
 	ctx->opt.log(ctx->opt.log_data, level, line);
 }

@@ -165,7 +165,16 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *data)
 	keep(&r->docker_digest, header_value(p, n, "Docker-Content-Digest"));
 	keep(&r->location, header_value(p, n, "Location"));
 	keep(&r->link, header_value(p, n, "Link"));
-	keep(&r->www_authenticate, header_value(p, n, "WWW-Authenticate"));
+	if ((v = header_value(p, n, "WWW-Authenticate"))) {
+		/* every line, in order: the first usable challenge wins, not the last line */
+		char *all = r->www_authenticate ? wn__sprintf("%s\n%s", r->www_authenticate, v) : v;
+		if (all != v)
+			free(v);
+		if (all) {
+			free(r->www_authenticate);
+			r->www_authenticate = all;
+		}
+	}
 	keep(&r->range, header_value(p, n, "Range"));
 	if ((v = header_value(p, n, "Content-Length"))) {
 		r->content_length = parse_count(v);

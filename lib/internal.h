@@ -22,6 +22,9 @@ int wn__error_set(struct wn_error *err, enum wn_err code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int wn__ctx_fail(struct wn_ctx *ctx, enum wn_err code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Copies src into dst (n bytes); a longer text is cut after its last whole
+ * word and ends " ..." (as every error message is), never inside a digest. */
+void wn__msg_copy(char *dst, size_t n, const char *src);
 /* Copies a pure function's error onto the context and returns its code. */
 int wn__ctx_take(struct wn_ctx *ctx, const struct wn_error *err);
 /* Has the caller asked the running call to stop (wn_ctx_options.cancel)? */
@@ -119,7 +122,7 @@ struct wn__resp {
 	int64_t content_length;     /* -1 if absent or out of range */
 	char *location;             /* as sent: resolve it with wn__url_ref against effective_url */
 	char *link;
-	char *www_authenticate;
+	char *www_authenticate;     /* every WWW-Authenticate line, in order, joined by '\n' */
 	char *range;                /* upload progress: "0-N" */
 	long retry_after;           /* seconds, -1 if absent or malformed */
 	char *effective_url;        /* the URL that gave this answer (after redirects) */
@@ -152,7 +155,7 @@ bool wn__host_is_loopback(const char *hostport);
 /* ---- registry error bodies -------------------------------------------- */
 struct wn__regerr {
 	char code[64];      /* "MANIFEST_UNKNOWN", "" if none */
-	char message[160];  /* the registry's own message */
+	char message[512];  /* the registry's own message (a longer one is cut at a word) */
 };
 /* Parses {"errors":[{"code":..,"message":..}]}; returns the number found (first kept). */
 int wn__regerr_parse(struct wn__regerr *out, const void *body, size_t len);
@@ -165,7 +168,11 @@ struct wn__challenge {
 	char *scope;          /* space-joined if several */
 	char *error;          /* e.g. "insufficient_scope" */
 };
-/* Parses one WWW-Authenticate value (the first challenge in it). */
+/* Picks the challenge to answer from the WWW-Authenticate lines of a 401
+ * (joined by '\n', as wn__resp keeps them): the first Basic or Bearer one, in
+ * header order, skipping schemes winch does not speak.  A Bearer challenge
+ * needs a realm that is an absolute http(s) URL with a host (WN_EPROTO);
+ * none usable is WN_EUNSUPPORTED, naming the schemes offered. */
 int wn__challenge_parse(struct wn__challenge *out, const char *header, struct wn_error *err);
 void wn__challenge_free(struct wn__challenge *c);
 

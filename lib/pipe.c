@@ -30,7 +30,7 @@ struct wn__feed {
 	uint64_t start_off;        /* where the current producer run began */
 	bool prod_done, stop, failed, started;
 	int err_code;
-	char err_msg[256];
+	char err_msg[WN_ERRMSG_MAX];
 	pthread_t thr;
 
 	/* the reading side only */
@@ -64,7 +64,7 @@ static size_t push(void *data, const void *p, size_t n)
 	size_t left = n;
 	pthread_mutex_lock(&f->mu);
 	if (f->prod_off + n > (uint64_t)f->desc->size) {
-		char msg[256];
+		char msg[WN_ERRMSG_MAX];
 		snprintf(msg, sizeof msg, "digest mismatch: blob %s is longer than its %lld bytes", f->desc->digest,
 		         (long long)f->desc->size);
 		fail_locked(f, WN_EDIGEST, msg);
@@ -100,7 +100,7 @@ static void *producer(void *arg)
 		if (rc != WN_OK) {
 			fail_locked(f, rc, wn_ctx_errmsg(f->pctx));
 		} else if (f->prod_off != (uint64_t)f->desc->size) {
-			char msg[256];
+			char msg[WN_ERRMSG_MAX];
 			snprintf(msg, sizeof msg, "digest mismatch: blob %s ended after %llu of %lld bytes", f->desc->digest,
 			         (unsigned long long)f->prod_off, (long long)f->desc->size);
 			fail_locked(f, WN_EDIGEST, msg);
@@ -240,7 +240,7 @@ ssize_t wn__feed_read(struct wn__feed *f, void *buf, size_t n)
 	char got[WN_DIGEST_MAX];
 	wn_hasher_final(f->h, got);
 	if (strcmp(got, f->desc->digest)) {
-		char msg[256];
+		char msg[WN_ERRMSG_MAX];
 		snprintf(msg, sizeof msg, "digest mismatch: blob %s has content %s; not stored", f->desc->digest, got);
 		pthread_mutex_lock(&f->mu);
 		fail_locked(f, WN_EDIGEST, msg);

@@ -20,7 +20,7 @@ int wn__regerr_parse(struct wn__regerr *out, const void *body, size_t len)
 			if (!n++) {
 				const char *code = wn__json_str(e, "code"), *msg = wn__json_str(e, "message");
 				snprintf(out->code, sizeof out->code, "%s", code ? code : "");
-				snprintf(out->message, sizeof out->message, "%s", msg ? msg : "");
+				wn__msg_copy(out->message, sizeof out->message, msg);
 				for (char *p = out->message; *p; p++)
 					if ((unsigned char)*p < 0x20)
 						*p = ' ';

@@ -194,14 +194,14 @@ int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn
 		struct wn_error saved = ctx->err;
 		rc = http_delete(ctx, ref, ref->tag, &status, code, sizeof code);
 		if (rc == WN_OK) {
-			r->method = "the registry's tag DELETE";
+			r->method = "tag-delete";
 			goto done;
 		}
 		/* 400 DIGEST_INVALID (distribution 2.8), 404 or 405 on a tag: no tag DELETE here */
 		if (status != 400 && status != 404 && status != 405 && status != 501)
 			goto done;
 		ctx->err = saved;
-		r->method = "a placeholder manifest";
+		r->method = "placeholder";
 		rc = untag_with_placeholder(ctx, ref, ref->tag, m);
 		goto done;
 	}
@@ -222,14 +222,19 @@ int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn
 		if (!ref->tag || strcmp(r->tags_removed->items[i], ref->tag))
 			others = true;
 	if (others && !opts->force) {
-		struct wn__buf b = { .max = 180 };
-		for (size_t i = 0; i < r->tags_removed->n; i++) {
-			wn__buf_puts(&b, i ? ", " : "");
-			wn__buf_puts(&b, r->tags_removed->items[i]);
+		/* whole tag names, as many as a message holds, then how many more */
+		struct wn__buf b = { 0 };
+		size_t shown = 0;
+		for (; shown < r->tags_removed->n && b.len < 1000; shown++) {
+			wn__buf_puts(&b, shown ? ", " : "");
+			wn__buf_puts(&b, r->tags_removed->items[shown]);
 		}
 		wn__buf_cstr(&b);
-		char *why = wn__sprintf("refusing to delete %s: it also removes the tags %s%s (--force to do it)", r->digest,
-		                        b.data ? (char *)b.data : "", b.overflow ? "..." : "");
+		char more[64] = "";
+		if (shown < r->tags_removed->n)
+			snprintf(more, sizeof more, " and %zu more", r->tags_removed->n - shown);
+		char *why = wn__sprintf("refusing to delete %s: it also removes the tag%s %s%s (--force to do it)", r->digest,
+		                        r->tags_removed->n == 1 ? "" : "s", b.data ? (char *)b.data : "", more);
 		wn__buf_free(&b);
 		if (!why) {
 			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
@@ -246,7 +251,7 @@ int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn
 	if (opts->dry_run)
 		goto done;
 	long status;
-	r->method = "a manifest DELETE";
+	r->method = "manifest-delete";
 	rc = http_delete(ctx, ref, r->digest, &status, NULL, 0);
 done:
 	wn_manifest_free(m);

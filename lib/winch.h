@@ -53,10 +53,16 @@ enum wn_err {
 /* A short stable name for an error code ("not-found", "auth", ...). */
 WN_API const char *wn_err_name(enum wn_err code);
 
+/* The longest message, NUL included: room for the longest realistic one (two
+ * sha512 digests and two long references, each up to 1024 characters in
+ * winch, are well under it).  A longer one is cut at a space and ends " ...",
+ * never inside a digest or a name. */
+#define WN_ERRMSG_MAX 2048
+
 /* Errors of functions that run without a context. */
 struct wn_error {
 	enum wn_err code;
-	char msg[256];
+	char msg[WN_ERRMSG_MAX];
 };
 
 /* ---- logging ---------------------------------------------------------- */
@@ -280,7 +286,9 @@ struct wn_delete_result {
 	enum wn_delete_what what;
 	char digest[WN_DIGEST_MAX];     /* the manifest the reference named */
 	struct wn_strlist *tags_removed;/* the tags that go (all of them for a manifest) */
-	const char *method;             /* how: "the registry's tag DELETE", "a placeholder manifest", ... */
+	const char *method;             /* how, a stable name: "tag-delete" (the OCI tag DELETE),
+	                                   "placeholder" (the tag moved to a placeholder manifest, which
+	                                   is deleted), "manifest-delete"; NULL in a dry run */
 	int dry_run;
 	char *refused;                  /* dry run: the message the real run would refuse with (WN_EREFUSED);
 	                                   NULL when it would go ahead */

@@ -106,7 +106,7 @@ kind=lambda g: 'index' if g==a['index'] else 'att' if g in a['attestations'].val
 print(sorted((kind(x['digest']), x.get('parent')==a['index']) for x in d['repositories'][0]['delete']))" "$WORK/att-plan.json" "$WORK/att.json")" \
 	"[('att', True), ('att', True), ('img', True), ('index', False)]"
 expect 0 "cleanup of it" "$WINCH" -v cleanup --match '^att-' --older-than 30d "$REG/app"
-contains "... counts them" "$OUT" "1 manifests and 1 tags deleted (with 0 referrers and 3 untagged manifests of deleted indexes)"
+contains "... counts them" "$OUT" "1 manifest and 1 tag deleted (with 0 referrers and 3 untagged manifests of deleted indexes)"
 same "... deleting the index before its children" "$(printf '%s\n' "$ERR" | grep 'debug: DELETE' | head -n 1 | sed 's/.*manifests.//')" "$(json "d['index']" < "$WORK/att.json")"
 same "... they are gone" "$(for d in $(json "' '.join(list(d['attestations'].values()) + [d['images']['linux/arm64']])" < "$WORK/att.json"); do "$WINCH" exists "$REG/app@$d"; echo $?; done | tr '\n' ' ')" "3 3 3 "
 expect 0 "... the image the kept index holds is not" "$WINCH" exists "$REG/app@$AT_AMD"

@@ -19,6 +19,30 @@ same "bash completes commands" "$out" "list-tags"
 out=$(PATH=$WORK/bin:$PATH bash -c '. "$1"; COMP_WORDS=(winch list-tags --so); COMP_CWORD=2; _winch; echo "${COMPREPLY[*]}"' _ "$TOP/completions/winch.bash")
 same "bash completes a command's options" "$out" "--sort"
 
+# issue 11: completions complete values and subcommands, and work for ./winch or a path
+# (the scripts ask the winch being completed; here no winch is on PATH)
+comp() { # comp WORD... : what bash completes for the last word, run from $TOP
+	(cd "$TOP" && PATH=/usr/bin:/bin bash -c '. completions/winch.bash; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _winch; echo "${COMPREPLY[*]}"' _ "$@")
+}
+same "bash completes ./winch's commands" "$(comp ./winch li)" "list-tags"
+same "... and a full path's" "$(comp "$WINCH" li)" "list-tags"
+same "... --format's values" "$(comp ./winch inspect --format '')" "text json"
+same "... --format=VALUE (bash splits at =)" "$(comp ./winch inspect --format = j)" "json"
+same "... --sort's values" "$(comp ./winch list-tags --sort '')" "name semver none"
+same "... --platform's common values" "$(comp ./winch copy --platform linux/arm)" "linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6"
+same "... --tls-verify=" "$(comp ./winch copy --tls-verify = '')" "true false"
+same "... index's subcommands" "$(comp ./winch index '')" "create append"
+same "... completion's shells" "$(comp ./winch completion '')" "bash zsh fish"
+same "... the command after common options" "$(comp ./winch -v --authfile F lis)" "list-tags"
+same "... options after it" "$(comp ./winch -q --format json list-tags --so)" "--sort"
+same "... nothing (file names) for a reference" "$(comp ./winch copy '')" ""
+same "pull -h does not list upload options" "$("$WINCH" pull -h | grep -c -- --chunk-size)" 0
+contains "push -h names every local location" "$("$WINCH" push -h | head -n 1)" "oci:DIR[:TAG]|oci-archive:FILE[:TAG]|docker-archive:FILE[:REF]"
+if command -v fish > /dev/null; then
+	same "fish completes ./winch's --sort values" \
+		"$(cd "$TOP" && PATH=/usr/bin:/bin fish -c 'source completions/winch.fish; complete -C "./winch list-tags --sort "' | tr '\n' ' ')" "name none semver "
+fi
+
 # every library error code maps to a documented exit code, and usage errors are 2
 expect 2 "an unknown option is a usage error" "$WINCH" inspect --nope x
 contains "... naming the option" "$ERR" "--nope"

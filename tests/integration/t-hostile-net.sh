@@ -3,7 +3,8 @@
 # (tests/tools/hostile-server.py) against winch's one HTTP funnel: credentials
 # stay with the origin they are for, references from the network cannot
 # smuggle in another host, and no answer makes winch run or grow without
-# bound.  Issue 9, items 3-6, 8-10, 12, 17 and "Also"; issue 10, items 7, 16, 19.
+# bound.  Issue 9, items 3-6, 8-10, 12, 17 and "Also"; issue 10, items 7, 16, 19;
+# issue 11, "Challenges".
 . "$(dirname "$0")/lib.sh"
 
 IMG=$WORK/img SRCIMG=$WORK/src
@@ -187,6 +188,29 @@ mode tls-token realm=http://localhost.evil.example:$QB/token
 expect 4 "an https registry's realm on plain http:// elsewhere gets no credentials" \
 	"$WINCH" digest --cert-dir "$WORK/cadir" $C "$HB/app:v1"
 contains "... said as such" "$ERR" "in clear"
+
+# ---- issue 11, "Challenges": several challenges, the first usable one in header order
+mode challenges kind=lines
+expect 0 "Negotiate / NTLM / Bearer here / Bearer elsewhere: the first Bearer is used" \
+	"$WINCH" digest $C "$H/app:v1"
+same "... its token server got the credentials" "$(seen '^MAIN .*GET /token.*auth=basic:alice')" 1
+same "... the later line's realm (another host) got nothing" "$(seen '^OTHER')" 0
+mode challenges kind=lines
+expect 0 "... login too" sh -c "printf secret | '$WINCH' login -u alice --password-stdin $H"
+same "... and the other host got nothing" "$(seen '^OTHER')" 0
+rm -f "$HOME/.docker/config.json"
+mode challenges kind=oneline
+expect 0 "'Negotiate abc==, NTLM, Basic' in one line, then Bearer elsewhere: Basic is used" \
+	"$WINCH" digest $C "$H/app:v1"
+same "... the registry got Basic credentials" "$(seen '^MAIN .*manifests.*auth=basic:alice')" 1
+same "... the later line's realm got nothing" "$(seen '^OTHER')" 0
+mode challenges kind=none
+expect 1 "only Negotiate and NTLM: unsupported" "$WINCH" digest $C "$H/app:v1"
+contains "... naming both schemes" "$ERR" '"negotiate", "ntlm"'
+mode challenges kind=badrealm
+expect 1 "a realm without a host (http:///OTHER/token) is an error" "$WINCH" digest $C "$H/app:v1"
+contains "... naming the realm" "$ERR" "http:///127.0.0.2:$Q/token"
+same "... and nothing went to the host libcurl would read in it" "$(seen '^OTHER')" 0
 
 # ---- issue 10, items 16 and 19: the real registry over TLS
 reg_start tls || fail "tls registry started"

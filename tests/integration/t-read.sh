@@ -83,6 +83,11 @@ mode_tests() {
 	expect 3 "$m: inspect a missing tag" "$WINCH" inspect $F "$REG/app:nope"
 	contains "$m: ... names the tag" "$ERR" "has no tag nope"
 	expect 3 "$m: inspect a missing repository" "$WINCH" inspect $F "$REG/nothere:v1"
+	# issue 11: a long message (a 200-character name and a sha512 digest) is whole, not cut at 255
+	long=team/$(printf 'r%.0s' $(seq 200)) d512=sha512:$(printf 'a%.0s' $(seq 128))
+	expect 3 "$m: a missing sha512 manifest of a long repository" "$WINCH" manifest $F "$REG/$long@$d512"
+	contains "$m: ... the message names the whole reference and digest" "$ERR" "$REG/$long has no manifest $d512"
+	lacks "$m: ... and is not cut" "$ERR" "..."
 
 	# list-tags vs skopeo
 	expect 0 "$m: list-tags" "$WINCH" list-tags $F "$REG/app"

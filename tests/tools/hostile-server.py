@@ -44,6 +44,13 @@ The mode is the first line of --mode-file, re-read when the file changes
   token-expiry exp=JSON       bearer auth whose token replies say "expires_in": JSON (item 17)
   tls-token          bearer auth, realm https://OTHER/token unless realm= (issue 10, item 7)
   realm=URL          (any mode with auth=bearer) the realm to announce
+  challenges kind=K  a 401 with several challenges (issue 11, "Challenges"; RFC 7235 4.1 allows
+                     several WWW-Authenticate lines and several challenges in one line):
+                       lines     Negotiate / NTLM / Bearer realm=MAIN / Bearer realm=OTHER, one a line
+                       oneline   "Negotiate abc==, NTLM, Basic realm=..." then Bearer realm=OTHER
+                       badrealm  Bearer realm="http:///OTHER/token" (no host: libcurl reads OTHER)
+                       none      Negotiate / NTLM only
+                     Basic credentials or a token from either token server are accepted
 Loopback only.  Python's standard library only.
 """
 import argparse, base64, hashlib, json, os, socket, ssl, sys, threading, time, urllib.parse
@@ -165,6 +172,21 @@ class H(BaseHTTPRequestHandler):
     def authorized(self, args):
         kind = args.get("auth", "none")
         got = self.headers.get("Authorization", "")
+        if kind == "challenges":
+            if got == "Basic " + base64.b64encode(A.user.encode()).decode() or got.startswith("Bearer tok-"):
+                return True
+            main, other = self.main_url("/token"), self.other_url("/token")
+            lines = {
+                "lines": ["Negotiate", "NTLM", 'Bearer realm="%s",service="hostile"' % main,
+                          'Bearer realm="%s",service="hostile"' % other],
+                "oneline": ['Negotiate abc==, NTLM, Basic realm="hostile"',
+                            'Bearer realm="%s",service="hostile"' % other],
+                "badrealm": ['Bearer realm="http:///%s:%d/token",service="hostile"' % (A.other_host, A.other_port)],
+                "none": ["Negotiate", "NTLM"],
+            }[args.get("kind", "lines")]
+            self.err(401, "UNAUTHORIZED", "authentication required",
+                     headers=[("WWW-Authenticate", v) for v in lines])
+            return False
         if kind == "basic":
             if got == "Basic " + base64.b64encode(A.user.encode()).decode():
                 return True
@@ -337,6 +359,8 @@ class H(BaseHTTPRequestHandler):
         if m == "ratelimit" and is_manifest and bump("429") <= int(args.get("times", "1000")):
             return self.err(429, "TOOMANYREQUESTS", "slow down",
                             headers=[("Retry-After", args.get("after", "1"))])
+        if m == "challenges":
+            args = dict(args, auth="challenges")
         if m in ("token-expiry", "tls-token"):
             args = dict(args, auth="bearer")
             if m == "tls-token" and "realm" not in args:

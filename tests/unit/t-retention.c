@@ -17,7 +17,7 @@ static const int64_t *at;
 /* Evaluates and returns "A B" (the expired images' digests) or, per tag, "A:tag". */
 static char *run(const char *policy_json, struct wn_policy *flags, const struct img *imgs, size_t n, bool per_tag)
 {
-	static char out[512];
+	static char out[WN_ERRMSG_MAX + 64];
 	struct wn_ret_image *ri = calloc(n, sizeof *ri);
 	const struct wn_ret_image **rp = calloc(n, sizeof *rp);
 	struct wn_policy *p = flags;
