@@ -250,8 +250,9 @@ static const cJSON *pick(struct wn_ctx *ctx, const struct darc *a, const cJSON *
 		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(e, "RepoTags")) {
 			struct wn_ref *have;
 			if (!found && cJSON_IsString(t) && wn_ref_parse(&have, t->valuestring, WN_REF_DEFAULT_TAG, NULL) == WN_OK) {
+				/* a RepoTag (attacker's text) may carry a digest and no tag: compare NULL-safely */
 				if (!strcmp(have->registry, want->registry) && !strcmp(have->repository, want->repository) &&
-				    !strcmp(have->tag, want->tag))
+				    have->tag && want->tag && !strcmp(have->tag, want->tag))
 					found = e;
 				wn_ref_free(have);
 			}
@@ -466,10 +467,17 @@ int wn__darchive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *s
 
 /* ---- destination ------------------------------------------------------ */
 
+/* The hex of a well-formed digest, else NULL: file names are built from
+ * digests only after this check ("sha256:../../x" is a path). */
+static const char *digest_hex(const char *digest)
+{
+	return digest && wn_digest_validate(digest, NULL) == WN_OK ? strchr(digest, ':') + 1 : NULL;
+}
+
 static char *blob_file(const struct darc *a, const char *digest)
 {
-	const char *hex = strchr(digest, ':');
-	return hex ? wn__sprintf("%s/in/%s", a->tmpdir, hex + 1) : NULL;
+	const char *hex = digest_hex(digest);
+	return hex ? wn__sprintf("%s/in/%s", a->tmpdir, hex) : NULL;
 }
 
 static int da_blob_exists(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_descriptor *desc, bool *yes)
@@ -488,8 +496,10 @@ static int da_blob_write(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_
 	unsigned char *buf = malloc(IO_CHUNK);
 	int fd = tmp ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1, rc = WN_OK;
 	*mounted = false;
-	if (fd < 0 || !buf)
-		rc = fd < 0 && tmp ? sys_fail(ctx, "write", tmp) : WN_ENOMEM;
+	if (!digest_hex(desc->digest))
+		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "invalid blob digest \"%.100s\": refused", desc->digest ? desc->digest : "");
+	else if (fd < 0 || !buf)
+		rc = fd < 0 && tmp ? sys_fail(ctx, "write", tmp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	while (rc == WN_OK) {
 		ssize_t n = wn__feed_read(feed, buf, IO_CHUNK);
 		if (n < 0) {
@@ -533,18 +543,26 @@ static int da_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct w
 	struct darc *a = d->impl;
 	struct wn_image_config *cfg = NULL;
 	struct wn_error err;
-	char *out = wn__sprintf("%s/out", a->tmpdir), *cpath = blob_file(a, m->config.digest), *path = NULL;
+	char *out = NULL, *cpath = NULL, *path = NULL;
+	const char *chex;
 	unsigned char *craw = NULL;
 	size_t clen = 0;
 	int rc = WN_OK;
 	if (!top)
 		goto done;
+	/* an index has no config: nothing below may look at one */
 	if (m->is_index) {
 		rc = wn__ctx_fail(ctx, WN_EUNSUPPORTED, "a docker-archive holds one image, not an index: pick one with --platform");
 		goto done;
 	}
+	if (!(chex = digest_hex(m->config.digest))) {
+		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "the image's config digest is invalid: refused");
+		goto done;
+	}
+	out = wn__sprintf("%s/out", a->tmpdir);
+	cpath = blob_file(a, m->config.digest);
 	if (!out || !cpath || mkdir(out, 0755)) {
-		rc = out && cpath ? sys_fail(ctx, "create", out) : WN_ENOMEM;
+		rc = out && cpath ? sys_fail(ctx, "create", out) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 		goto done;
 	}
 	if ((rc = wn__file_read(ctx, cpath, CONFIG_MAX, &craw, &clen)) != WN_OK) {
@@ -562,7 +580,7 @@ static int da_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct w
 	}
 	cJSON *entry = cJSON_CreateObject(), *layers, *list = cJSON_CreateArray();
 	char cname[WN_DIGEST_MAX + 8];
-	snprintf(cname, sizeof cname, "%s.json", strchr(m->config.digest, ':') + 1);
+	snprintf(cname, sizeof cname, "%s.json", chex);
 	cJSON_AddStringToObject(entry, "Config", cname);
 	cJSON *tags = cJSON_AddArrayToObject(entry, "RepoTags");
 	if (a->ref)
@@ -570,27 +588,31 @@ static int da_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct w
 	layers = cJSON_AddArrayToObject(entry, "Layers");
 	cJSON_AddItemToArray(list, entry);
 	for (size_t i = 0; i < m->n_layers && rc == WN_OK; i++) {
-		const char *mt = m->layers[i].media_type, *hex = strchr(cfg->diff_ids[i], ':');
+		/* the config parser refused malformed diff_ids; checked again where they become names */
+		const char *mt = m->layers[i].media_type ? m->layers[i].media_type : "", *hex = digest_hex(cfg->diff_ids[i]);
 		char *in = blob_file(a, m->layers[i].digest), diff[WN_DIGEST_MAX];
+		bool again = false; /* the same layer twice: one file, each copy still checked */
 		free(path);
-		path = hex ? wn__sprintf("%s/%s.tar", out, hex + 1) : NULL;
+		path = hex ? wn__sprintf("%s/%s.tar", out, hex) : NULL;
+		for (size_t k = 0; k < i && hex; k++)
+			again |= !strcmp(cfg->diff_ids[k], cfg->diff_ids[i]);
 		if (!in || !path) {
-			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "layer %zu: bad diff_id", i);
+			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "layer %zu: invalid digest or diff_id: refused", i);
 		} else if (strstr(mt, "zstd")) {
 			rc = wn__ctx_fail(ctx, WN_EUNSUPPORTED, "layer %s is zstd-compressed: docker-archive takes tar or gzip",
 			                  m->layers[i].digest);
 		} else if (strstr(mt, "gzip")) {
-			rc = zpipe(ctx, false, in, path, NULL, NULL, diff);
+			rc = zpipe(ctx, false, in, again ? NULL : path, NULL, NULL, diff);
 		} else {
 			int64_t sz;
 			rc = hash_file(ctx, in, diff, &sz);
-			if (rc == WN_OK && link(in, path))
+			if (rc == WN_OK && !again && link(in, path))
 				rc = sys_fail(ctx, "write", path);
 		}
 		if (rc == WN_OK && strcmp(diff, cfg->diff_ids[i]))
 			rc = wn__ctx_fail(ctx, WN_EDIGEST, "digest mismatch: layer %s unpacks to %s, its config says %s",
 			                  m->layers[i].digest, diff, cfg->diff_ids[i]);
-		snprintf(cname, sizeof cname, "%s.tar", hex ? hex + 1 : "");
+		snprintf(cname, sizeof cname, "%s.tar", hex ? hex : "");
 		cJSON_AddItemToArray(layers, cJSON_CreateString(cname));
 		free(in);
 	}
@@ -600,9 +622,9 @@ static int da_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct w
 		goto done;
 	/* repositories: {"name": {"tag": "<top layer id>"}}, as docker save writes it */
 	char *rtext = NULL;
-	struct wn_ref *r;
-	if (a->ref && wn_ref_parse(&r, a->ref, WN_REF_DEFAULT_TAG, NULL) == WN_OK) {
-		const char *last = m->n_layers ? strchr(cfg->diff_ids[m->n_layers - 1], ':') + 1 : "";
+	struct wn_ref *r = NULL;
+	if (a->ref && wn_ref_parse(&r, a->ref, WN_REF_DEFAULT_TAG, NULL) == WN_OK && r->tag) {
+		const char *last = m->n_layers ? digest_hex(cfg->diff_ids[m->n_layers - 1]) : "";
 		const char *colon = strrchr(a->ref, ':'), *slash = strrchr(a->ref, '/');
 		/* the name as the user wrote it, without its tag */
 		char *name = colon && (!slash || colon > slash) ? strndup(a->ref, (size_t)(colon - a->ref)) : strdup(a->ref);
@@ -611,10 +633,10 @@ static int da_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct w
 		rtext = cJSON_PrintUnformatted(repos);
 		cJSON_Delete(repos);
 		free(name);
-		wn_ref_free(r);
 	}
+	wn_ref_free(r);
 	free(path);
-	path = wn__sprintf("%s/%s.json", out, strchr(m->config.digest, ':') + 1);
+	path = wn__sprintf("%s/%s.json", out, chex);
 	if (!path || (rc = write_text(ctx, path, (char *)craw)) != WN_OK)
 		goto text_done;
 	free(path);

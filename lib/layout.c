@@ -74,10 +74,26 @@ static int commit(struct wn_ctx *ctx, struct layout *l)
 	return rc;
 }
 
+/* blobs/ALG/HEX, or NULL (errno EINVAL) for anything but a well-formed
+ * digest: digests come from index.json and manifests, which whoever made the
+ * layout or the archive controls, and "sha256:../../etc/passwd" is a path. */
 static char *blob_path(const struct layout *l, const char *digest)
 {
+	if (!digest || wn_digest_validate(digest, NULL) != WN_OK) {
+		errno = EINVAL;
+		return NULL;
+	}
 	const char *colon = strchr(digest, ':');
-	return colon ? wn__sprintf("%s/blobs/%.*s/%s", l->dir, (int)(colon - digest), digest, colon + 1) : NULL;
+	return wn__sprintf("%s/blobs/%.*s/%s", l->dir, (int)(colon - digest), digest, colon + 1);
+}
+
+/* The error for a blob_path that gave NULL. */
+static int path_fail(struct wn_ctx *ctx, const struct layout *l, const char *digest)
+{
+	if (errno == EINVAL)
+		return wn__ctx_fail(ctx, WN_ECORRUPT, "%s names an invalid digest \"%.100s\": refused", l->name,
+		                    digest ? digest : "");
+	return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 }
 
 /* index.json, or an empty index when the layout has none yet. */
@@ -140,7 +156,7 @@ static int read_manifest(struct wn_ctx *ctx, const struct layout *l, const char 
 	unsigned char *data;
 	size_t len;
 	char *p = blob_path(l, digest);
-	int rc = p ? wn__file_read(ctx, p, WN__MANIFEST_MAX, &data, &len) : wn__ctx_fail(ctx, WN_EINVAL, "bad digest");
+	int rc = p ? wn__file_read(ctx, p, WN__MANIFEST_MAX, &data, &len) : path_fail(ctx, l, digest);
 	if (rc == WN_ENOTFOUND)
 		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "%s has no manifest %s", l->name, digest);
 	free(p);
@@ -190,6 +206,10 @@ static int lay_blob_stream(struct wn__src *s, struct wn_ctx *ctx, const struct w
 	char *p = blob_path(l, d->digest);
 	int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1, rc = WN_OK;
 	unsigned char *buf = malloc(READ_CHUNK);
+	if (!p) {
+		rc = path_fail(ctx, l, d->digest);
+		goto done;
+	}
 	if (fd < 0 || !buf) {
 		rc = wn__ctx_fail(ctx, errno == ENOENT ? WN_ENOTFOUND : WN_EIO, "%s: blob %s: %s", l->name, d->digest,
 		                  strerror(errno));
@@ -232,8 +252,9 @@ static int lay_tags(struct wn__src *s, struct wn_ctx *ctx, struct wn_strlist **o
 	if (rc != WN_OK)
 		return rc;
 	struct wn_strlist *t = calloc(1, sizeof *t);
+	/* only names that are valid tags: they may become a registry's tags (--referrers) */
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
-		if (t && entry_name(e))
+		if (t && entry_name(e) && wn_tag_validate(entry_name(e), NULL) == WN_OK)
 			wn__strlist_push(t, entry_name(e));
 	cJSON_Delete(idx);
 	*out = t;
@@ -370,7 +391,11 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 	unsigned char *buf = malloc(READ_CHUNK);
 	int fd = -1, rc = WN_OK;
 	*mounted = false;
-	if (!p || !dir || !buf) {
+	if (!p) {
+		rc = path_fail(ctx, l, desc->digest);
+		goto done;
+	}
+	if (!dir || !buf) {
 		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -447,7 +472,10 @@ static int lay_manifest_digest(struct wn__dst *dd, struct wn_ctx *ctx, const cha
 	int rc = read_index(ctx, l, &idx);
 	if (rc == WN_OK && (rc = find_entry(ctx, l, idx, ref, &e)) == WN_OK) {
 		const char *d = wn__json_str(e, "digest");
-		snprintf(digest, WN_DIGEST_MAX, "%s", d ? d : "");
+		if (d && wn_digest_validate(d, NULL) == WN_OK)
+			snprintf(digest, WN_DIGEST_MAX, "%s", d);
+		else
+			rc = WN_ENOTFOUND; /* a broken entry: the copy replaces it */
 	}
 	if (rc == WN_ENOTFOUND)
 		ctx->err = saved;

@@ -54,3 +54,15 @@ expect 0 "push a docker-archive skopeo wrote (with its internal links)" "$WINCH"
 same "... its arm64 config arrived" "$(cfg "$REG/fromsk:1" | json "d['architecture']")" arm64
 expect 0 "pull --platform into a docker-archive" "$WINCH" pull --platform linux/arm64 "$REG/app:multi" "docker-archive:$WORK/arm.tar"
 same "... untagged without a REF" "$(tar -xOf "$WORK/arm.tar" manifest.json | json "d[0]['RepoTags']")" '[]'
+
+# a config whose diff_ids are paths writes nothing outside (issue 9, item 1)
+mkdir -p "$WORK/pwn"
+python3 "$TOP/tests/tools/evil-image.py" diffid-traversal "$WORK/evil" "$WORK/pwn/PWNED"
+expect 7 "a layout image whose diff_id is \"sha256:../../PATH\" is refused as a docker-archive" "$WINCH" copy "oci:$WORK/evil:x" "docker-archive:$WORK/evil.tar"
+contains "... naming the bad diff_id" "$ERR" "diff_ids[0]"
+same "... and nothing was written at PATH.tar" "$(ls "$WORK/pwn")" ""
+expect 0 "the same image pushed to a registry (bytes as they are)" "$WINCH" push "oci:$WORK/evil:x" "$REG/evil:diffid"
+expect 7 "... is refused when pulled into a docker-archive" "$WINCH" pull "$REG/evil:diffid" "docker-archive:$WORK/evil.tar:evil:1"
+same "... nothing written at PATH.tar" "$(ls "$WORK/pwn")" ""
+same "... nor the archive" "$(ls "$WORK/evil.tar" 2>/dev/null)" ""
+same "... and no temporary directory is left" "$(ls "$TMPDIR" | wc -l)" 0

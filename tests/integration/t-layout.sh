@@ -89,3 +89,14 @@ same "a pull killed mid-blob leaves index.json as it was" "$(snapshot "$WORK/lay
 expect 0 "... skopeo still reads the layout" skopeo inspect "oci:$WORK/lay:multi"
 expect 0 "the next pull into it works" "$WINCH" pull -q "$REG/app:single" "oci:$WORK/lay:again"
 same "... and removed the dead pull's temp files" "$(find "$WORK/lay" -name '*winch-tmp*' | wc -l)" 0
+
+# hostile layouts: index.json and manifests name digests, never paths (issue 9, items 1-2)
+python3 "$TOP/tests/tools/evil-image.py" index-traversal "$WORK/evil-idx"
+expect 7 "a layout whose index.json names \"sha256:../../etc/passwd\" is refused" "$WINCH" push "oci:$WORK/evil-idx:x" "$REG/evil:idx"
+contains "... as an invalid digest" "$ERR" "invalid digest"
+lacks "... without reading /etc/passwd (its hash is nowhere)" "$ERR" "$(sha256sum < /etc/passwd | cut -d' ' -f1)"
+expect 7 "... as a copy source to a layout too" "$WINCH" copy "oci:$WORK/evil-idx:x" "oci:$WORK/evil-out:x"
+lacks "... (no hash of /etc/passwd)" "$ERR" "$(sha256sum < /etc/passwd | cut -d' ' -f1)"
+python3 "$TOP/tests/tools/evil-image.py" refname-traversal "$WORK/evil-ref"
+expect 0 "a ref.name that is no valid tag never becomes a registry tag (--referrers)" "$WINCH" push --referrers "oci:$WORK/evil-ref:x" "$REG/evil:ref"
+same "... the registry holds only the tag asked for" "$("$WINCH" list-tags "$REG/evil")" "ref"
