@@ -66,3 +66,15 @@ expect 7 "... is refused when pulled into a docker-archive" "$WINCH" pull "$REG/
 same "... nothing written at PATH.tar" "$(ls "$WORK/pwn")" ""
 same "... nor the archive" "$(ls "$WORK/evil.tar" 2>/dev/null)" ""
 same "... and no temporary directory is left" "$(ls "$TMPDIR" | wc -l)" 0
+
+# a docker-archive holds one image: several platforms are a usage error, before any transfer (issue 10, item 6)
+expect 2 "pull with two --platform into a docker-archive is refused" "$WINCH" -v pull --platform linux/amd64 --platform linux/arm64 "$REG/app:multi" "docker-archive:$WORK/m.tar"
+contains "... saying why" "$ERR" "at most one --platform"
+lacks "... before any request for the image" "$ERR" "/manifests/"
+same "... no archive, no temporary directory" "$(ls "$WORK/m.tar" 2>/dev/null; ls -A "$TMPDIR")" ""
+expect 0 "an oci-archive of the index" "$WINCH" pull "$REG/app:multi" "oci-archive:$WORK/multi.tar:m"
+expect 2 "copy of two platforms from an oci-archive into a docker-archive is refused" "$WINCH" copy --platform linux/amd64 --platform linux/arm64 "oci-archive:$WORK/multi.tar:m" "docker-archive:$WORK/m.tar"
+same "... no archive, no temporary directory" "$(ls "$WORK/m.tar" 2>/dev/null; ls -A "$TMPDIR")" ""
+expect 0 "one --platform from an oci-archive into a docker-archive works" "$WINCH" copy --platform linux/arm64 "oci-archive:$WORK/multi.tar:m" "docker-archive:$WORK/m.tar:m:arm"
+same "... the arm64 config" "$(tar -xOf "$WORK/m.tar" "$(tar -xOf "$WORK/m.tar" manifest.json | json "d[0]['Config']")" | json "d['architecture']")" arm64
+rm -f "$WORK/multi.tar" "$WORK/m.tar"

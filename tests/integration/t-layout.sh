@@ -100,3 +100,13 @@ lacks "... (no hash of /etc/passwd)" "$ERR" "$(sha256sum < /etc/passwd | cut -d'
 python3 "$TOP/tests/tools/evil-image.py" refname-traversal "$WORK/evil-ref"
 expect 0 "a ref.name that is no valid tag never becomes a registry tag (--referrers)" "$WINCH" push --referrers "oci:$WORK/evil-ref:x" "$REG/evil:ref"
 same "... the registry holds only the tag asked for" "$("$WINCH" list-tags "$REG/evil")" "ref"
+
+# an index listing one child 300 times costs one fetch of it, not 300 (issue 9, item 10)
+python3 "$TOP/tests/tools/evil-image.py" dup-children "$WORK/dup" 300
+child=$(json "d['manifests'][0]['digest']" < "$WORK/dup/blobs/sha256/$(json "d['manifests'][0]['digest'][7:]" < "$WORK/dup/index.json")")
+expect 0 "push an index that lists one child 300 times" "$WINCH" -v push "oci:$WORK/dup:x" "$REG/dup:x"
+same "... the child manifest is put once" "$(grep -c "PUT .*/manifests/$child" <<< "$ERR")" 1
+expect 0 "pull it back" "$WINCH" -v pull "$REG/dup:x" "oci:$WORK/dup-back:x"
+same "... the child manifest is fetched once" "$(grep -c "GET .*/manifests/$child" <<< "$ERR")" 1
+same "... and the index arrives byte for byte" "$(json "d['manifests'][0]['digest']" < "$WORK/dup-back/index.json")" \
+	"$(json "d['manifests'][0]['digest']" < "$WORK/dup/index.json")"
