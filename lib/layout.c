@@ -11,8 +11,14 @@
  * renamed into place and index.json, last, is replaced with a rename.  A
  * failed copy removes its temp files; a crash leaves them, named
  * .winch-tmp-PID-*, and the next write removes them once their process is
- * gone.  Either way the layout holds exactly what it held before.
+ * gone.  Either way the layout holds exactly what it held before, and a
+ * directory the failed copy created is removed with what it put there.
+ *
+ * Several writers may share a layout (parallel pulls of several tags): the
+ * read-merge-write of index.json happens under an flock on index.json.lock,
+ * beside it, so every writer's entry is in the result.
  */
+#include <sys/file.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +31,7 @@
 #include "internal.h"
 
 #define REF_NAME "org.opencontainers.image.ref.name"
+#define LOCK_NAME "index.json.lock"
 #define INDEX_MAX (16u << 20)
 #define READ_CHUNK (256u << 10)
 #define WRITEBACK_STEP (8u << 20)
@@ -34,6 +41,12 @@ struct layout {
 	char *name;                /* for messages: "oci:DIR", or the archive it came from */
 	pthread_mutex_t mu;        /* blobs are written from several threads */
 	struct wn_strlist pend_tmp, pend_final; /* renames that wait for the commit */
+	bool dst;                  /* opened to be written */
+	bool private_;             /* an archive's own copy under $TMPDIR: no other writer, no lock */
+	char *created;             /* the outermost directory this copy created (NULL: DIR was there) */
+	bool fresh;                /* DIR held no layout when opened: what a failure leaves is removed */
+	struct wn_strlist committed; /* files renamed into place, for the removal of a created DIR */
+	bool indexed;              /* index.json was written: the copy is in the layout */
 };
 
 /* Files written but not yet renamed into place (a failed copy unlinks them). */
@@ -66,6 +79,8 @@ static int commit(struct wn_ctx *ctx, struct layout *l)
 			rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", l->pend_final.items[i], strerror(errno));
 		if (rc != WN_OK)
 			unlink(l->pend_tmp.items[i]);
+		else if (l->created) /* remembered only where a failure removes them */
+			wn__strlist_push(&l->committed, l->pend_final.items[i]);
 		free(l->pend_tmp.items[i]);
 		free(l->pend_final.items[i]);
 	}
@@ -261,6 +276,8 @@ static int lay_tags(struct wn__src *s, struct wn_ctx *ctx, struct wn_strlist **o
 	return t ? WN_OK : WN_ENOMEM;
 }
 
+static void remove_created(struct layout *l);
+
 static void layout_free(struct layout *l)
 {
 	if (!l)
@@ -271,9 +288,16 @@ static void layout_free(struct layout *l)
 		free(l->pend_tmp.items[i]);
 		free(l->pend_final.items[i]);
 	}
+	l->pend_tmp.n = l->pend_final.n = 0;
+	if (l->dst && l->fresh && !l->indexed && !l->private_)
+		remove_created(l);
+	for (size_t i = 0; i < l->committed.n; i++)
+		free(l->committed.items[i]);
+	free(l->committed.items);
 	free(l->pend_tmp.items);
 	free(l->pend_final.items);
 	pthread_mutex_destroy(&l->mu);
+	free(l->created);
 	free(l->dir);
 	free(l->name);
 	free(l);
@@ -292,19 +316,28 @@ static const struct wn__src_ops layout_src_ops = { lay_manifest_get, lay_blob_st
 
 /* ---- destination ------------------------------------------------------ */
 
-static int mkdirs(const char *dir)
+/* mkdir -p; *created (if given) gets the outermost directory it made, NULL if none. */
+static int mkdirs(const char *dir, char **created)
 {
 	char *tmp = strdup(dir);
-	int rc = 0;
-	for (char *p = tmp + 1; tmp && *p && !rc; p++)
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0755) && errno != EEXIST)
+	int rc = tmp ? 0 : -1;
+	size_t n = tmp ? strlen(tmp) : 0;
+	if (created)
+		*created = NULL;
+	/* each prefix ending before a '/', then the whole path */
+	for (size_t i = 1; tmp && i <= n && !rc; i++) {
+		if (i < n && tmp[i] != '/')
+			continue;
+		char c = tmp[i];
+		tmp[i] = 0;
+		if (!mkdir(tmp, 0755)) {
+			if (created && !*created && !(*created = strdup(tmp)))
 				rc = -1;
-			*p = '/';
+		} else if (errno != EEXIST) {
+			rc = -1;
 		}
-	if (!rc && mkdir(dir, 0755) && errno != EEXIST)
-		rc = -1;
+		tmp[i] = c;
+	}
 	free(tmp);
 	return rc;
 }
@@ -373,6 +406,104 @@ static void clean_temps(const char *dir)
 		closedir(d);
 }
 
+/* Takes the layout's index lock (an flock on index.json.lock): waiting for
+ * it, unless `wait` is false (then WN_EREFUSED when another writer holds it),
+ * and giving up when the call is cancelled.  *fd: close it to unlock. */
+static int lock_index(struct wn_ctx *ctx, const struct layout *l, bool wait, int *fd)
+{
+	char *p = wn__sprintf("%s/" LOCK_NAME, l->dir);
+	long slept = 0, step = 2;
+	int rc = WN_OK;
+	*fd = p ? open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
+	if (*fd < 0) {
+		rc = ctx ? wn__ctx_fail(ctx, WN_EIO, "cannot lock %s: %s", p ? p : l->dir, strerror(errno)) : WN_EIO;
+		goto done;
+	}
+	/* polled rather than blocking, so an interrupt is never stuck behind another writer */
+	while (flock(*fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK || !wait) {
+			rc = errno == EWOULDBLOCK ? WN_EREFUSED : ctx ? wn__ctx_fail(ctx, WN_EIO, "cannot lock %s: %s", p, strerror(errno)) : WN_EIO;
+			break;
+		}
+		if (ctx && (rc = wn__check_cancel(ctx)) != WN_OK)
+			break;
+		if (slept >= 2000 && slept - step < 2000)
+			wn__log(ctx, WN_LOG_INFO, "waiting for another writer of %s (%s)", l->name, p);
+		wn__sleep_ms(ctx, step);
+		slept += step;
+		if (step < 50)
+			step *= 2;
+	}
+	if (rc != WN_OK && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+done:
+	free(p);
+	return rc;
+}
+
+static void rmdir_in(const char *dir, const char *name)
+{
+	char *p = wn__sprintf("%s/%s", dir, name);
+	if (p)
+		rmdir(p);
+	free(p);
+}
+
+static void unlink_in(const char *dir, const char *name)
+{
+	char *p = wn__sprintf("%s/%s", dir, name);
+	if (p)
+		unlink(p);
+	free(p);
+}
+
+/* A copy that failed in a directory that held no layout (or that it
+ * created) takes away what it put there, and the directories it created,
+ * unless another writer has made it a layout meanwhile (index.json exists)
+ * or is writing in it now (holds the lock, or has files of its own there:
+ * directories are only ever removed when empty). */
+static void remove_created(struct layout *l)
+{
+	int fd;
+	struct stat st;
+	char *ip = wn__sprintf("%s/index.json", l->dir), *blobs = wn__sprintf("%s/blobs", l->dir);
+	if (!ip || !blobs || lock_index(NULL, l, false, &fd) != WN_OK)
+		goto done;
+	if (stat(ip, &st)) {
+		for (size_t i = 0; i < l->committed.n; i++)
+			unlink(l->committed.items[i]);
+		DIR *d = opendir(blobs);
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			if (e->d_name[0] != '.')
+				rmdir_in(blobs, e->d_name);
+		if (d)
+			closedir(d);
+		if (!rmdir(blobs) || errno == ENOENT) {
+			unlink_in(l->dir, "oci-layout");
+			unlink_in(l->dir, LOCK_NAME);
+			/* DIR, then each parent this copy made, while they are empty */
+			char *p = l->created ? strdup(l->dir) : NULL;
+			size_t keep = p ? strlen(l->created) : 0;
+			while (p && strlen(p) >= keep && !rmdir(p)) {
+				char *slash = strrchr(p, '/');
+				if (!slash || slash == p)
+					break;
+				*slash = 0;
+			}
+			free(p);
+		}
+	}
+	close(fd);
+done:
+	free(ip);
+	free(blobs);
+}
+
 static int lay_blob_exists(struct wn__dst *dd, struct wn_ctx *ctx, const struct wn_descriptor *desc, bool *yes)
 {
 	struct layout *l = dd->impl;
@@ -400,7 +531,7 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 		goto done;
 	}
 	*strrchr(dir, '/') = 0;
-	if (mkdirs(dir) || !(tmp = wn__sprintf("%s.winch-tmp-%d-XXXXXX", p, (int)getpid())) || (fd = mkstemp(tmp)) < 0) {
+	if (mkdirs(dir, NULL) || !(tmp = wn__sprintf("%s.winch-tmp-%d-XXXXXX", p, (int)getpid())) || (fd = mkstemp(tmp)) < 0) {
 		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write in %s: %s", dir, strerror(errno));
 		goto done;
 	}
@@ -489,13 +620,13 @@ static int lay_manifest_put(struct wn__dst *dd, struct wn_ctx *ctx, const struct
 	struct layout *l = dd->impl;
 	char *p = blob_path(l, m->digest), *dir = p ? strdup(p) : NULL;
 	struct stat st;
-	int rc = WN_OK;
+	int rc = WN_OK, lock_fd = -1;
 	if (!p || !dir) {
 		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 		goto done;
 	}
 	*strrchr(dir, '/') = 0;
-	if (stat(p, &st) && !pending(l, p) && (mkdirs(dir) || (rc = write_file(ctx, l, p, m->data, m->len)) != WN_OK)) {
+	if (stat(p, &st) && !pending(l, p) && (mkdirs(dir, NULL) || (rc = write_file(ctx, l, p, m->data, m->len)) != WN_OK)) {
 		if (rc == WN_OK)
 			rc = wn__ctx_fail(ctx, WN_EIO, "cannot create %s: %s", dir, strerror(errno));
 		goto done;
@@ -504,9 +635,19 @@ static int lay_manifest_put(struct wn__dst *dd, struct wn_ctx *ctx, const struct
 		goto done;
 	if ((rc = commit(ctx, l)) != WN_OK)
 		goto done;
-	/* index.json last: the layout shows the image only once everything is in place */
+	/* index.json last: the layout shows the image only once everything is in
+	 * place.  Read, merged and replaced under the lock: another writer's entry
+	 * written meanwhile is kept */
+	if (!l->private_ && (rc = lock_index(ctx, l, true, &lock_fd)) != WN_OK)
+		goto done;
+	char *lf = wn__sprintf("%s/oci-layout", l->dir);
+	if (lf && stat(lf, &st)) {
+		static const char layout_json[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+		rc = write_atomic(ctx, lf, layout_json, sizeof layout_json - 1);
+	}
+	free(lf);
 	cJSON *idx;
-	if ((rc = read_index(ctx, l, &idx)) != WN_OK)
+	if (rc != WN_OK || (rc = read_index(ctx, l, &idx)) != WN_OK)
 		goto done;
 	cJSON *arr = cJSON_GetObjectItemCaseSensitive(idx, "manifests"), *e = arr ? arr->child : NULL;
 	while (e) {
@@ -526,9 +667,13 @@ static int lay_manifest_put(struct wn__dst *dd, struct wn_ctx *ctx, const struct
 	char *text = cJSON_PrintUnformatted(idx), *ip = wn__sprintf("%s/index.json", l->dir);
 	cJSON_Delete(idx);
 	rc = text && ip ? write_atomic(ctx, ip, text, strlen(text)) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (rc == WN_OK)
+		l->indexed = true;
 	free(text);
 	free(ip);
 done:
+	if (lock_fd >= 0)
+		close(lock_fd);
 	free(p);
 	free(dir);
 	return rc;
@@ -608,21 +753,25 @@ int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spe
 	d->ops = &layout_dst_ops;
 	int rc = parse(ctx, spec, &l, &d->tag, &d->digest);
 	d->impl = l;
-	if (rc == WN_OK && mkdirs(l->dir))
+	if (l)
+		l->dst = true;
+	if (rc == WN_OK && mkdirs(l->dir, &l->created))
 		rc = wn__ctx_fail(ctx, WN_EIO, "cannot create %s: %s", l->dir, strerror(errno));
 	if (rc == WN_OK) {
-		char *lf = wn__sprintf("%s/oci-layout", l->dir), *b = wn__sprintf("%s/blobs/sha256", l->dir);
+		/* oci-layout is written with index.json, at the end: a failed first
+		 * copy leaves no half layout, and its directory goes (remove_created) */
+		char *b = wn__sprintf("%s/blobs", l->dir), *b256 = wn__sprintf("%s/blobs/sha256", l->dir);
+		char *lf = wn__sprintf("%s/oci-layout", l->dir), *ip = wn__sprintf("%s/index.json", l->dir);
 		struct stat st;
-		if (lf && stat(lf, &st)) {
-			static const char layout_json[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-			rc = write_atomic(ctx, lf, layout_json, sizeof layout_json - 1);
-		}
-		if (b) {
+		l->fresh = b && lf && ip && stat(b, &st) && stat(lf, &st) && stat(ip, &st);
+		if (b256) {
 			clean_temps(l->dir);
-			clean_temps(b);
+			clean_temps(b256);
 		}
-		free(lf);
 		free(b);
+		free(b256);
+		free(lf);
+		free(ip);
 	}
 	if (rc == WN_OK && !(d->name = wn__sprintf("oci:%s", spec)))
 		rc = WN_ENOMEM;
@@ -638,6 +787,7 @@ void wn__layout_set_name(void *src_or_dst_impl, const char *name)
 {
 	struct layout *l = src_or_dst_impl;
 	char *n = strdup(name);
+	l->private_ = true;
 	if (n) {
 		free(l->name);
 		l->name = n;

@@ -110,3 +110,30 @@ expect 0 "pull it back" "$WINCH" -v pull "$REG/dup:x" "oci:$WORK/dup-back:x"
 same "... the child manifest is fetched once" "$(grep -c "GET .*/manifests/$child" <<< "$ERR")" 1
 same "... and the index arrives byte for byte" "$(json "d['manifests'][0]['digest']" < "$WORK/dup-back/index.json")" \
 	"$(json "d['manifests'][0]['digest']" < "$WORK/dup/index.json")"
+
+# concurrent writers of one layout keep every tag: index.json is merged under a lock (issue 10, item 2)
+tags_of() { json "' '.join(sorted(m['annotations']['org.opencontainers.image.ref.name'] for m in d['manifests']))" < "$1/index.json"; }
+want=""
+for round in new existing; do
+	pids=""
+	for t in a b c d e f g h; do
+		"$WINCH" pull -q "$REG/app:single" "oci:$WORK/conc:$round-$t" &
+		pids="$pids $!"
+		want="$want $round-$t"
+	done
+	rcs=""
+	for p in $pids; do wait "$p"; rcs="$rcs$?"; done
+	same "eight pulls at once into a $round layout all succeed" "$rcs" 00000000
+	same "... and every tag is in index.json" "$(tags_of "$WORK/conc")" "$(echo $want | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+done
+expect 0 "... skopeo reads the result" skopeo inspect "oci:$WORK/conc:existing-h"
+same "... no temporary file is left" "$(find "$WORK/conc" -name '*winch-tmp*' | wc -l)" 0
+
+# a failed copy into a new directory leaves nothing behind; into an existing one, the layout as it was (issue 10 item 4, issue 11)
+expect 3 "a pull of a missing tag into a new directory fails" "$WINCH" pull "$REG/app:nope" "oci:$WORK/new/deeper:x"
+same "... and leaves no directory" "$(ls "$WORK/new" 2>&1 >/dev/null | grep -c 'No such file')" 1
+mkdir "$WORK/empty"
+expect 3 "... into an empty directory" "$WINCH" pull "$REG/app:nope" "oci:$WORK/empty:x"
+same "... leaves it empty" "$(ls -A "$WORK/empty")" ""
+expect 7 "a pull that meets corrupted bytes into a new directory fails" "$WINCH" pull "127.0.0.1:$PPORT/app:single" "oci:$WORK/new2:x"
+same "... and leaves no directory" "$(ls -d "$WORK/new2" 2>/dev/null)" ""
