@@ -76,7 +76,7 @@ static int commit(struct wn_ctx *ctx, struct layout *l)
 	pthread_mutex_lock(&l->mu);
 	for (size_t i = 0; i < l->pend_tmp.n; i++) {
 		if (rc == WN_OK && rename(l->pend_tmp.items[i], l->pend_final.items[i]))
-			rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", l->pend_final.items[i], strerror(errno));
+			rc = wn__write_fail(ctx, "write", l->pend_final.items[i], errno);
 		if (rc != WN_OK)
 			unlink(l->pend_tmp.items[i]);
 		else if (l->created) /* remembered only where a failure removes them */
@@ -235,6 +235,8 @@ static int lay_blob_stream(struct wn__src *s, struct wn_ctx *ctx, const struct w
 		goto done;
 	}
 	for (;;) {
+		if ((rc = wn__check_cancel(ctx)) != WN_OK)
+			break;
 		ssize_t n = read(fd, buf, READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -349,7 +351,7 @@ static int write_file(struct wn_ctx *ctx, struct layout *l, const char *path, co
 	char *tmp = wn__sprintf("%s.winch-tmp-%d-XXXXXX", path, (int)getpid());
 	int fd = tmp ? mkstemp(tmp) : -1, rc = WN_OK;
 	if (fd < 0) {
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", path, strerror(errno));
+		rc = wn__write_fail(ctx, "write", path, errno);
 		free(tmp);
 		return rc;
 	}
@@ -366,7 +368,7 @@ static int write_file(struct wn_ctx *ctx, struct layout *l, const char *path, co
 		left -= (size_t)w;
 	}
 	if (left || fsync(fd) || close(fd) || (!l && rename(tmp, path))) {
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", path, strerror(errno));
+		rc = wn__write_fail(ctx, "write", path, errno);
 		if (left)
 			close(fd);
 		unlink(tmp);
@@ -532,7 +534,7 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 	}
 	*strrchr(dir, '/') = 0;
 	if (mkdirs(dir, NULL) || !(tmp = wn__sprintf("%s.winch-tmp-%d-XXXXXX", p, (int)getpid())) || (fd = mkstemp(tmp)) < 0) {
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write in %s: %s", dir, strerror(errno));
+		rc = wn__write_fail(ctx, "write in", dir, errno);
 		goto done;
 	}
 	fchmod(fd, 0644);
@@ -552,7 +554,7 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0) {
-				rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", tmp, strerror(errno));
+				rc = wn__write_fail(ctx, "write", tmp, errno);
 				break;
 			}
 			off += w;
@@ -568,7 +570,7 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 	}
 	/* only a verified blob gets its name, when the copy commits */
 	if (rc == WN_OK && (fsync(fd) || close(fd)))
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", p, strerror(errno));
+		rc = wn__write_fail(ctx, "write", p, errno);
 	else if (rc != WN_OK)
 		close(fd);
 	fd = -1;
@@ -628,7 +630,7 @@ static int lay_manifest_put(struct wn__dst *dd, struct wn_ctx *ctx, const struct
 	*strrchr(dir, '/') = 0;
 	if (stat(p, &st) && !pending(l, p) && (mkdirs(dir, NULL) || (rc = write_file(ctx, l, p, m->data, m->len)) != WN_OK)) {
 		if (rc == WN_OK)
-			rc = wn__ctx_fail(ctx, WN_EIO, "cannot create %s: %s", dir, strerror(errno));
+			rc = wn__write_fail(ctx, "create", dir, errno);
 		goto done;
 	}
 	if (!top)
@@ -756,7 +758,7 @@ int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spe
 	if (l)
 		l->dst = true;
 	if (rc == WN_OK && mkdirs(l->dir, &l->created))
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot create %s: %s", l->dir, strerror(errno));
+		rc = wn__write_fail(ctx, "create", l->dir, errno);
 	if (rc == WN_OK) {
 		/* oci-layout is written with index.json, at the end: a failed first
 		 * copy leaves no half layout, and its directory goes (remove_created) */

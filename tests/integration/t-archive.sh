@@ -47,3 +47,16 @@ tar -cf "$WORK/bad.tar" -C "$WORK/bad" .
 expect 7 "an archive with a wrong layer digest is refused" "$WINCH" push "oci-archive:$WORK/bad.tar:multi" "$REG/bad:multi"
 contains "... naming the blob" "$ERR" "$first"
 expect 3 "... and the registry has no manifest" "$WINCH" exists "$REG/bad:multi"
+
+# an archive is not unpacked whole: only what index.json's images need, at the sizes they declare (issue 9, item 11)
+for ext in tar tar.gz; do
+	python3 "$TOP/tests/tools/evil-tar.py" bloat "$WORK/bloat.$ext" "$IMG" 100
+	# a run that wrote the 100 MiB nobody references would die of SIGXFSZ past 50 MiB
+	run bash -c 'ulimit -f 51200; exec "$@"' _ "$WINCH" -v push "oci-archive:$WORK/bloat.$ext:multi" "$REG/bloat:multi"
+	same "an archive ($ext, index.json last) with 100 MiB of unreferenced data is pushed" "$RC" 0
+	contains "... unpacking only what the image needs" "$ERR" "unpacked"
+	same "... under 1 MiB" "$(grep -o 'unpacked [0-9]* bytes' <<< "$ERR" | awk '{print ($2 < 1048576)}')" 1
+	same "... the right image" "$(rd bloat:multi)" "$(rd app:multi)"
+	same "... no temporary directory left" "$(ls -A "$TMPDIR")" ""
+	rm -f "$WORK/bloat.$ext"
+done

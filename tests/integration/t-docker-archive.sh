@@ -78,3 +78,11 @@ same "... no archive, no temporary directory" "$(ls "$WORK/m.tar" 2>/dev/null; l
 expect 0 "one --platform from an oci-archive into a docker-archive works" "$WINCH" copy --platform linux/arm64 "oci-archive:$WORK/multi.tar:m" "docker-archive:$WORK/m.tar:m:arm"
 same "... the arm64 config" "$(tar -xOf "$WORK/m.tar" "$(tar -xOf "$WORK/m.tar" manifest.json | json "d[0]['Config']")" | json "d['architecture']")" arm64
 rm -f "$WORK/multi.tar" "$WORK/m.tar"
+
+# only the chosen image's files are unpacked (issue 9, item 11)
+python3 "$TOP/tests/tools/mkdockersave.py" "$WORK/junk.tar" --junk 100
+run bash -c 'ulimit -f 51200; exec "$@"' _ "$WINCH" -v push "docker-archive:$WORK/junk.tar:demo/tool:2" "$REG/junk:2"
+same "a docker-archive with 100 MiB nobody references is pushed" "$RC" 0
+same "... unpacking under 1 MiB" "$(grep -o 'unpacked [0-9]* bytes' <<< "$ERR" | awk '{print ($2 < 1048576)}')" 1
+same "... no temporary directory left" "$(ls -A "$TMPDIR")" ""
+rm -f "$WORK/junk.tar"
