@@ -163,6 +163,60 @@ static int find_entry(struct wn_ctx *ctx, const struct layout *l, const cJSON *i
 	return *out ? WN_OK : wn__ctx_fail(ctx, WN_ENOTFOUND, "%s has no tag %s", l->name, tag);
 }
 
+/* Opens a blob to read it.  Not through a symbolic link: a layout made by
+ * someone else could name blobs/sha256/HEX -> ~/.ssh/id_rsa, and its bytes
+ * would be hashed (the hash printed) and streamed to the destination. */
+static int open_blob(const char *path)
+{
+	return open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static int open_fail(struct wn_ctx *ctx, const struct layout *l, const char *digest, int err)
+{
+	if (err == ELOOP)
+		return wn__ctx_fail(ctx, WN_ECORRUPT, "%s: blob %s is a symbolic link: refused", l->name, digest);
+	return wn__ctx_fail(ctx, err == ENOENT ? WN_ENOTFOUND : WN_EIO, "%s: blob %s: %s", l->name, digest, strerror(err));
+}
+
+/* A small blob into memory (capped at max); WN_ENOTFOUND without a message when absent. */
+static int read_small(struct wn_ctx *ctx, const struct layout *l, const char *path, const char *digest, size_t max,
+                      unsigned char **out, size_t *len)
+{
+	struct wn__buf b = { .max = max };
+	unsigned char chunk[65536];
+	int fd = open_blob(path), rc = WN_OK;
+	*out = NULL;
+	if (fd < 0)
+		return errno == ENOENT ? WN_ENOTFOUND : open_fail(ctx, l, digest, errno);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = open_fail(ctx, l, digest, errno);
+			break;
+		}
+		if (!n || b.overflow)
+			break;
+		if (wn__buf_append(&b, chunk, (size_t)n) != WN_OK) {
+			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	close(fd);
+	if (rc == WN_OK && b.overflow)
+		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s: manifest %s is larger than %zu bytes", l->name, digest, max);
+	if (rc == WN_OK)
+		rc = wn__buf_cstr(&b);
+	if (rc != WN_OK) {
+		wn__buf_free(&b);
+		return rc;
+	}
+	*out = b.data;
+	*len = b.len;
+	return WN_OK;
+}
+
 /* A manifest blob, checked against its digest. */
 static int read_manifest(struct wn_ctx *ctx, const struct layout *l, const char *digest, const char *media_type,
                          struct wn_manifest **out)
@@ -171,7 +225,7 @@ static int read_manifest(struct wn_ctx *ctx, const struct layout *l, const char 
 	unsigned char *data;
 	size_t len;
 	char *p = blob_path(l, digest);
-	int rc = p ? wn__file_read(ctx, p, WN__MANIFEST_MAX, &data, &len) : path_fail(ctx, l, digest);
+	int rc = p ? read_small(ctx, l, p, digest, WN__MANIFEST_MAX, &data, &len) : path_fail(ctx, l, digest);
 	if (rc == WN_ENOTFOUND)
 		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "%s has no manifest %s", l->name, digest);
 	free(p);
@@ -219,15 +273,14 @@ static int lay_blob_stream(struct wn__src *s, struct wn_ctx *ctx, const struct w
 {
 	struct layout *l = s->impl;
 	char *p = blob_path(l, d->digest);
-	int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1, rc = WN_OK;
+	int fd = p ? open_blob(p) : -1, rc = WN_OK, err = errno;
 	unsigned char *buf = malloc(READ_CHUNK);
 	if (!p) {
 		rc = path_fail(ctx, l, d->digest);
 		goto done;
 	}
 	if (fd < 0 || !buf) {
-		rc = wn__ctx_fail(ctx, errno == ENOENT ? WN_ENOTFOUND : WN_EIO, "%s: blob %s: %s", l->name, d->digest,
-		                  strerror(errno));
+		rc = fd < 0 ? open_fail(ctx, l, d->digest, err) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 		goto done;
 	}
 	if (offset && lseek(fd, (off_t)offset, SEEK_SET) < 0) {
@@ -416,7 +469,7 @@ static int lock_index(struct wn_ctx *ctx, const struct layout *l, bool wait, int
 	char *p = wn__sprintf("%s/" LOCK_NAME, l->dir);
 	long slept = 0, step = 2;
 	int rc = WN_OK;
-	*fd = p ? open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
+	*fd = p ? open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;
 	if (*fd < 0) {
 		rc = ctx ? wn__ctx_fail(ctx, WN_EIO, "cannot lock %s: %s", p ? p : l->dir, strerror(errno)) : WN_EIO;
 		goto done;

@@ -137,3 +137,9 @@ expect 3 "... into an empty directory" "$WINCH" pull "$REG/app:nope" "oci:$WORK/
 same "... leaves it empty" "$(ls -A "$WORK/empty")" ""
 expect 7 "a pull that meets corrupted bytes into a new directory fails" "$WINCH" pull "127.0.0.1:$PPORT/app:single" "oci:$WORK/new2:x"
 same "... and leaves no directory" "$(ls -d "$WORK/new2" 2>/dev/null)" ""
+
+# a blob that is a symbolic link is not followed: its target's bytes would be hashed and sent on
+python3 "$TOP/tests/tools/evil-image.py" blob-symlink "$WORK/evil-link"
+expect 7 "a layout whose layer blob is a symbolic link to /etc/passwd is refused" "$WINCH" push "oci:$WORK/evil-link:x" "$REG/evil:link"
+contains "... saying so" "$ERR" "is a symbolic link"
+lacks "... without reading /etc/passwd" "$ERR" "$(sha256sum < /etc/passwd | cut -d' ' -f1)"

@@ -14,6 +14,9 @@ says.  Each KIND reproduces one probe of that issue:
                      (default 300): a 61 KB root that costs ARG fetches
   refname-traversal  a valid image tagged "sha256-<hex>./../../x" in index.json
                      (an invalid tag that could become a registry path)
+  blob-symlink       a valid image (tag "x") whose layer blob is a symbolic link to
+                     ARG (default /etc/passwd): a reader that follows it hashes
+                     that file, prints the hash, and streams it to the destination
 Blobs are content-addressed and valid unless the KIND says otherwise.
 """
 import gzip, hashlib, io, json, os, sys, tarfile
@@ -28,10 +31,10 @@ def blob(data):
     open(os.path.join(d, "blobs", "sha256", h), "wb").write(data)
     return {"digest": "sha256:" + h, "size": len(data)}
 
-def image(diff_override=None):
+def image(diff_override=None, salt=""):
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
-        body = b"hello from a hostile image\n"
+        body = ("hello from a hostile image%s\n" % salt).encode()
         ti = tarfile.TarInfo("hello"); ti.size = len(body); ti.mtime = 0
         t.addfile(ti, io.BytesIO(body))
     diff = "sha256:" + hashlib.sha256(raw.getvalue()).hexdigest()
@@ -63,5 +66,12 @@ elif kind == "refname-traversal":
     top = image()
     hexd = top["digest"].split(":")[1]
     index_json([tagged(top, "x"), tagged(top, "sha256-%s./../../x" % hexd)])
+elif kind == "blob-symlink":
+    top = image(salt=" (symlinked)")
+    man = json.load(open(os.path.join(d, "blobs", "sha256", top["digest"].split(":")[1])))
+    p = os.path.join(d, "blobs", "sha256", man["layers"][0]["digest"].split(":")[1])
+    os.unlink(p)
+    os.symlink(arg or "/etc/passwd", p)
+    index_json([tagged(top, "x")])
 else:
     sys.exit("unknown kind " + kind)
