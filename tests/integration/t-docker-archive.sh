@@ -86,3 +86,9 @@ same "a docker-archive with 100 MiB nobody references is pushed" "$RC" 0
 same "... unpacking under 1 MiB" "$(grep -o 'unpacked [0-9]* bytes' <<< "$ERR" | awk '{print ($2 < 1048576)}')" 1
 same "... no temporary directory left" "$(ls -A "$TMPDIR")" ""
 rm -f "$WORK/junk.tar"
+
+# an image that lists one layer twice: the archive holds it once, and lists it twice
+python3 "$TOP/tests/tools/evil-image.py" dup-layer "$WORK/dup"
+expect 0 "an image with one layer listed twice goes into a docker-archive" "$WINCH" copy "oci:$WORK/dup:x" "docker-archive:$WORK/dup.tar:dup:1"
+same "... manifest.json lists it twice" "$(tar -xOf "$WORK/dup.tar" manifest.json | json "len(d[0]['Layers']), len(set(d[0]['Layers']))")" "[2, 1]"
+expect 0 "... and skopeo reads it" skopeo inspect "docker-archive:$WORK/dup.tar"

@@ -14,6 +14,8 @@ says.  Each KIND reproduces one probe of that issue:
                      (default 300): a 61 KB root that costs ARG fetches
   refname-traversal  a valid image tagged "sha256-<hex>./../../x" in index.json
                      (an invalid tag that could become a registry path)
+  dup-layer          not hostile: a valid image (tag "x") that lists one layer twice,
+                     as some builders write (a docker-archive holds it once)
   blob-symlink       a valid image (tag "x") whose layer blob is a symbolic link to
                      ARG (default /etc/passwd): a reader that follows it hashes
                      that file, prints the hash, and streams it to the destination
@@ -31,7 +33,7 @@ def blob(data):
     open(os.path.join(d, "blobs", "sha256", h), "wb").write(data)
     return {"digest": "sha256:" + h, "size": len(data)}
 
-def image(diff_override=None, salt=""):
+def image(diff_override=None, salt="", twice=False):
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
         body = ("hello from a hostile image%s\n" % salt).encode()
@@ -39,10 +41,11 @@ def image(diff_override=None, salt=""):
         t.addfile(ti, io.BytesIO(body))
     diff = "sha256:" + hashlib.sha256(raw.getvalue()).hexdigest()
     layer = dict(blob(gzip.compress(raw.getvalue(), mtime=0)), mediaType="application/vnd.oci.image.layer.v1.tar+gzip")
-    cfg = {"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [diff_override or diff]},
+    n = 2 if twice else 1
+    cfg = {"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [diff_override or diff] * n},
            "config": {}}
     c = dict(blob(json.dumps(cfg).encode()), mediaType="application/vnd.oci.image.config.v1+json")
-    man = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": c, "layers": [layer]}
+    man = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": c, "layers": [layer] * n}
     return dict(blob(json.dumps(man).encode()), mediaType="application/vnd.oci.image.manifest.v1+json")
 
 def index_json(entries):
@@ -66,6 +69,8 @@ elif kind == "refname-traversal":
     top = image()
     hexd = top["digest"].split(":")[1]
     index_json([tagged(top, "x"), tagged(top, "sha256-%s./../../x" % hexd)])
+elif kind == "dup-layer":
+    index_json([tagged(image(salt=" (twice)", twice=True), "x")])
 elif kind == "blob-symlink":
     top = image(salt=" (symlinked)")
     man = json.load(open(os.path.join(d, "blobs", "sha256", top["digest"].split(":")[1])))
