@@ -391,9 +391,21 @@ static int pass(struct wn_ctx *ctx, struct wn__tar *t, enum pass_kind kind, cons
 		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "cannot read %s: %s", t->file, archive_error_string(a));
 		goto done;
 	}
-	for (size_t i = 0; i < t->n; i++)
+	/* a later pass stops once it has what it came for (the scan saw the rest) */
+	size_t todo = 0;
+	bool early = false;
+	for (size_t i = 0; i < t->n; i++) {
 		t->m[i].seen = false;
-	while (rc == WN_OK && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		todo += t->m[i].type == 'f' && ((kind == PASS_FETCH && t->m[i].keep && !t->m[i].data) ||
+		                                (kind == PASS_EXTRACT && t->m[i].want));
+	}
+	while (rc == WN_OK) {
+		if (kind != PASS_SCAN && !todo) {
+			early = true;
+			break;
+		}
+		if ((r = archive_read_next_header(a, &e)) != ARCHIVE_OK)
+			break;
 		if ((rc = wn__check_cancel(ctx)) != WN_OK)
 			break;
 		seekable = archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE;
@@ -434,6 +446,7 @@ static int pass(struct wn_ctx *ctx, struct wn__tar *t, enum pass_kind kind, cons
 				m->keep = false;
 				fetched += (size_t)size;
 				t->cached += (size_t)size;
+				todo--;
 				continue;
 			}
 			if (kind == PASS_EXTRACT && m->type == 'f' && m->want) {
@@ -474,6 +487,7 @@ static int pass(struct wn_ctx *ctx, struct wn__tar *t, enum pass_kind kind, cons
 				if (written && rc == WN_OK)
 					*written += got;
 				free(path);
+				todo--;
 				continue;
 			}
 			rc = read_data(ctx, t, a, size, NULL, scratch, seekable);
@@ -550,9 +564,9 @@ static int pass(struct wn_ctx *ctx, struct wn__tar *t, enum pass_kind kind, cons
 		}
 		rc = read_data(ctx, t, a, size, NULL, scratch, seekable);
 	}
-	if (rc == WN_OK && r != ARCHIVE_EOF)
+	if (rc == WN_OK && !early && r != ARCHIVE_EOF)
 		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s is truncated or corrupt (%s): refused", t->file, archive_error_string(a));
-	if (rc == WN_OK && kind != PASS_SCAN)
+	if (rc == WN_OK && kind != PASS_SCAN && !early)
 		for (size_t i = 0; i < t->n && rc == WN_OK; i++)
 			if (!t->m[i].seen)
 				rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s changed while it was being read: refused", t->file);
