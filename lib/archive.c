@@ -640,7 +640,8 @@ int wn__tar_open(struct wn_ctx *ctx, const char *file, bool links, const char *c
 			goto done;
 	if ((rc = pass(ctx, t, PASS_SCAN, meta, meta_max, 0, NULL, NULL)) != WN_OK)
 		goto done;
-	qsort(t->m, t->n, sizeof *t->m, cmp_member);
+	if (t->n)
+		qsort(t->m, t->n, sizeof *t->m, cmp_member);
 	for (size_t i = 0; i + 1 < t->n && rc == WN_OK; i++)
 		if (!strcmp(t->m[i].name, t->m[i + 1].name) && !(t->m[i].type == 'd' && t->m[i + 1].type == 'd'))
 			rc = corrupt(ctx, t, "appears twice", t->m[i].name);
@@ -1154,7 +1155,8 @@ static int add_tree(struct wn_ctx *ctx, struct archive *a, const char *root, con
 			wn__strlist_push(&names, de->d_name);
 	if (d)
 		closedir(d);
-	qsort(names.items, names.n, sizeof *names.items, cmp_names);
+	if (names.n)
+		qsort(names.items, names.n, sizeof *names.items, cmp_names);
 	for (size_t i = 0; i < names.n && rc == WN_OK; i++) {
 		if ((rc = wn__check_cancel(ctx)) != WN_OK)
 			break;

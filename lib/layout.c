@@ -45,7 +45,7 @@ struct layout {
 	bool private_;             /* an archive's own copy under $TMPDIR: no other writer, no lock */
 	char *created;             /* the outermost directory this copy created (NULL: DIR was there) */
 	bool fresh;                /* DIR held no layout when opened: what a failure leaves is removed */
-	struct wn_strlist committed; /* files renamed into place, for the removal of a created DIR */
+	struct wn_strlist committed; /* files renamed into place, for the removal of a fresh DIR */
 	bool indexed;              /* index.json was written: the copy is in the layout */
 };
 
@@ -79,7 +79,7 @@ static int commit(struct wn_ctx *ctx, struct layout *l)
 			rc = wn__write_fail(ctx, "write", l->pend_final.items[i], errno);
 		if (rc != WN_OK)
 			unlink(l->pend_tmp.items[i]);
-		else if (l->created) /* remembered only where a failure removes them */
+		else if (l->fresh) /* remembered only where a failure removes them */
 			wn__strlist_push(&l->committed, l->pend_final.items[i]);
 		free(l->pend_tmp.items[i]);
 		free(l->pend_final.items[i]);
