@@ -502,10 +502,11 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 	size_t n_platforms = 0;
 	while (e.opt->platforms && e.opt->platforms[n_platforms])
 		n_platforms++;
-	if (e.dst->single_image && n_platforms > 1) {
-		/* several platforms make an index, which such a destination cannot hold */
-		rc = wn__ctx_fail(ctx, WN_EINVAL, "%s holds one image: give at most one --platform (%zu given)", e.dst->name,
-		                  n_platforms);
+	if (e.dst->single_image && (n_platforms > 1 || e.opt->referrers)) {
+		/* several platforms make an index, and referrers are more images: such a destination holds one */
+		rc = n_platforms > 1 ? wn__ctx_fail(ctx, WN_EINVAL, "%s holds one image: give at most one --platform (%zu given)",
+		                                    e.dst->name, n_platforms)
+		                     : wn__ctx_fail(ctx, WN_EINVAL, "%s holds one image: it cannot take --referrers", e.dst->name);
 		goto done;
 	}
 	const char *host[2] = { NULL, NULL };

@@ -92,3 +92,7 @@ python3 "$TOP/tests/tools/evil-image.py" dup-layer "$WORK/dup"
 expect 0 "an image with one layer listed twice goes into a docker-archive" "$WINCH" copy "oci:$WORK/dup:x" "docker-archive:$WORK/dup.tar:dup:1"
 same "... manifest.json lists it twice" "$(tar -xOf "$WORK/dup.tar" manifest.json | json "len(d[0]['Layers']), len(set(d[0]['Layers']))")" "[2, 1]"
 expect 0 "... and skopeo reads it" skopeo inspect "docker-archive:$WORK/dup.tar"
+amd=$("$WINCH" digest --platform linux/amd64 "$REG/app:multi" 2>/dev/null || skopeo inspect --raw --tls-verify=false "docker://$REG/app:multi" | json "[m['digest'] for m in d['manifests'] if m['platform']['architecture']=='amd64'][0]")
+python3 "$TOP/tests/tools/push-referrers.py" "$REG" app "$amd" > /dev/null
+expect 2 "--referrers into a docker-archive (one image, no room for its referrers) is refused" "$WINCH" pull --referrers "$REG/app:multi" "docker-archive:$WORK/r.tar"
+same "... no archive, no temporary directory" "$(ls "$WORK/r.tar" 2>/dev/null; ls -A "$TMPDIR")" ""
