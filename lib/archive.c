@@ -6,11 +6,13 @@
  * tar's headers (and keeps small files in memory): every name must be
  * relative without "..", every entry a file, a directory or (docker-archive
  * only) a link that stays inside, no name twice, no entry over the size
- * limits, and the tar must end cleanly.  Then the format's own index
+ * limits, and the tar must end cleanly (with its zero blocks: libarchive
+ * reads a tar cut between two entries as a shorter one).  Then the format's own index
  * (index.json, or manifest.json) says which members the image needs: for an
  * oci-archive the tree of manifests is resolved (more passes read manifests
  * the first one did not keep), and every blob's size in the tar must be the
- * size its descriptor declares.  A last pass writes exactly those members
+ * size its descriptor declares (a blob the tar lacks is left to the copy,
+ * which fails if it needs it: the image-layout spec allows missing blobs).  A last pass writes exactly those members
  * into a private temporary directory, so the disk used is the declared size
  * of what is copied, whatever else the archive holds.  A second pass rather
  * than a streaming check, because an archive may list index.json after the
@@ -331,10 +333,11 @@ static int corrupt(struct wn_ctx *ctx, const struct wn__tar *t, const char *why,
 /* Reads an entry's data into keep (up to its size), or through scratch to
  * get past it, checking for cancellation as it goes. */
 static int read_data(struct wn_ctx *ctx, struct wn__tar *t, struct archive *a, int64_t size, unsigned char *keep,
-                     unsigned char *scratch, bool seekable)
+                     unsigned char *scratch, bool seekable, bool *skipped)
 {
 	if (!keep && seekable) {
 		/* an uncompressed tar: skipping is a seek */
+		*skipped = true;
 		if (archive_read_data_skip(a) != ARCHIVE_OK)
 			return wn__ctx_fail(ctx, WN_ECORRUPT, "%s is truncated or corrupt (%s): refused", t->file,
 			                    archive_error_string(a));
@@ -399,13 +402,23 @@ static int pass(struct wn_ctx *ctx, struct wn__tar *t, enum pass_kind kind, cons
 		todo += t->m[i].type == 'f' && ((kind == PASS_FETCH && t->m[i].keep && !t->m[i].data) ||
 		                                (kind == PASS_EXTRACT && t->m[i].want));
 	}
+	int64_t entry_end = 0; /* where the last entry's data and padding ended */
+	bool in_entry = false, skipped = false;
 	while (rc == WN_OK) {
 		if (kind != PASS_SCAN && !todo) {
 			early = true;
 			break;
 		}
+		/* past what is left of the entry (its padding at least), to know where it ends */
+		if (in_entry && !skipped && archive_read_data_skip(a) != ARCHIVE_OK) {
+			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s is truncated or corrupt (%s): refused", t->file, archive_error_string(a));
+			break;
+		}
+		entry_end = archive_filter_bytes(a, 0);
 		if ((r = archive_read_next_header(a, &e)) != ARCHIVE_OK)
 			break;
+		in_entry = true;
+		skipped = false;
 		if ((rc = wn__check_cancel(ctx)) != WN_OK)
 			break;
 		seekable = archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE;
@@ -414,7 +427,7 @@ static int pass(struct wn_ctx *ctx, struct wn__tar *t, enum pass_kind kind, cons
 		int64_t size = archive_entry_size(e);
 		const char *hard = archive_entry_hardlink(e);
 		if (!raw || is_root_dot(raw)) {
-			rc = read_data(ctx, t, a, size, NULL, scratch, seekable);
+			rc = read_data(ctx, t, a, size, NULL, scratch, seekable, &skipped);
 			continue;
 		}
 		char *name = safe_name(raw);
@@ -437,7 +450,7 @@ static int pass(struct wn_ctx *ctx, struct wn__tar *t, enum pass_kind kind, cons
 					rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 					break;
 				}
-				if ((rc = read_data(ctx, t, a, size, keep, scratch, seekable)) != WN_OK) {
+				if ((rc = read_data(ctx, t, a, size, keep, scratch, seekable, &skipped)) != WN_OK) {
 					free(keep);
 					break;
 				}
@@ -490,7 +503,7 @@ static int pass(struct wn_ctx *ctx, struct wn__tar *t, enum pass_kind kind, cons
 				todo--;
 				continue;
 			}
-			rc = read_data(ctx, t, a, size, NULL, scratch, seekable);
+			rc = read_data(ctx, t, a, size, NULL, scratch, seekable, &skipped);
 			continue;
 		}
 		/* the scan: every header is checked here, once */
@@ -559,13 +572,17 @@ static int pass(struct wn_ctx *ctx, struct wn__tar *t, enum pass_kind kind, cons
 			}
 			m->len = (size_t)size;
 			t->cached += m->len;
-			rc = read_data(ctx, t, a, size, m->data, scratch, seekable);
+			rc = read_data(ctx, t, a, size, m->data, scratch, seekable, &skipped);
 			continue;
 		}
-		rc = read_data(ctx, t, a, size, NULL, scratch, seekable);
+		rc = read_data(ctx, t, a, size, NULL, scratch, seekable, &skipped);
 	}
 	if (rc == WN_OK && !early && r != ARCHIVE_EOF)
 		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s is truncated or corrupt (%s): refused", t->file, archive_error_string(a));
+	/* libarchive takes a tar cut after an entry for a shorter tar: a whole one
+	 * ends with zero blocks (two; one is tolerated, as GNU tar does) */
+	if (rc == WN_OK && kind == PASS_SCAN && archive_filter_bytes(a, 0) - entry_end < 512)
+		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s is truncated (it has no end-of-archive blocks): refused", t->file);
 	if (rc == WN_OK && kind != PASS_SCAN && !early)
 		for (size_t i = 0; i < t->n && rc == WN_OK; i++)
 			if (!t->m[i].seen)
@@ -832,10 +849,9 @@ static int need(struct wn_ctx *ctx, struct wn__tar *t, struct jobs *q, const cha
 	struct member *m = find(t, name);
 	free(name);
 	if (!m || m->type != 'f') {
-		if (!manifest && optional_blob(mt))
-			return WN_OK;
-		return wn__ctx_fail(ctx, WN_ECORRUPT, "%s lacks the blob %s its images name: truncated, or an incomplete layout: "
-		                    "refused", t->file, digest);
+		/* a layout may lack referenced blobs (image-layout spec): a copy that needs one says so */
+		wn__log(ctx, WN_LOG_DEBUG, "%s has no blob %s%s", t->file, digest, optional_blob(mt) ? " (non-distributable)" : "");
+		return WN_OK;
 	}
 	if (m->size != size)
 		return wn__ctx_fail(ctx, WN_ECORRUPT, "%s: blob %s is %lld bytes, its descriptor says %lld: refused", t->file,

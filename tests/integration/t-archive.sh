@@ -60,3 +60,13 @@ for ext in tar tar.gz; do
 	same "... no temporary directory left" "$(ls -A "$TMPDIR")" ""
 	rm -f "$WORK/bloat.$ext"
 done
+
+# a layout may lack blobs it references (image-layout spec): only a copy that needs one fails
+mkdir -p "$WORK/part" && tar -xf "$WORK/app.tar" -C "$WORK/part"
+arm=$(skopeo inspect --raw "oci:$WORK/part:multi" | json "[m['digest'] for m in d['manifests'] if m['platform']['architecture']=='arm64'][0]")
+rm "$WORK/part/blobs/sha256/${arm#sha256:}"
+tar -cf "$WORK/part.tar" -C "$WORK/part" .
+expect 0 "an archive without one platform's manifest: that platform is not needed for --platform linux/amd64" "$WINCH" push --platform linux/amd64 "oci-archive:$WORK/part.tar:multi" "$REG/part:amd"
+expect 3 "... the whole index is" "$WINCH" push "oci-archive:$WORK/part.tar:multi" "$REG/part:all"
+contains "... naming the missing manifest" "$ERR" "$arm"
+same "... no temporary directory left" "$(ls -A "$TMPDIR")" ""
