@@ -804,7 +804,8 @@ int wn__tar_extract(struct wn_ctx *ctx, struct wn__tar *t, const char *dir)
 		return WN_OK;
 	int rc = pass(ctx, t, PASS_EXTRACT, NULL, 0, 0, dir, &written);
 	if (rc == WN_OK)
-		wn__log(ctx, WN_LOG_DEBUG, "%s: unpacked %lld bytes (what the image needs) to %s", t->file, (long long)written, dir);
+		wn__log(ctx, WN_LOG_DEBUG, "%s: unpacked %lld bytes (what the image needs) to %s, in %d reads of the archive",
+		        t->file, (long long)written, dir, t->passes);
 	return rc;
 }
 

@@ -70,3 +70,10 @@ expect 0 "an archive without one platform's manifest: that platform is not neede
 expect 3 "... the whole index is" "$WINCH" push "oci-archive:$WORK/part.tar:multi" "$REG/part:all"
 contains "... naming the missing manifest" "$ERR" "$arm"
 same "... no temporary directory left" "$(ls -A "$TMPDIR")" ""
+
+# a manifest too large for the first pass to keep is read in a pass of its own
+python3 "$TOP/tests/tools/evil-image.py" dup-children "$WORK/big-index" 400
+tar -cf "$WORK/big-index.tar" -C "$WORK/big-index" .
+expect 0 "an oci-archive whose index manifest is over 64 KiB" "$WINCH" -v push "oci-archive:$WORK/big-index.tar:x" "$REG/big-index:x"
+contains "... takes three reads of the archive (headers, that manifest, the blobs)" "$ERR" "in 3 reads of the archive"
+same "... no temporary directory left" "$(ls -A "$TMPDIR")" ""
