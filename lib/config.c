@@ -88,9 +88,26 @@ int wn_image_config_parse(struct wn_image_config **out, const void *data, size_t
 				c->label_values[k] = strdup(e->valuestring);
 			}
 	}
-	strings(&c->diff_ids, &c->n_diff_ids,
-	        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "rootfs"), "diff_ids"));
+	/* diff_ids name files (docker-archive) and are compared with digests:
+	 * every one must be a well-formed digest, or the config is refused */
+	const cJSON *diffs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "rootfs"), "diff_ids");
+	const cJSON *e, *list = cJSON_IsArray(diffs) ? diffs : NULL;
+	size_t i = 0;
+	int rc = WN_OK;
+	cJSON_ArrayForEach(e, list) {
+		if (!cJSON_IsString(e) || wn_digest_validate(e->valuestring, NULL) != WN_OK) {
+			rc = wn__error_set(err, WN_ECORRUPT, "malformed image config: rootfs.diff_ids[%zu] is not a valid digest", i);
+			break;
+		}
+		i++;
+	}
+	if (rc == WN_OK && strings(&c->diff_ids, &c->n_diff_ids, diffs) != WN_OK)
+		rc = wn__error_set(err, WN_ENOMEM, "out of memory");
 	cJSON_Delete(j);
+	if (rc != WN_OK) {
+		wn_image_config_free(c);
+		return rc;
+	}
 	*out = c;
 	return WN_OK;
 }

@@ -81,6 +81,15 @@ static int collect(struct engine *e, struct wn_manifest *m, int depth)
 		for (size_t i = 0; i < m->n_manifests && rc == WN_OK; i++) {
 			const struct wn_descriptor *c = &m->manifests[i];
 			char have[WN_DIGEST_MAX];
+			bool seen = false;
+			/* a child listed twice (here, or under another index of the tree) is
+			 * fetched and written once: 300 copies of one entry are one manifest */
+			for (size_t k = 0; k < i && !seen; k++)
+				seen = !strcmp(m->manifests[k].digest, c->digest);
+			for (size_t k = 0; k < e->n_mans && !seen; k++)
+				seen = !strcmp(e->mans[k]->digest, c->digest);
+			if (seen)
+				continue;
 			struct wn_error saved = e->ctx->err;
 			if (e->dst->ops->manifest_digest(e->dst, e->ctx, c->digest, have) == WN_OK) {
 				continue; /* the destination holds this child and so its blobs */
@@ -586,6 +595,16 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 	out->by_digest = !tag;
 	if (e.dst->digest && e.dst->tag) {
 		rc = wn__ctx_fail(ctx, WN_EINVAL, "destination \"%s\": give a tag or a digest, not both", dst);
+		goto done;
+	}
+	size_t n_platforms = 0;
+	while (e.opt->platforms && e.opt->platforms[n_platforms])
+		n_platforms++;
+	if (e.dst->single_image && (n_platforms > 1 || e.opt->referrers)) {
+		/* several platforms make an index, and referrers are more images: such a destination holds one */
+		rc = n_platforms > 1 ? wn__ctx_fail(ctx, WN_EINVAL, "%s holds one image: give at most one --platform (%zu given)",
+		                                    e.dst->name, n_platforms)
+		                     : wn__ctx_fail(ctx, WN_EINVAL, "%s holds one image: it cannot take --referrers", e.dst->name);
 		goto done;
 	}
 	const char *host[2] = { NULL, NULL };

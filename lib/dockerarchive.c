@@ -3,8 +3,9 @@
  * load` tarball (manifest.json with Config, RepoTags and Layers; layers as
  * uncompressed tars).
  *
- * Reading (to push): the tar is unpacked safely (archive.c), the image REF
- * names is picked from manifest.json, and each uncompressed layer is gzipped
+ * Reading (to push): the tar's headers are checked (archive.c), the image
+ * REF names is picked from manifest.json, only its config and layers are
+ * unpacked (links followed in the header table), and each uncompressed layer is gzipped
  * with zlib in one pass that computes both the compressed digest and the
  * diff_id; a diff_id that differs from the config's refuses the archive.  A
  * layer already gzipped is carried as it is (its diff_id still checked).
@@ -40,6 +41,7 @@ struct blobfile {
 
 struct darc {
 	char *tmpdir, *file, *ref;   /* ref: the REF of the location, NULL if none */
+	int tmpfd;                   /* the flock on tmpdir */
 	struct wn_manifest *man;     /* source: the image as a Docker v2 manifest */
 	struct blobfile *blobs;      /* source: config and layers */
 	size_t n_blobs;
@@ -49,8 +51,7 @@ static void darc_free(struct darc *a)
 {
 	if (!a)
 		return;
-	wn__rm_tree(a->tmpdir);
-	free(a->tmpdir);
+	wn__tmpdir_free(a->tmpdir, a->tmpfd);
 	free(a->file);
 	free(a->ref);
 	wn_manifest_free(a->man);
@@ -69,9 +70,10 @@ static int split(struct darc *a, const char *spec)
 	return a->file && (!colon || !colon[1] || a->ref) ? WN_OK : WN_ENOMEM;
 }
 
+/* errno as the failed call left it (read it before anything else runs) */
 static int sys_fail(struct wn_ctx *ctx, const char *what, const char *path)
 {
-	return wn__ctx_fail(ctx, WN_EIO, "cannot %s %s: %s", what, path, strerror(errno));
+	return wn__write_fail(ctx, what, path, errno);
 }
 
 /* Streams `in` through zlib: gzip (deflate) or gunzip (inflate), hashing the
@@ -106,6 +108,8 @@ static int zpipe(struct wn_ctx *ctx, bool compress, const char *in, const char *
 	zinit = true;
 	bool eof = false;
 	while (rc == WN_OK && zr != Z_STREAM_END) {
+		if ((rc = wn__check_cancel(ctx)) != WN_OK)
+			break;
 		if (!z.avail_in && !eof) {
 			ssize_t n = read(ifd, ib, IO_CHUNK);
 			if (n < 0) {
@@ -130,7 +134,7 @@ static int zpipe(struct wn_ctx *ctx, bool compress, const char *in, const char *
 		wn_hasher_update(compress ? hz : hp, ob, got);
 		if (compress)
 			zn += (int64_t)got;
-		if (ofd >= 0 && got && write(ofd, ob, got) != (ssize_t)got)
+		if (ofd >= 0 && got && wn__write_all(ofd, ob, got))
 			rc = sys_fail(ctx, "write", out);
 		if (!compress && eof && !z.avail_in && zr != Z_STREAM_END && !got) {
 			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s: gzip data ends early", in);
@@ -177,13 +181,13 @@ static int hash_file(struct wn_ctx *ctx, const char *path, char digest[WN_DIGEST
 		rc = fd < 0 ? sys_fail(ctx, "read", path) : WN_ENOMEM;
 		goto done;
 	}
-	while ((n = read(fd, buf, IO_CHUNK)) > 0) {
+	while ((n = read(fd, buf, IO_CHUNK)) > 0 && !wn__cancelled(ctx)) {
 		wn_hasher_update(h, buf, (size_t)n);
 		*size += n;
 	}
 	if (n < 0)
 		rc = sys_fail(ctx, "read", path);
-	else
+	else if ((rc = wn__check_cancel(ctx)) == WN_OK)
 		wn_hasher_final(h, digest);
 done:
 	if (fd >= 0)
@@ -203,29 +207,29 @@ static bool is_gzip(const char *path)
 	return yes;
 }
 
-/* A path from manifest.json, inside the unpacked archive. */
-static char *member(struct wn_ctx *ctx, const struct darc *a, const char *rel)
+/* The file a path from manifest.json names (through the archive's links),
+ * NULL with the context's error when it names none. */
+static const char *member_name(struct wn_ctx *ctx, const struct darc *a, const struct wn__tar *t, const char *rel)
+{
+	const char *name = rel ? wn__tar_find(t, rel, NULL) : NULL;
+	if (!name)
+		wn__ctx_fail(ctx, WN_ECORRUPT, "%s: manifest.json names \"%.100s\", which is no file in the archive: refused",
+		             a->file, rel ? rel : "");
+	return name;
+}
+
+/* Where that file was unpacked. */
+static char *member(struct wn_ctx *ctx, const struct darc *a, const struct wn__tar *t, const char *rel)
 {
 	struct stat st;
-	if (!rel || !*rel || rel[0] == '/' || strstr(rel, "..")) {
-		wn__ctx_fail(ctx, WN_ECORRUPT, "%s: manifest.json names an unsafe path \"%.100s\"", a->file, rel ? rel : "");
-		return NULL;
+	const char *name = member_name(ctx, a, t, rel);
+	char *p = name ? wn__sprintf("%s/%s", a->tmpdir, name) : NULL;
+	if (name && (!p || lstat(p, &st) || !S_ISREG(st.st_mode))) {
+		wn__ctx_fail(ctx, WN_ECORRUPT, "%s: %s was not unpacked", a->file, name);
+		free(p);
+		p = NULL;
 	}
-	char *p = wn__sprintf("%s/%s", a->tmpdir, rel), *real = p ? realpath(p, NULL) : NULL;
-	char *root = realpath(a->tmpdir, NULL);
-	free(p);
-	if (!real || !root || stat(real, &st) || !S_ISREG(st.st_mode)) {
-		wn__ctx_fail(ctx, WN_ECORRUPT, "%s: manifest.json names %s, which the archive lacks", a->file, rel);
-		free(real);
-		real = NULL;
-	} else if (strncmp(real, root, strlen(root)) || real[strlen(root)] != '/') {
-		/* links were checked when unpacked; this is the last word */
-		wn__ctx_fail(ctx, WN_ECORRUPT, "%s: %s leads outside the archive: refused", a->file, rel);
-		free(real);
-		real = NULL;
-	}
-	free(root);
-	return real;
+	return p;
 }
 
 /* The manifest.json entry REF names, or the only one. */
@@ -250,8 +254,9 @@ static const cJSON *pick(struct wn_ctx *ctx, const struct darc *a, const cJSON *
 		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(e, "RepoTags")) {
 			struct wn_ref *have;
 			if (!found && cJSON_IsString(t) && wn_ref_parse(&have, t->valuestring, WN_REF_DEFAULT_TAG, NULL) == WN_OK) {
+				/* a RepoTag (attacker's text) may carry a digest and no tag: compare NULL-safely */
 				if (!strcmp(have->registry, want->registry) && !strcmp(have->repository, want->repository) &&
-				    !strcmp(have->tag, want->tag))
+				    have->tag && want->tag && !strcmp(have->tag, want->tag))
 					found = e;
 				wn_ref_free(have);
 			}
@@ -263,23 +268,21 @@ static const cJSON *pick(struct wn_ctx *ctx, const struct darc *a, const cJSON *
 }
 
 /* Builds the Docker v2 manifest of the chosen image, gzipping its layers. */
-static int load_image(struct wn_ctx *ctx, struct darc *a, char **tag_out)
+static int load_image(struct wn_ctx *ctx, struct darc *a, struct wn__tar *t, char **tag_out)
 {
 	struct wn_image_config *cfg = NULL;
 	struct wn_error err;
 	cJSON *mj = NULL, *man = NULL;
-	char *cpath = NULL, *mpath = wn__sprintf("%s/manifest.json", a->tmpdir);
+	char *cpath = NULL;
 	unsigned char *data = NULL;
 	size_t len = 0;
-	int rc = mpath ? wn__file_read(ctx, mpath, CONFIG_MAX, &data, &len) : WN_ENOMEM;
-	if (rc != WN_OK) {
-		if (rc == WN_ENOTFOUND)
-			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s has no manifest.json", a->file);
+	int rc = WN_OK;
+	const unsigned char *mdata = wn__tar_data(t, "manifest.json", &len);
+	if (!mdata) {
+		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s has no manifest.json: truncated, or not a docker-archive: refused", a->file);
 		goto done;
 	}
-	mj = wn__json_parse(data, len);
-	free(data);
-	data = NULL;
+	mj = wn__json_parse(mdata, len);
 	const cJSON *entry = cJSON_IsArray(mj) ? pick(ctx, a, mj) : NULL;
 	if (!entry) {
 		rc = cJSON_IsArray(mj) ? (int)wn_ctx_errcode(ctx)
@@ -287,8 +290,24 @@ static int load_image(struct wn_ctx *ctx, struct darc *a, char **tag_out)
 		goto done;
 	}
 	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(entry, "Layers"), *l;
-	if (!(cpath = member(ctx, a, wn__json_str(entry, "Config"))) || !cJSON_IsArray(layers)) {
-		rc = cpath ? wn__ctx_fail(ctx, WN_ECORRUPT, "%s: an image without Layers", a->file) : (int)wn_ctx_errcode(ctx);
+	if (!cJSON_IsArray(layers)) {
+		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s: an image without Layers", a->file);
+		goto done;
+	}
+	/* only the chosen image's config and layers are unpacked */
+	const char *name = member_name(ctx, a, t, wn__json_str(entry, "Config"));
+	if (!name || wn__tar_want(t, name) != WN_OK) {
+		rc = wn_ctx_errcode(ctx);
+		goto done;
+	}
+	cJSON_ArrayForEach(l, layers) {
+		if (!(name = member_name(ctx, a, t, cJSON_IsString(l) ? l->valuestring : NULL)) || wn__tar_want(t, name) != WN_OK) {
+			rc = wn_ctx_errcode(ctx);
+			goto done;
+		}
+	}
+	if ((rc = wn__tar_extract(ctx, t, a->tmpdir)) != WN_OK || !(cpath = member(ctx, a, t, wn__json_str(entry, "Config")))) {
+		rc = rc != WN_OK ? rc : (int)wn_ctx_errcode(ctx);
 		goto done;
 	}
 	size_t nl = (size_t)cJSON_GetArraySize(layers);
@@ -328,7 +347,7 @@ static int load_image(struct wn_ctx *ctx, struct darc *a, char **tag_out)
 	cJSON *arr = cJSON_AddArrayToObject(man, "layers");
 	size_t i = 0;
 	cJSON_ArrayForEach(l, layers) {
-		char *path = member(ctx, a, cJSON_IsString(l) ? l->valuestring : NULL), diff[WN_DIGEST_MAX];
+		char *path = member(ctx, a, t, cJSON_IsString(l) ? l->valuestring : NULL), diff[WN_DIGEST_MAX];
 		struct blobfile *bf = &a->blobs[a->n_blobs++];
 		if (!path) {
 			rc = wn_ctx_errcode(ctx);
@@ -375,7 +394,6 @@ done:
 	cJSON_Delete(mj);
 	wn_image_config_free(cfg);
 	free(cpath);
-	free(mpath);
 	return rc;
 }
 
@@ -404,7 +422,7 @@ static int da_blob_stream(struct wn__src *s, struct wn_ctx *ctx, const struct wn
 		ssize_t n;
 		if (fd < 0 || !buf || (offset && lseek(fd, (off_t)offset, SEEK_SET) < 0))
 			rc = sys_fail(ctx, "read", a->blobs[i].path);
-		while (rc == WN_OK && (n = read(fd, buf, IO_CHUNK)) != 0) {
+		while (rc == WN_OK && (rc = wn__check_cancel(ctx)) == WN_OK && (n = read(fd, buf, IO_CHUNK)) != 0) {
 			if (n < 0)
 				rc = sys_fail(ctx, "read", a->blobs[i].path);
 			else if (sink(data, buf, (size_t)n) != (size_t)n)
@@ -448,12 +466,17 @@ int wn__darchive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *s
 	}
 	s->ops = &darc_src_ops;
 	s->impl = a;
-	if ((rc = split(a, spec)) == WN_OK && !(a->tmpdir = wn__tmpdir_new(ctx)))
+	a->tmpfd = -1;
+	struct wn__tar *t = NULL;
+	if ((rc = split(a, spec)) == WN_OK && !(a->tmpdir = wn__tmpdir_new(ctx, &a->tmpfd)))
 		rc = wn_ctx_errcode(ctx);
+	/* links allowed: docker save and skopeo write some, inside the archive */
 	if (rc == WN_OK)
-		rc = wn__tar_unpack(ctx, a->file, a->tmpdir, (const char *const[]){ "manifest.json", NULL }, true);
+		rc = wn__tar_open(ctx, a->file, true, (const char *const[]){ "manifest.json", NULL }, CONFIG_MAX, a->tmpdir,
+		                  &t);
 	if (rc == WN_OK)
-		rc = load_image(ctx, a, &s->tag);
+		rc = load_image(ctx, a, t, &s->tag);
+	wn__tar_free(t);
 	if (rc == WN_OK && !(s->name = wn__sprintf("docker-archive:%s", spec)))
 		rc = WN_ENOMEM;
 	if (rc != WN_OK) {
@@ -466,10 +489,17 @@ int wn__darchive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *s
 
 /* ---- destination ------------------------------------------------------ */
 
+/* The hex of a well-formed digest, else NULL: file names are built from
+ * digests only after this check ("sha256:../../x" is a path). */
+static const char *digest_hex(const char *digest)
+{
+	return digest && wn_digest_validate(digest, NULL) == WN_OK ? strchr(digest, ':') + 1 : NULL;
+}
+
 static char *blob_file(const struct darc *a, const char *digest)
 {
-	const char *hex = strchr(digest, ':');
-	return hex ? wn__sprintf("%s/in/%s", a->tmpdir, hex + 1) : NULL;
+	const char *hex = digest_hex(digest);
+	return hex ? wn__sprintf("%s/in/%s", a->tmpdir, hex) : NULL;
 }
 
 static int da_blob_exists(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_descriptor *desc, bool *yes)
@@ -488,8 +518,10 @@ static int da_blob_write(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_
 	unsigned char *buf = malloc(IO_CHUNK);
 	int fd = tmp ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1, rc = WN_OK;
 	*mounted = false;
-	if (fd < 0 || !buf)
-		rc = fd < 0 && tmp ? sys_fail(ctx, "write", tmp) : WN_ENOMEM;
+	if (!digest_hex(desc->digest))
+		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "invalid blob digest \"%.100s\": refused", desc->digest ? desc->digest : "");
+	else if (fd < 0 || !buf)
+		rc = fd < 0 && tmp ? sys_fail(ctx, "write", tmp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	while (rc == WN_OK) {
 		ssize_t n = wn__feed_read(feed, buf, IO_CHUNK);
 		if (n < 0) {
@@ -498,7 +530,7 @@ static int da_blob_write(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_
 			rc = wn__ctx_take(ctx, &err);
 		} else if (!n) {
 			break;
-		} else if (write(fd, buf, (size_t)n) != n) {
+		} else if (wn__write_all(fd, buf, (size_t)n)) {
 			rc = sys_fail(ctx, "write", tmp);
 		}
 	}
@@ -533,18 +565,26 @@ static int da_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct w
 	struct darc *a = d->impl;
 	struct wn_image_config *cfg = NULL;
 	struct wn_error err;
-	char *out = wn__sprintf("%s/out", a->tmpdir), *cpath = blob_file(a, m->config.digest), *path = NULL;
+	char *out = NULL, *cpath = NULL, *path = NULL;
+	const char *chex;
 	unsigned char *craw = NULL;
 	size_t clen = 0;
 	int rc = WN_OK;
 	if (!top)
 		goto done;
+	/* an index has no config: nothing below may look at one */
 	if (m->is_index) {
 		rc = wn__ctx_fail(ctx, WN_EUNSUPPORTED, "a docker-archive holds one image, not an index: pick one with --platform");
 		goto done;
 	}
+	if (!(chex = digest_hex(m->config.digest))) {
+		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "the image's config digest is invalid: refused");
+		goto done;
+	}
+	out = wn__sprintf("%s/out", a->tmpdir);
+	cpath = blob_file(a, m->config.digest);
 	if (!out || !cpath || mkdir(out, 0755)) {
-		rc = out && cpath ? sys_fail(ctx, "create", out) : WN_ENOMEM;
+		rc = out && cpath ? sys_fail(ctx, "create", out) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 		goto done;
 	}
 	if ((rc = wn__file_read(ctx, cpath, CONFIG_MAX, &craw, &clen)) != WN_OK) {
@@ -562,7 +602,7 @@ static int da_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct w
 	}
 	cJSON *entry = cJSON_CreateObject(), *layers, *list = cJSON_CreateArray();
 	char cname[WN_DIGEST_MAX + 8];
-	snprintf(cname, sizeof cname, "%s.json", strchr(m->config.digest, ':') + 1);
+	snprintf(cname, sizeof cname, "%s.json", chex);
 	cJSON_AddStringToObject(entry, "Config", cname);
 	cJSON *tags = cJSON_AddArrayToObject(entry, "RepoTags");
 	if (a->ref)
@@ -570,27 +610,31 @@ static int da_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct w
 	layers = cJSON_AddArrayToObject(entry, "Layers");
 	cJSON_AddItemToArray(list, entry);
 	for (size_t i = 0; i < m->n_layers && rc == WN_OK; i++) {
-		const char *mt = m->layers[i].media_type, *hex = strchr(cfg->diff_ids[i], ':');
+		/* the config parser refused malformed diff_ids; checked again where they become names */
+		const char *mt = m->layers[i].media_type ? m->layers[i].media_type : "", *hex = digest_hex(cfg->diff_ids[i]);
 		char *in = blob_file(a, m->layers[i].digest), diff[WN_DIGEST_MAX];
+		bool again = false; /* the same layer twice: one file, each copy still checked */
 		free(path);
-		path = hex ? wn__sprintf("%s/%s.tar", out, hex + 1) : NULL;
+		path = hex ? wn__sprintf("%s/%s.tar", out, hex) : NULL;
+		for (size_t k = 0; k < i && hex; k++)
+			again |= !strcmp(cfg->diff_ids[k], cfg->diff_ids[i]);
 		if (!in || !path) {
-			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "layer %zu: bad diff_id", i);
+			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "layer %zu: invalid digest or diff_id: refused", i);
 		} else if (strstr(mt, "zstd")) {
 			rc = wn__ctx_fail(ctx, WN_EUNSUPPORTED, "layer %s is zstd-compressed: docker-archive takes tar or gzip",
 			                  m->layers[i].digest);
 		} else if (strstr(mt, "gzip")) {
-			rc = zpipe(ctx, false, in, path, NULL, NULL, diff);
+			rc = zpipe(ctx, false, in, again ? NULL : path, NULL, NULL, diff);
 		} else {
 			int64_t sz;
 			rc = hash_file(ctx, in, diff, &sz);
-			if (rc == WN_OK && link(in, path))
+			if (rc == WN_OK && !again && link(in, path))
 				rc = sys_fail(ctx, "write", path);
 		}
 		if (rc == WN_OK && strcmp(diff, cfg->diff_ids[i]))
 			rc = wn__ctx_fail(ctx, WN_EDIGEST, "digest mismatch: layer %s unpacks to %s, its config says %s",
 			                  m->layers[i].digest, diff, cfg->diff_ids[i]);
-		snprintf(cname, sizeof cname, "%s.tar", hex ? hex + 1 : "");
+		snprintf(cname, sizeof cname, "%s.tar", hex ? hex : "");
 		cJSON_AddItemToArray(layers, cJSON_CreateString(cname));
 		free(in);
 	}
@@ -600,9 +644,9 @@ static int da_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct w
 		goto done;
 	/* repositories: {"name": {"tag": "<top layer id>"}}, as docker save writes it */
 	char *rtext = NULL;
-	struct wn_ref *r;
-	if (a->ref && wn_ref_parse(&r, a->ref, WN_REF_DEFAULT_TAG, NULL) == WN_OK) {
-		const char *last = m->n_layers ? strchr(cfg->diff_ids[m->n_layers - 1], ':') + 1 : "";
+	struct wn_ref *r = NULL;
+	if (a->ref && wn_ref_parse(&r, a->ref, WN_REF_DEFAULT_TAG, NULL) == WN_OK && r->tag) {
+		const char *last = m->n_layers ? digest_hex(cfg->diff_ids[m->n_layers - 1]) : "";
 		const char *colon = strrchr(a->ref, ':'), *slash = strrchr(a->ref, '/');
 		/* the name as the user wrote it, without its tag */
 		char *name = colon && (!slash || colon > slash) ? strndup(a->ref, (size_t)(colon - a->ref)) : strdup(a->ref);
@@ -611,10 +655,10 @@ static int da_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct w
 		rtext = cJSON_PrintUnformatted(repos);
 		cJSON_Delete(repos);
 		free(name);
-		wn_ref_free(r);
 	}
+	wn_ref_free(r);
 	free(path);
-	path = wn__sprintf("%s/%s.json", out, strchr(m->config.digest, ':') + 1);
+	path = wn__sprintf("%s/%s.json", out, chex);
 	if (!path || (rc = write_text(ctx, path, (char *)craw)) != WN_OK)
 		goto text_done;
 	free(path);
@@ -666,8 +710,11 @@ int wn__darchive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *s
 	d->ops = &darc_dst_ops;
 	d->impl = a;
 	d->single_image = true;
-	if ((rc = split(a, spec)) == WN_OK && !(a->tmpdir = wn__tmpdir_new(ctx)))
+	a->tmpfd = -1;
+	if ((rc = split(a, spec)) == WN_OK && !(a->tmpdir = wn__tmpdir_new(ctx, &a->tmpfd)))
 		rc = wn_ctx_errcode(ctx);
+	if (rc == WN_OK)
+		wn__tar_clean_beside(a->file);
 	if (rc == WN_OK && a->ref) {
 		struct wn_ref *r;
 		struct wn_error err;

@@ -73,6 +73,8 @@ int wn__hasher_copy(struct wn_hasher *dst, const struct wn_hasher *src);
 /* ---- JSON helpers ----------------------------------------------------- */
 cJSON *wn__json_parse(const void *data, size_t len);
 const char *wn__json_str(const cJSON *obj, const char *key); /* NULL unless a string */
+/* A size: a JSON number that is an integer in 0..2^63-1 (manifest.c). */
+bool wn__json_size(const cJSON *v, int64_t *out);
 
 /* ---- references ------------------------------------------------------- */
 /* A copy of base naming `tag` and/or `digest` instead (either may be NULL). */
@@ -328,17 +330,42 @@ int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spe
 int wn__darchive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
 int wn__darchive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec);
 
-/* ---- tar files (archive.c) -------------------------------------------- */
-/* Unpacks FILE into dir refusing absolute paths, "..", special files, oversized
- * entries and truncation, and links (with `links`: only links that escape, and
- * anything below a link); `required` names files that must be there. */
-int wn__tar_unpack(struct wn_ctx *ctx, const char *file, const char *dir, const char *const *required, bool links);
-/* Writes dir's files as a tar beside FILE and renames it over FILE. */
+/* ---- tar files and temporary data (archive.c) ------------------------- */
+/* A tar read without unpacking: one pass checks every header (relative
+ * names without "..", files and directories, and with `links` links that stay
+ * inside; no name twice; size limits; a clean end) and keeps the `meta` files
+ * (up to meta_max bytes each) and small files in memory.  Nothing is written,
+ * except that a FILE that is no regular file (a pipe) is first copied as it
+ * is into spool_dir, to be read more than once. */
+struct wn__tar;
+int wn__tar_open(struct wn_ctx *ctx, const char *file, bool links, const char *const *meta, size_t meta_max,
+                 const char *spool_dir, struct wn__tar **out);
+/* The regular member `name` leads to (through links, inside the archive
+ * only): its normalised name (owned by t) and size; NULL when there is none. */
+const char *wn__tar_find(const struct wn__tar *t, const char *name, int64_t *size);
+/* Bytes the first pass kept for `name`, or NULL. */
+const unsigned char *wn__tar_data(const struct wn__tar *t, const char *name, size_t *len);
+/* Marks the member `name` leads to for wn__tar_extract (WN_ENOTFOUND: none). */
+int wn__tar_want(struct wn__tar *t, const char *name);
+/* One more pass: writes the marked members, and only them, into dir under their own names. */
+int wn__tar_extract(struct wn_ctx *ctx, struct wn__tar *t, const char *dir);
+void wn__tar_free(struct wn__tar *t);
+/* Writes dir's files as a tar beside FILE (FILE.winch-tmp-PID-*) and renames it over FILE. */
 int wn__tar_pack(struct wn_ctx *ctx, const char *dir, const char *file);
-/* A private directory under $TMPDIR; NULL (context error set) on failure. */
-char *wn__tmpdir_new(struct wn_ctx *ctx);
+/* Removes FILE.winch-tmp-PID-* files whose process is gone. */
+void wn__tar_clean_beside(const char *file);
+/* A private directory $TMPDIR/winch-archive-PID-XXXXXX, held with an flock on
+ * *lock_fd while it exists; first removes those of runs that are gone.  NULL
+ * (context error set) on failure.  wn__tmpdir_free removes it and unlocks. */
+char *wn__tmpdir_new(struct wn_ctx *ctx, int *lock_fd);
+void wn__tmpdir_free(char *dir, int lock_fd);
 void wn__rm_tree(const char *dir);
-/* Messages about the layout name it `name` (an archive it was unpacked from). */
+/* write(2) until done: 0, or -1 with errno saying why (a short write is retried). */
+int wn__write_all(int fd, const void *buf, size_t n);
+/* "cannot WHAT PATH: strerror(err)", naming $TMPDIR when it is full there. Returns WN_EIO. */
+int wn__write_fail(struct wn_ctx *ctx, const char *what, const char *path, int err);
+/* Messages about the layout name it `name` (an archive it was unpacked from
+ * or is packed into); the layout is private to this run (no index lock). */
 void wn__layout_set_name(void *layout_impl, const char *name);
 /* "FILE[:TAG]" (the part after "oci-archive:") */
 int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);

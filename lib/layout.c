@@ -11,8 +11,14 @@
  * renamed into place and index.json, last, is replaced with a rename.  A
  * failed copy removes its temp files; a crash leaves them, named
  * .winch-tmp-PID-*, and the next write removes them once their process is
- * gone.  Either way the layout holds exactly what it held before.
+ * gone.  Either way the layout holds exactly what it held before, and a
+ * directory the failed copy created is removed with what it put there.
+ *
+ * Several writers may share a layout (parallel pulls of several tags): the
+ * read-merge-write of index.json happens under an flock on index.json.lock,
+ * beside it, so every writer's entry is in the result.
  */
+#include <sys/file.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +31,7 @@
 #include "internal.h"
 
 #define REF_NAME "org.opencontainers.image.ref.name"
+#define LOCK_NAME "index.json.lock"
 #define INDEX_MAX (16u << 20)
 #define READ_CHUNK (256u << 10)
 #define WRITEBACK_STEP (8u << 20)
@@ -34,6 +41,12 @@ struct layout {
 	char *name;                /* for messages: "oci:DIR", or the archive it came from */
 	pthread_mutex_t mu;        /* blobs are written from several threads */
 	struct wn_strlist pend_tmp, pend_final; /* renames that wait for the commit */
+	bool dst;                  /* opened to be written */
+	bool private_;             /* an archive's own copy under $TMPDIR: no other writer, no lock */
+	char *created;             /* the outermost directory this copy created (NULL: DIR was there) */
+	bool fresh;                /* DIR held no layout when opened: what a failure leaves is removed */
+	struct wn_strlist committed; /* files renamed into place, for the removal of a fresh DIR */
+	bool indexed;              /* index.json was written: the copy is in the layout */
 };
 
 /* Files written but not yet renamed into place (a failed copy unlinks them). */
@@ -63,9 +76,11 @@ static int commit(struct wn_ctx *ctx, struct layout *l)
 	pthread_mutex_lock(&l->mu);
 	for (size_t i = 0; i < l->pend_tmp.n; i++) {
 		if (rc == WN_OK && rename(l->pend_tmp.items[i], l->pend_final.items[i]))
-			rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", l->pend_final.items[i], strerror(errno));
+			rc = wn__write_fail(ctx, "write", l->pend_final.items[i], errno);
 		if (rc != WN_OK)
 			unlink(l->pend_tmp.items[i]);
+		else if (l->fresh) /* remembered only where a failure removes them */
+			wn__strlist_push(&l->committed, l->pend_final.items[i]);
 		free(l->pend_tmp.items[i]);
 		free(l->pend_final.items[i]);
 	}
@@ -74,10 +89,26 @@ static int commit(struct wn_ctx *ctx, struct layout *l)
 	return rc;
 }
 
+/* blobs/ALG/HEX, or NULL (errno EINVAL) for anything but a well-formed
+ * digest: digests come from index.json and manifests, which whoever made the
+ * layout or the archive controls, and "sha256:../../etc/passwd" is a path. */
 static char *blob_path(const struct layout *l, const char *digest)
 {
+	if (!digest || wn_digest_validate(digest, NULL) != WN_OK) {
+		errno = EINVAL;
+		return NULL;
+	}
 	const char *colon = strchr(digest, ':');
-	return colon ? wn__sprintf("%s/blobs/%.*s/%s", l->dir, (int)(colon - digest), digest, colon + 1) : NULL;
+	return wn__sprintf("%s/blobs/%.*s/%s", l->dir, (int)(colon - digest), digest, colon + 1);
+}
+
+/* The error for a blob_path that gave NULL. */
+static int path_fail(struct wn_ctx *ctx, const struct layout *l, const char *digest)
+{
+	if (errno == EINVAL)
+		return wn__ctx_fail(ctx, WN_ECORRUPT, "%s names an invalid digest \"%.100s\": refused", l->name,
+		                    digest ? digest : "");
+	return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 }
 
 /* index.json, or an empty index when the layout has none yet. */
@@ -132,6 +163,60 @@ static int find_entry(struct wn_ctx *ctx, const struct layout *l, const cJSON *i
 	return *out ? WN_OK : wn__ctx_fail(ctx, WN_ENOTFOUND, "%s has no tag %s", l->name, tag);
 }
 
+/* Opens a blob to read it.  Not through a symbolic link: a layout made by
+ * someone else could name blobs/sha256/HEX -> ~/.ssh/id_rsa, and its bytes
+ * would be hashed (the hash printed) and streamed to the destination. */
+static int open_blob(const char *path)
+{
+	return open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static int open_fail(struct wn_ctx *ctx, const struct layout *l, const char *digest, int err)
+{
+	if (err == ELOOP)
+		return wn__ctx_fail(ctx, WN_ECORRUPT, "%s: blob %s is a symbolic link: refused", l->name, digest);
+	return wn__ctx_fail(ctx, err == ENOENT ? WN_ENOTFOUND : WN_EIO, "%s: blob %s: %s", l->name, digest, strerror(err));
+}
+
+/* A small blob into memory (capped at max); WN_ENOTFOUND without a message when absent. */
+static int read_small(struct wn_ctx *ctx, const struct layout *l, const char *path, const char *digest, size_t max,
+                      unsigned char **out, size_t *len)
+{
+	struct wn__buf b = { .max = max };
+	unsigned char chunk[65536];
+	int fd = open_blob(path), rc = WN_OK;
+	*out = NULL;
+	if (fd < 0)
+		return errno == ENOENT ? WN_ENOTFOUND : open_fail(ctx, l, digest, errno);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = open_fail(ctx, l, digest, errno);
+			break;
+		}
+		if (!n || b.overflow)
+			break;
+		if (wn__buf_append(&b, chunk, (size_t)n) != WN_OK) {
+			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	close(fd);
+	if (rc == WN_OK && b.overflow)
+		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s: manifest %s is larger than %zu bytes", l->name, digest, max);
+	if (rc == WN_OK)
+		rc = wn__buf_cstr(&b);
+	if (rc != WN_OK) {
+		wn__buf_free(&b);
+		return rc;
+	}
+	*out = b.data;
+	*len = b.len;
+	return WN_OK;
+}
+
 /* A manifest blob, checked against its digest. */
 static int read_manifest(struct wn_ctx *ctx, const struct layout *l, const char *digest, const char *media_type,
                          struct wn_manifest **out)
@@ -140,7 +225,7 @@ static int read_manifest(struct wn_ctx *ctx, const struct layout *l, const char 
 	unsigned char *data;
 	size_t len;
 	char *p = blob_path(l, digest);
-	int rc = p ? wn__file_read(ctx, p, WN__MANIFEST_MAX, &data, &len) : wn__ctx_fail(ctx, WN_EINVAL, "bad digest");
+	int rc = p ? read_small(ctx, l, p, digest, WN__MANIFEST_MAX, &data, &len) : path_fail(ctx, l, digest);
 	if (rc == WN_ENOTFOUND)
 		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "%s has no manifest %s", l->name, digest);
 	free(p);
@@ -188,11 +273,14 @@ static int lay_blob_stream(struct wn__src *s, struct wn_ctx *ctx, const struct w
 {
 	struct layout *l = s->impl;
 	char *p = blob_path(l, d->digest);
-	int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1, rc = WN_OK;
+	int fd = p ? open_blob(p) : -1, rc = WN_OK, err = errno;
 	unsigned char *buf = malloc(READ_CHUNK);
+	if (!p) {
+		rc = path_fail(ctx, l, d->digest);
+		goto done;
+	}
 	if (fd < 0 || !buf) {
-		rc = wn__ctx_fail(ctx, errno == ENOENT ? WN_ENOTFOUND : WN_EIO, "%s: blob %s: %s", l->name, d->digest,
-		                  strerror(errno));
+		rc = fd < 0 ? open_fail(ctx, l, d->digest, err) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 		goto done;
 	}
 	if (offset && lseek(fd, (off_t)offset, SEEK_SET) < 0) {
@@ -200,6 +288,8 @@ static int lay_blob_stream(struct wn__src *s, struct wn_ctx *ctx, const struct w
 		goto done;
 	}
 	for (;;) {
+		if ((rc = wn__check_cancel(ctx)) != WN_OK)
+			break;
 		ssize_t n = read(fd, buf, READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -232,13 +322,16 @@ static int lay_tags(struct wn__src *s, struct wn_ctx *ctx, struct wn_strlist **o
 	if (rc != WN_OK)
 		return rc;
 	struct wn_strlist *t = calloc(1, sizeof *t);
+	/* only names that are valid tags: they may become a registry's tags (--referrers) */
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
-		if (t && entry_name(e))
+		if (t && entry_name(e) && wn_tag_validate(entry_name(e), NULL) == WN_OK)
 			wn__strlist_push(t, entry_name(e));
 	cJSON_Delete(idx);
 	*out = t;
 	return t ? WN_OK : WN_ENOMEM;
 }
+
+static void remove_created(struct layout *l);
 
 static void layout_free(struct layout *l)
 {
@@ -250,9 +343,16 @@ static void layout_free(struct layout *l)
 		free(l->pend_tmp.items[i]);
 		free(l->pend_final.items[i]);
 	}
+	l->pend_tmp.n = l->pend_final.n = 0;
+	if (l->dst && l->fresh && !l->indexed && !l->private_)
+		remove_created(l);
+	for (size_t i = 0; i < l->committed.n; i++)
+		free(l->committed.items[i]);
+	free(l->committed.items);
 	free(l->pend_tmp.items);
 	free(l->pend_final.items);
 	pthread_mutex_destroy(&l->mu);
+	free(l->created);
 	free(l->dir);
 	free(l->name);
 	free(l);
@@ -271,19 +371,28 @@ static const struct wn__src_ops layout_src_ops = { lay_manifest_get, lay_blob_st
 
 /* ---- destination ------------------------------------------------------ */
 
-static int mkdirs(const char *dir)
+/* mkdir -p; *created (if given) gets the outermost directory it made, NULL if none. */
+static int mkdirs(const char *dir, char **created)
 {
 	char *tmp = strdup(dir);
-	int rc = 0;
-	for (char *p = tmp + 1; tmp && *p && !rc; p++)
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0755) && errno != EEXIST)
+	int rc = tmp ? 0 : -1;
+	size_t n = tmp ? strlen(tmp) : 0;
+	if (created)
+		*created = NULL;
+	/* each prefix ending before a '/', then the whole path */
+	for (size_t i = 1; tmp && i <= n && !rc; i++) {
+		if (i < n && tmp[i] != '/')
+			continue;
+		char c = tmp[i];
+		tmp[i] = 0;
+		if (!mkdir(tmp, 0755)) {
+			if (created && !*created && !(*created = strdup(tmp)))
 				rc = -1;
-			*p = '/';
+		} else if (errno != EEXIST) {
+			rc = -1;
 		}
-	if (!rc && mkdir(dir, 0755) && errno != EEXIST)
-		rc = -1;
+		tmp[i] = c;
+	}
 	free(tmp);
 	return rc;
 }
@@ -295,7 +404,7 @@ static int write_file(struct wn_ctx *ctx, struct layout *l, const char *path, co
 	char *tmp = wn__sprintf("%s.winch-tmp-%d-XXXXXX", path, (int)getpid());
 	int fd = tmp ? mkstemp(tmp) : -1, rc = WN_OK;
 	if (fd < 0) {
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", path, strerror(errno));
+		rc = wn__write_fail(ctx, "write", path, errno);
 		free(tmp);
 		return rc;
 	}
@@ -312,7 +421,7 @@ static int write_file(struct wn_ctx *ctx, struct layout *l, const char *path, co
 		left -= (size_t)w;
 	}
 	if (left || fsync(fd) || close(fd) || (!l && rename(tmp, path))) {
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", path, strerror(errno));
+		rc = wn__write_fail(ctx, "write", path, errno);
 		if (left)
 			close(fd);
 		unlink(tmp);
@@ -352,6 +461,104 @@ static void clean_temps(const char *dir)
 		closedir(d);
 }
 
+/* Takes the layout's index lock (an flock on index.json.lock): waiting for
+ * it, unless `wait` is false (then WN_EREFUSED when another writer holds it),
+ * and giving up when the call is cancelled.  *fd: close it to unlock. */
+static int lock_index(struct wn_ctx *ctx, const struct layout *l, bool wait, int *fd)
+{
+	char *p = wn__sprintf("%s/" LOCK_NAME, l->dir);
+	long slept = 0, step = 2;
+	int rc = WN_OK;
+	*fd = p ? open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;
+	if (*fd < 0) {
+		rc = ctx ? wn__ctx_fail(ctx, WN_EIO, "cannot lock %s: %s", p ? p : l->dir, strerror(errno)) : WN_EIO;
+		goto done;
+	}
+	/* polled rather than blocking, so an interrupt is never stuck behind another writer */
+	while (flock(*fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK || !wait) {
+			rc = errno == EWOULDBLOCK ? WN_EREFUSED : ctx ? wn__ctx_fail(ctx, WN_EIO, "cannot lock %s: %s", p, strerror(errno)) : WN_EIO;
+			break;
+		}
+		if (ctx && (rc = wn__check_cancel(ctx)) != WN_OK)
+			break;
+		if (slept >= 2000 && slept - step < 2000)
+			wn__log(ctx, WN_LOG_INFO, "waiting for another writer of %s (%s)", l->name, p);
+		wn__sleep_ms(ctx, step);
+		slept += step;
+		if (step < 50)
+			step *= 2;
+	}
+	if (rc != WN_OK && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+done:
+	free(p);
+	return rc;
+}
+
+static void rmdir_in(const char *dir, const char *name)
+{
+	char *p = wn__sprintf("%s/%s", dir, name);
+	if (p)
+		rmdir(p);
+	free(p);
+}
+
+static void unlink_in(const char *dir, const char *name)
+{
+	char *p = wn__sprintf("%s/%s", dir, name);
+	if (p)
+		unlink(p);
+	free(p);
+}
+
+/* A copy that failed in a directory that held no layout (or that it
+ * created) takes away what it put there, and the directories it created,
+ * unless another writer has made it a layout meanwhile (index.json exists)
+ * or is writing in it now (holds the lock, or has files of its own there:
+ * directories are only ever removed when empty). */
+static void remove_created(struct layout *l)
+{
+	int fd;
+	struct stat st;
+	char *ip = wn__sprintf("%s/index.json", l->dir), *blobs = wn__sprintf("%s/blobs", l->dir);
+	if (!ip || !blobs || lock_index(NULL, l, false, &fd) != WN_OK)
+		goto done;
+	if (stat(ip, &st)) {
+		for (size_t i = 0; i < l->committed.n; i++)
+			unlink(l->committed.items[i]);
+		DIR *d = opendir(blobs);
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			if (e->d_name[0] != '.')
+				rmdir_in(blobs, e->d_name);
+		if (d)
+			closedir(d);
+		if (!rmdir(blobs) || errno == ENOENT) {
+			unlink_in(l->dir, "oci-layout");
+			unlink_in(l->dir, LOCK_NAME);
+			/* DIR, then each parent this copy made, while they are empty */
+			char *p = l->created ? strdup(l->dir) : NULL;
+			size_t keep = p ? strlen(l->created) : 0;
+			while (p && strlen(p) >= keep && !rmdir(p)) {
+				char *slash = strrchr(p, '/');
+				if (!slash || slash == p)
+					break;
+				*slash = 0;
+			}
+			free(p);
+		}
+	}
+	close(fd);
+done:
+	free(ip);
+	free(blobs);
+}
+
 static int lay_blob_exists(struct wn__dst *dd, struct wn_ctx *ctx, const struct wn_descriptor *desc, bool *yes)
 {
 	struct layout *l = dd->impl;
@@ -370,13 +577,17 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 	unsigned char *buf = malloc(READ_CHUNK);
 	int fd = -1, rc = WN_OK;
 	*mounted = false;
-	if (!p || !dir || !buf) {
+	if (!p) {
+		rc = path_fail(ctx, l, desc->digest);
+		goto done;
+	}
+	if (!dir || !buf) {
 		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 		goto done;
 	}
 	*strrchr(dir, '/') = 0;
-	if (mkdirs(dir) || !(tmp = wn__sprintf("%s.winch-tmp-%d-XXXXXX", p, (int)getpid())) || (fd = mkstemp(tmp)) < 0) {
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write in %s: %s", dir, strerror(errno));
+	if (mkdirs(dir, NULL) || !(tmp = wn__sprintf("%s.winch-tmp-%d-XXXXXX", p, (int)getpid())) || (fd = mkstemp(tmp)) < 0) {
+		rc = wn__write_fail(ctx, "write in", dir, errno);
 		goto done;
 	}
 	fchmod(fd, 0644);
@@ -396,7 +607,7 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0) {
-				rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", tmp, strerror(errno));
+				rc = wn__write_fail(ctx, "write", tmp, errno);
 				break;
 			}
 			off += w;
@@ -412,7 +623,7 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 	}
 	/* only a verified blob gets its name, when the copy commits */
 	if (rc == WN_OK && (fsync(fd) || close(fd)))
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot write %s: %s", p, strerror(errno));
+		rc = wn__write_fail(ctx, "write", p, errno);
 	else if (rc != WN_OK)
 		close(fd);
 	fd = -1;
@@ -447,7 +658,10 @@ static int lay_manifest_digest(struct wn__dst *dd, struct wn_ctx *ctx, const cha
 	int rc = read_index(ctx, l, &idx);
 	if (rc == WN_OK && (rc = find_entry(ctx, l, idx, ref, &e)) == WN_OK) {
 		const char *d = wn__json_str(e, "digest");
-		snprintf(digest, WN_DIGEST_MAX, "%s", d ? d : "");
+		if (d && wn_digest_validate(d, NULL) == WN_OK)
+			snprintf(digest, WN_DIGEST_MAX, "%s", d);
+		else
+			rc = WN_ENOTFOUND; /* a broken entry: the copy replaces it */
 	}
 	if (rc == WN_ENOTFOUND)
 		ctx->err = saved;
@@ -461,24 +675,34 @@ static int lay_manifest_put(struct wn__dst *dd, struct wn_ctx *ctx, const struct
 	struct layout *l = dd->impl;
 	char *p = blob_path(l, m->digest), *dir = p ? strdup(p) : NULL;
 	struct stat st;
-	int rc = WN_OK;
+	int rc = WN_OK, lock_fd = -1;
 	if (!p || !dir) {
 		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 		goto done;
 	}
 	*strrchr(dir, '/') = 0;
-	if (stat(p, &st) && !pending(l, p) && (mkdirs(dir) || (rc = write_file(ctx, l, p, m->data, m->len)) != WN_OK)) {
+	if (stat(p, &st) && !pending(l, p) && (mkdirs(dir, NULL) || (rc = write_file(ctx, l, p, m->data, m->len)) != WN_OK)) {
 		if (rc == WN_OK)
-			rc = wn__ctx_fail(ctx, WN_EIO, "cannot create %s: %s", dir, strerror(errno));
+			rc = wn__write_fail(ctx, "create", dir, errno);
 		goto done;
 	}
 	if (!top)
 		goto done;
 	if ((rc = commit(ctx, l)) != WN_OK)
 		goto done;
-	/* index.json last: the layout shows the image only once everything is in place */
+	/* index.json last: the layout shows the image only once everything is in
+	 * place.  Read, merged and replaced under the lock: another writer's entry
+	 * written meanwhile is kept */
+	if (!l->private_ && (rc = lock_index(ctx, l, true, &lock_fd)) != WN_OK)
+		goto done;
+	char *lf = wn__sprintf("%s/oci-layout", l->dir);
+	if (lf && stat(lf, &st)) {
+		static const char layout_json[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+		rc = write_atomic(ctx, lf, layout_json, sizeof layout_json - 1);
+	}
+	free(lf);
 	cJSON *idx;
-	if ((rc = read_index(ctx, l, &idx)) != WN_OK)
+	if (rc != WN_OK || (rc = read_index(ctx, l, &idx)) != WN_OK)
 		goto done;
 	cJSON *arr = cJSON_GetObjectItemCaseSensitive(idx, "manifests"), *e = arr ? arr->child : NULL;
 	while (e) {
@@ -498,9 +722,13 @@ static int lay_manifest_put(struct wn__dst *dd, struct wn_ctx *ctx, const struct
 	char *text = cJSON_PrintUnformatted(idx), *ip = wn__sprintf("%s/index.json", l->dir);
 	cJSON_Delete(idx);
 	rc = text && ip ? write_atomic(ctx, ip, text, strlen(text)) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (rc == WN_OK)
+		l->indexed = true;
 	free(text);
 	free(ip);
 done:
+	if (lock_fd >= 0)
+		close(lock_fd);
 	free(p);
 	free(dir);
 	return rc;
@@ -580,21 +808,25 @@ int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spe
 	d->ops = &layout_dst_ops;
 	int rc = parse(ctx, spec, &l, &d->tag, &d->digest);
 	d->impl = l;
-	if (rc == WN_OK && mkdirs(l->dir))
-		rc = wn__ctx_fail(ctx, WN_EIO, "cannot create %s: %s", l->dir, strerror(errno));
+	if (l)
+		l->dst = true;
+	if (rc == WN_OK && mkdirs(l->dir, &l->created))
+		rc = wn__write_fail(ctx, "create", l->dir, errno);
 	if (rc == WN_OK) {
-		char *lf = wn__sprintf("%s/oci-layout", l->dir), *b = wn__sprintf("%s/blobs/sha256", l->dir);
+		/* oci-layout is written with index.json, at the end: a failed first
+		 * copy leaves no half layout, and its directory goes (remove_created) */
+		char *b = wn__sprintf("%s/blobs", l->dir), *b256 = wn__sprintf("%s/blobs/sha256", l->dir);
+		char *lf = wn__sprintf("%s/oci-layout", l->dir), *ip = wn__sprintf("%s/index.json", l->dir);
 		struct stat st;
-		if (lf && stat(lf, &st)) {
-			static const char layout_json[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-			rc = write_atomic(ctx, lf, layout_json, sizeof layout_json - 1);
-		}
-		if (b) {
+		l->fresh = b && lf && ip && stat(b, &st) && stat(lf, &st) && stat(ip, &st);
+		if (b256) {
 			clean_temps(l->dir);
-			clean_temps(b);
+			clean_temps(b256);
 		}
-		free(lf);
 		free(b);
+		free(b256);
+		free(lf);
+		free(ip);
 	}
 	if (rc == WN_OK && !(d->name = wn__sprintf("oci:%s", spec)))
 		rc = WN_ENOMEM;
@@ -610,6 +842,7 @@ void wn__layout_set_name(void *src_or_dst_impl, const char *name)
 {
 	struct layout *l = src_or_dst_impl;
 	char *n = strdup(name);
+	l->private_ = true;
 	if (n) {
 		free(l->name);
 		l->name = n;

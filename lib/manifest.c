@@ -7,6 +7,12 @@
 #include <string.h>
 #include "internal.h"
 
+/* An index may list at most this many descriptors.  Real indexes list a few
+ * dozen (platforms and their attestations); the cap bounds what one small
+ * document can make a copy fetch (each child is a request and a manifest in
+ * memory), whatever a registry or an archive sends. */
+#define INDEX_ENTRIES_MAX 1024
+
 const char *const wn__manifest_accept =
 	"Accept: " WN_MT_OCI_MANIFEST ", " WN_MT_OCI_INDEX ", " WN_MT_DOCKER_MANIFEST ", " WN_MT_DOCKER_LIST;
 
@@ -111,6 +117,23 @@ void wn_manifest_free(struct wn_manifest *m)
 	free(m);
 }
 
+bool wn__json_size(const cJSON *v, int64_t *out)
+{
+	/* cJSON keeps numbers as doubles: every integer up to 2^53 exactly, above
+	 * that the nearest double.  Refuse what is no integer or lies outside
+	 * 0..2^63-1 before converting (a cast out of range is undefined). */
+	if (!cJSON_IsNumber(v))
+		return false;
+	double d = v->valuedouble;
+	if (!(d >= 0 && d < 9223372036854775808.0))
+		return false;
+	int64_t i = (int64_t)d;
+	if ((double)i != d)
+		return false;
+	*out = i;
+	return true;
+}
+
 static int desc_parse(struct wn_descriptor *d, const cJSON *j, const char *where, struct wn_error *err)
 {
 	const char *mt = wn__json_str(j, "mediaType"), *dg = wn__json_str(j, "digest");
@@ -120,11 +143,11 @@ static int desc_parse(struct wn_descriptor *d, const cJSON *j, const char *where
 		return wn__error_set(err, WN_ECORRUPT, "malformed manifest: %s is not an object", where);
 	if (!dg || wn_digest_validate(dg, &derr) != WN_OK)
 		return wn__error_set(err, WN_ECORRUPT, "malformed manifest: %s has no valid digest", where);
-	if (!cJSON_IsNumber(size) || size->valuedouble < 0)
-		return wn__error_set(err, WN_ECORRUPT, "malformed manifest: %s has no valid size", where);
+	if (!wn__json_size(size, &d->size))
+		return wn__error_set(err, WN_ECORRUPT, "malformed manifest: %s has no valid size (an integer, 0 to 2^63-1)",
+		                     where);
 	d->media_type = wn__strdup(mt ? mt : "");
 	d->digest = strdup(dg);
-	d->size = (int64_t)size->valuedouble;
 	d->artifact_type = wn__strdup(wn__json_str(j, "artifactType"));
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "platform");
 	if (cJSON_IsObject(p)) {
@@ -140,7 +163,8 @@ static int desc_parse(struct wn_descriptor *d, const cJSON *j, const char *where
 	                         cJSON_GetObjectItemCaseSensitive(j, "annotations"), err);
 }
 
-static int desc_array(struct wn_descriptor **out, size_t *n, const cJSON *arr, const char *what,
+/* max: 0 for no cap */
+static int desc_array(struct wn_descriptor **out, size_t *n, const cJSON *arr, const char *what, size_t max,
                       struct wn_error *err)
 {
 	size_t count = (size_t)cJSON_GetArraySize(arr), i = 0;
@@ -149,6 +173,9 @@ static int desc_array(struct wn_descriptor **out, size_t *n, const cJSON *arr, c
 	*n = 0;
 	if (!count)
 		return WN_OK;
+	if (max && count > max)
+		return wn__error_set(err, WN_ECORRUPT, "malformed manifest: %s lists %zu entries, more than the %zu allowed",
+		                     what, count, max);
 	struct wn_descriptor *d = calloc(count, sizeof *d);
 	if (!d)
 		return wn__error_set(err, WN_ENOMEM, "out of memory");
@@ -222,7 +249,7 @@ int wn_manifest_parse(struct wn_manifest **out, const void *data, size_t len, co
 			rc = wn__error_set(err, WN_ECORRUPT, "malformed index: no manifests array");
 			goto done;
 		}
-		if ((rc = desc_array(&m->manifests, &m->n_manifests, manifests, "manifests", err)) != WN_OK)
+		if ((rc = desc_array(&m->manifests, &m->n_manifests, manifests, "manifests", INDEX_ENTRIES_MAX, err)) != WN_OK)
 			goto done;
 	} else if (!strcmp(mt, WN_MT_OCI_MANIFEST) || !strcmp(mt, WN_MT_DOCKER_MANIFEST)) {
 		const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(j, "config");
@@ -232,7 +259,7 @@ int wn_manifest_parse(struct wn_manifest **out, const void *data, size_t len, co
 			rc = wn__error_set(err, WN_ECORRUPT, "malformed manifest: layers is not an array");
 			goto done;
 		}
-		if ((rc = desc_array(&m->layers, &m->n_layers, layers, "layers", err)) != WN_OK)
+		if ((rc = desc_array(&m->layers, &m->n_layers, layers, "layers", 0, err)) != WN_OK)
 			goto done;
 	} else {
 		rc = wn__error_set(err, WN_EUNSUPPORTED, "unsupported manifest media type \"%s\"", mt);

@@ -213,6 +213,13 @@ ssize_t wn__feed_read(struct wn__feed *f, void *buf, size_t n)
 	uint64_t size = (uint64_t)f->desc->size;
 	if (f->failed)
 		return -1;
+	/* an interrupt stops the destination's loop here, whatever the source does */
+	if (wn__cancelled(f->pctx)) {
+		pthread_mutex_lock(&f->mu);
+		fail_locked(f, WN_ECANCELED, "interrupted");
+		pthread_mutex_unlock(&f->mu);
+		return -1;
+	}
 	if (!f->started && !f->verified && start_producer(f, 0) != WN_OK)
 		return -1;
 	if (f->verified || !n)

@@ -47,3 +47,33 @@ tar -cf "$WORK/bad.tar" -C "$WORK/bad" .
 expect 7 "an archive with a wrong layer digest is refused" "$WINCH" push "oci-archive:$WORK/bad.tar:multi" "$REG/bad:multi"
 contains "... naming the blob" "$ERR" "$first"
 expect 3 "... and the registry has no manifest" "$WINCH" exists "$REG/bad:multi"
+
+# an archive is not unpacked whole: only what index.json's images need, at the sizes they declare (issue 9, item 11)
+for ext in tar tar.gz; do
+	python3 "$TOP/tests/tools/evil-tar.py" bloat "$WORK/bloat.$ext" "$IMG" 100
+	# a run that wrote the 100 MiB nobody references would die of SIGXFSZ past 50 MiB
+	run bash -c 'ulimit -f 51200; exec "$@"' _ "$WINCH" -v push "oci-archive:$WORK/bloat.$ext:multi" "$REG/bloat:multi"
+	same "an archive ($ext, index.json last) with 100 MiB of unreferenced data is pushed" "$RC" 0
+	contains "... unpacking only what the image needs" "$ERR" "unpacked"
+	same "... under 1 MiB" "$(grep -o 'unpacked [0-9]* bytes' <<< "$ERR" | awk '{print ($2 < 1048576)}')" 1
+	same "... the right image" "$(rd bloat:multi)" "$(rd app:multi)"
+	same "... no temporary directory left" "$(ls -A "$TMPDIR")" ""
+	rm -f "$WORK/bloat.$ext"
+done
+
+# a layout may lack blobs it references (image-layout spec): only a copy that needs one fails
+mkdir -p "$WORK/part" && tar -xf "$WORK/app.tar" -C "$WORK/part"
+arm=$(skopeo inspect --raw "oci:$WORK/part:multi" | json "[m['digest'] for m in d['manifests'] if m['platform']['architecture']=='arm64'][0]")
+rm "$WORK/part/blobs/sha256/${arm#sha256:}"
+tar -cf "$WORK/part.tar" -C "$WORK/part" .
+expect 0 "an archive without one platform's manifest: that platform is not needed for --platform linux/amd64" "$WINCH" push --platform linux/amd64 "oci-archive:$WORK/part.tar:multi" "$REG/part:amd"
+expect 3 "... the whole index is" "$WINCH" push "oci-archive:$WORK/part.tar:multi" "$REG/part:all"
+contains "... naming the missing manifest" "$ERR" "$arm"
+same "... no temporary directory left" "$(ls -A "$TMPDIR")" ""
+
+# a manifest too large for the first pass to keep is read in a pass of its own
+python3 "$TOP/tests/tools/evil-image.py" dup-children "$WORK/big-index" 400
+tar -cf "$WORK/big-index.tar" -C "$WORK/big-index" .
+expect 0 "an oci-archive whose index manifest is over 64 KiB" "$WINCH" -v push "oci-archive:$WORK/big-index.tar:x" "$REG/big-index:x"
+contains "... takes three reads of the archive (headers, that manifest, the blobs)" "$ERR" "in 3 reads of the archive"
+same "... no temporary directory left" "$(ls -A "$TMPDIR")" ""

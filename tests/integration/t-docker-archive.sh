@@ -54,3 +54,45 @@ expect 0 "push a docker-archive skopeo wrote (with its internal links)" "$WINCH"
 same "... its arm64 config arrived" "$(cfg "$REG/fromsk:1" | json "d['architecture']")" arm64
 expect 0 "pull --platform into a docker-archive" "$WINCH" pull --platform linux/arm64 "$REG/app:multi" "docker-archive:$WORK/arm.tar"
 same "... untagged without a REF" "$(tar -xOf "$WORK/arm.tar" manifest.json | json "d[0]['RepoTags']")" '[]'
+
+# a config whose diff_ids are paths writes nothing outside (issue 9, item 1)
+mkdir -p "$WORK/pwn"
+python3 "$TOP/tests/tools/evil-image.py" diffid-traversal "$WORK/evil" "$WORK/pwn/PWNED"
+expect 7 "a layout image whose diff_id is \"sha256:../../PATH\" is refused as a docker-archive" "$WINCH" copy "oci:$WORK/evil:x" "docker-archive:$WORK/evil.tar"
+contains "... naming the bad diff_id" "$ERR" "diff_ids[0]"
+same "... and nothing was written at PATH.tar" "$(ls "$WORK/pwn")" ""
+expect 0 "the same image pushed to a registry (bytes as they are)" "$WINCH" push "oci:$WORK/evil:x" "$REG/evil:diffid"
+expect 7 "... is refused when pulled into a docker-archive" "$WINCH" pull "$REG/evil:diffid" "docker-archive:$WORK/evil.tar:evil:1"
+same "... nothing written at PATH.tar" "$(ls "$WORK/pwn")" ""
+same "... nor the archive" "$(ls "$WORK/evil.tar" 2>/dev/null)" ""
+same "... and no temporary directory is left" "$(ls "$TMPDIR" | wc -l)" 0
+
+# a docker-archive holds one image: several platforms are a usage error, before any transfer (issue 10, item 6)
+expect 2 "pull with two --platform into a docker-archive is refused" "$WINCH" -v pull --platform linux/amd64 --platform linux/arm64 "$REG/app:multi" "docker-archive:$WORK/m.tar"
+contains "... saying why" "$ERR" "at most one --platform"
+lacks "... before any request for the image" "$ERR" "/manifests/"
+same "... no archive, no temporary directory" "$(ls "$WORK/m.tar" 2>/dev/null; ls -A "$TMPDIR")" ""
+expect 0 "an oci-archive of the index" "$WINCH" pull "$REG/app:multi" "oci-archive:$WORK/multi.tar:m"
+expect 2 "copy of two platforms from an oci-archive into a docker-archive is refused" "$WINCH" copy --platform linux/amd64 --platform linux/arm64 "oci-archive:$WORK/multi.tar:m" "docker-archive:$WORK/m.tar"
+same "... no archive, no temporary directory" "$(ls "$WORK/m.tar" 2>/dev/null; ls -A "$TMPDIR")" ""
+expect 0 "one --platform from an oci-archive into a docker-archive works" "$WINCH" copy --platform linux/arm64 "oci-archive:$WORK/multi.tar:m" "docker-archive:$WORK/m.tar:m:arm"
+same "... the arm64 config" "$(tar -xOf "$WORK/m.tar" "$(tar -xOf "$WORK/m.tar" manifest.json | json "d[0]['Config']")" | json "d['architecture']")" arm64
+rm -f "$WORK/multi.tar" "$WORK/m.tar"
+
+# only the chosen image's files are unpacked (issue 9, item 11)
+python3 "$TOP/tests/tools/mkdockersave.py" "$WORK/junk.tar" --junk 100
+run bash -c 'ulimit -f 51200; exec "$@"' _ "$WINCH" -v push "docker-archive:$WORK/junk.tar:demo/tool:2" "$REG/junk:2"
+same "a docker-archive with 100 MiB nobody references is pushed" "$RC" 0
+same "... unpacking under 1 MiB" "$(grep -o 'unpacked [0-9]* bytes' <<< "$ERR" | awk '{print ($2 < 1048576)}')" 1
+same "... no temporary directory left" "$(ls -A "$TMPDIR")" ""
+rm -f "$WORK/junk.tar"
+
+# an image that lists one layer twice: the archive holds it once, and lists it twice
+python3 "$TOP/tests/tools/evil-image.py" dup-layer "$WORK/dup"
+expect 0 "an image with one layer listed twice goes into a docker-archive" "$WINCH" copy "oci:$WORK/dup:x" "docker-archive:$WORK/dup.tar:dup:1"
+same "... manifest.json lists it twice" "$(tar -xOf "$WORK/dup.tar" manifest.json | json "len(d[0]['Layers']), len(set(d[0]['Layers']))")" "[2, 1]"
+expect 0 "... and skopeo reads it" skopeo inspect "docker-archive:$WORK/dup.tar"
+amd=$("$WINCH" digest --platform linux/amd64 "$REG/app:multi" 2>/dev/null || skopeo inspect --raw --tls-verify=false "docker://$REG/app:multi" | json "[m['digest'] for m in d['manifests'] if m['platform']['architecture']=='amd64'][0]")
+python3 "$TOP/tests/tools/push-referrers.py" "$REG" app "$amd" > /dev/null
+expect 2 "--referrers into a docker-archive (one image, no room for its referrers) is refused" "$WINCH" pull --referrers "$REG/app:multi" "docker-archive:$WORK/r.tar"
+same "... no archive, no temporary directory" "$(ls "$WORK/r.tar" 2>/dev/null; ls -A "$TMPDIR")" ""

@@ -89,3 +89,57 @@ same "a pull killed mid-blob leaves index.json as it was" "$(snapshot "$WORK/lay
 expect 0 "... skopeo still reads the layout" skopeo inspect "oci:$WORK/lay:multi"
 expect 0 "the next pull into it works" "$WINCH" pull -q "$REG/app:single" "oci:$WORK/lay:again"
 same "... and removed the dead pull's temp files" "$(find "$WORK/lay" -name '*winch-tmp*' | wc -l)" 0
+
+# hostile layouts: index.json and manifests name digests, never paths (issue 9, items 1-2)
+python3 "$TOP/tests/tools/evil-image.py" index-traversal "$WORK/evil-idx"
+expect 7 "a layout whose index.json names \"sha256:../../etc/passwd\" is refused" "$WINCH" push "oci:$WORK/evil-idx:x" "$REG/evil:idx"
+contains "... as an invalid digest" "$ERR" "invalid digest"
+lacks "... without reading /etc/passwd (its hash is nowhere)" "$ERR" "$(sha256sum < /etc/passwd | cut -d' ' -f1)"
+expect 7 "... as a copy source to a layout too" "$WINCH" copy "oci:$WORK/evil-idx:x" "oci:$WORK/evil-out:x"
+lacks "... (no hash of /etc/passwd)" "$ERR" "$(sha256sum < /etc/passwd | cut -d' ' -f1)"
+python3 "$TOP/tests/tools/evil-image.py" refname-traversal "$WORK/evil-ref"
+expect 0 "a ref.name that is no valid tag never becomes a registry tag (--referrers)" "$WINCH" push --referrers "oci:$WORK/evil-ref:x" "$REG/evil:ref"
+same "... the registry holds only the tag asked for" "$("$WINCH" list-tags "$REG/evil")" "ref"
+
+# an index listing one child 300 times costs one fetch of it, not 300 (issue 9, item 10)
+python3 "$TOP/tests/tools/evil-image.py" dup-children "$WORK/dup" 300
+child=$(json "d['manifests'][0]['digest']" < "$WORK/dup/blobs/sha256/$(json "d['manifests'][0]['digest'][7:]" < "$WORK/dup/index.json")")
+expect 0 "push an index that lists one child 300 times" "$WINCH" -v push "oci:$WORK/dup:x" "$REG/dup:x"
+same "... the child manifest is put once" "$(grep -c "PUT .*/manifests/$child" <<< "$ERR")" 1
+expect 0 "pull it back" "$WINCH" -v pull "$REG/dup:x" "oci:$WORK/dup-back:x"
+same "... the child manifest is fetched once" "$(grep -c "GET .*/manifests/$child" <<< "$ERR")" 1
+same "... and the index arrives byte for byte" "$(json "d['manifests'][0]['digest']" < "$WORK/dup-back/index.json")" \
+	"$(json "d['manifests'][0]['digest']" < "$WORK/dup/index.json")"
+
+# concurrent writers of one layout keep every tag: index.json is merged under a lock (issue 10, item 2)
+tags_of() { json "' '.join(sorted(m['annotations']['org.opencontainers.image.ref.name'] for m in d['manifests']))" < "$1/index.json"; }
+want=""
+for round in new existing; do
+	pids=""
+	for t in a b c d e f g h; do
+		"$WINCH" pull -q "$REG/app:single" "oci:$WORK/conc:$round-$t" &
+		pids="$pids $!"
+		want="$want $round-$t"
+	done
+	rcs=""
+	for p in $pids; do wait "$p"; rcs="$rcs$?"; done
+	same "eight pulls at once into a $round layout all succeed" "$rcs" 00000000
+	same "... and every tag is in index.json" "$(tags_of "$WORK/conc")" "$(echo $want | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+done
+expect 0 "... skopeo reads the result" skopeo inspect "oci:$WORK/conc:existing-h"
+same "... no temporary file is left" "$(find "$WORK/conc" -name '*winch-tmp*' | wc -l)" 0
+
+# a failed copy into a new directory leaves nothing behind; into an existing one, the layout as it was (issue 10 item 4, issue 11)
+expect 3 "a pull of a missing tag into a new directory fails" "$WINCH" pull "$REG/app:nope" "oci:$WORK/new/deeper:x"
+same "... and leaves no directory" "$(ls "$WORK/new" 2>&1 >/dev/null | grep -c 'No such file')" 1
+mkdir "$WORK/empty"
+expect 3 "... into an empty directory" "$WINCH" pull "$REG/app:nope" "oci:$WORK/empty:x"
+same "... leaves it empty" "$(ls -A "$WORK/empty")" ""
+expect 7 "a pull that meets corrupted bytes into a new directory fails" "$WINCH" pull "127.0.0.1:$PPORT/app:single" "oci:$WORK/new2:x"
+same "... and leaves no directory" "$(ls -d "$WORK/new2" 2>/dev/null)" ""
+
+# a blob that is a symbolic link is not followed: its target's bytes would be hashed and sent on
+python3 "$TOP/tests/tools/evil-image.py" blob-symlink "$WORK/evil-link"
+expect 7 "a layout whose layer blob is a symbolic link to /etc/passwd is refused" "$WINCH" push "oci:$WORK/evil-link:x" "$REG/evil:link"
+contains "... saying so" "$ERR" "is a symbolic link"
+lacks "... without reading /etc/passwd" "$ERR" "$(sha256sum < /etc/passwd | cut -d' ' -f1)"

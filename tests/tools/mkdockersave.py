@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """Writes a tarball the way `docker save` does (tests only).
 
-mkdockersave.py OUT.tar [--bad-diffid] [--escape-link]
+mkdockersave.py OUT.tar [--bad-diffid] [--escape-link] [--junk MB]
 Two images: demo/app:1.0 (also demo/app:latest; 2 layers) and demo/tool:2 (1 layer).
 Layers are uncompressed tars in <id>/layer.tar with <id>/VERSION and <id>/json,
 configs <hex>.json, manifest.json and repositories, as docker save 20+ writes.
 --bad-diffid: the first config lists a wrong diff_id.  --escape-link: adds a
-symlink pointing outside the archive.
+symlink pointing outside the archive.  --junk MB: adds an MB-MiB file that no
+image references (an archive whose unpacking would fill $TMPDIR).
 """
 import hashlib, io, json, sys, tarfile
 
 out = sys.argv[1]
 bad = "--bad-diffid" in sys.argv
 escape = "--escape-link" in sys.argv
+junk = int(sys.argv[sys.argv.index("--junk") + 1]) if "--junk" in sys.argv else 0
 members = []
 
 def add(name, data):
@@ -54,5 +56,8 @@ with tarfile.open(out, "w") as t:
     for n, d in members:
         ti = tarfile.TarInfo(n); ti.size = len(d); ti.mtime = 0
         t.addfile(ti, io.BytesIO(d))
+    if junk:
+        ti = tarfile.TarInfo("junk/layer.tar"); ti.size = junk << 20; ti.mtime = 0
+        t.addfile(ti, io.BytesIO(bytes(ti.size)))
     if escape:
         ti = tarfile.TarInfo("sneaky"); ti.type = tarfile.SYMTYPE; ti.linkname = "../../etc/passwd"; t.addfile(ti)

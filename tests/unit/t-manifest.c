@@ -89,6 +89,54 @@ int main(void)
 		if (rc != WN_ECORRUPT)
 			printf("  case %zu: %d %s\n", i, rc, e.msg);
 	}
+	/* sizes: integers in 0..2^63-1 only (UBSan flagged the cast of 1e300 and 2^63) */
+	const char *sizes_bad[] = { "1e300", "9223372036854775808", "18446744073709551616", "1.5", "-1", "-0.5", "\"7\"",
+	                            "1e999", "true", "null" };
+	for (size_t i = 0; i < sizeof sizes_bad / sizeof *sizes_bad; i++) {
+		char *doc = malloc(512);
+		snprintf(doc, 512, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		                   "\"config\":{\"digest\":\"" D1 "\",\"size\":7},\"layers\":[{\"digest\":\"" D2 "\",\"size\":%s}]}",
+		         sizes_bad[i]);
+		int rc = wn_manifest_parse(&m, doc, strlen(doc), NULL, &e);
+		CHECK(rc == WN_ECORRUPT && m == NULL);
+		if (rc != WN_ECORRUPT)
+			printf("  size %s: %d\n", sizes_bad[i], rc);
+		else
+			CHECK(strstr(e.msg, "layers[0]") && strstr(e.msg, "size"));
+		free(doc);
+	}
+	const char *sizes_ok[] = { "0", "9007199254740992", "9223372036854774784", "1e3", "-0" };
+	const int64_t sizes_val[] = { 0, 9007199254740992LL, 9223372036854774784LL, 1000, 0 };
+	for (size_t i = 0; i < sizeof sizes_ok / sizeof *sizes_ok; i++) {
+		char *doc = malloc(512);
+		snprintf(doc, 512, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		                   "\"config\":{\"digest\":\"" D1 "\",\"size\":7},\"layers\":[{\"digest\":\"" D2 "\",\"size\":%s}]}",
+		         sizes_ok[i]);
+		CHECK(wn_manifest_parse(&m, doc, strlen(doc), NULL, &e) == WN_OK && m->layers[0].size == sizes_val[i]);
+		wn_manifest_free(m);
+		free(doc);
+	}
+
+	/* an index lists at most 1024 descriptors (duplicates count: they cost a fetch each) */
+	for (int n = 1024; n <= 1025; n++) {
+		char *doc = NULL;
+		size_t cap = (size_t)n * 160 + 200, off = 0;
+		doc = malloc(cap);
+		off += (size_t)snprintf(doc + off, cap - off, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[");
+		for (int k = 0; k < n; k++)
+			off += (size_t)snprintf(doc + off, cap - off, "%s{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D1 "\",\"size\":9}",
+			                        k ? "," : "");
+		snprintf(doc + off, cap - off, "]}");
+		int rc = wn_manifest_parse(&m, doc, strlen(doc), NULL, &e);
+		if (n == 1024) {
+			CHECK(rc == WN_OK && m->n_manifests == 1024);
+			wn_manifest_free(m);
+		} else {
+			CHECK(rc == WN_ECORRUPT && m == NULL && strstr(e.msg, "1025") && strstr(e.msg, "1024"));
+		}
+		free(doc);
+	}
+
 	const char *odd = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.example+json\"}";
 	CHECK(wn_manifest_parse(&m, odd, strlen(odd), NULL, &e) == WN_EUNSUPPORTED);
 
@@ -106,5 +154,17 @@ int main(void)
 	CHECK_STR(c->label_values[2], "1");
 	wn_image_config_free(c);
 	CHECK(wn_image_config_parse(&c, "[1]", 3, &e) == WN_ECORRUPT);
+	/* diff_ids become file names (docker-archive): only well-formed digests pass */
+	const char *cfg_bad[] = {
+		"{\"rootfs\":{\"diff_ids\":[\"sha256:../../../../tmp/x/PWNED\"]}}",
+		"{\"rootfs\":{\"diff_ids\":[\"" D1 "\",\"sha256:/etc/passwd\"]}}",
+		"{\"rootfs\":{\"diff_ids\":[\"" D1 "\",7]}}",
+		"{\"rootfs\":{\"diff_ids\":[\"sha256:ABC\"]}}",
+	};
+	for (size_t i = 0; i < sizeof cfg_bad / sizeof *cfg_bad; i++) {
+		c = (void *)1;
+		CHECK(wn_image_config_parse(&c, cfg_bad[i], strlen(cfg_bad[i]), &e) == WN_ECORRUPT && c == NULL);
+		CHECK(strstr(e.msg, "diff_ids[") != NULL);
+	}
 	return TEST_DONE();
 }
