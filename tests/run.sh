@@ -93,7 +93,7 @@ if [ -z "$filter" ] && [ "${WINCH_TEST_SANITIZE:-1}" != 0 ]; then
 		(cd "$SAN" && find lib cmd tests completions -type f) | while read -r f; do
 			[ -e "$TOP/$f" ] || rm -f "$SAN/$f"
 		done &&
-		make -s -C "$SAN" -j2 SANITIZE=address,undefined all unit > "$log" 2>&1; then
+		make -s -C "$SAN" -j2 SANITIZE=address,undefined,float-cast-overflow all unit > "$log" 2>&1; then
 		echo "# sanitizer build: $(($(date +%s) - start)) s"
 		before_p=$passed before_f=$failed
 		unit_tests "$SAN"
