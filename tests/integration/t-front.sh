@@ -126,6 +126,9 @@ PUSH="Authorization: Bearer $(tok repository:alice/app:pull,push,delete "$FRONT_
 run $C -X DELETE -H "$PUSH" "http://$FRONT/v2/alice/app/manifests/$MAND"
 contains "hub: no registry-API DELETE (405 UNSUPPORTED)" "$OUT" '"code": "UNSUPPORTED"'
 same "... and delete is never granted: a pull token gets 401" "$(code -X DELETE -H "$A" "http://$FRONT/v2/library/app/manifests/$MAND")" 401
+same "hub: a name without library/ is granted nothing" "$($C "$(realm)&scope=repository:app:pull" | json 'd["token"]' | cut -d. -f2 | tr '_-' '/+' | base64 -d 2>/dev/null | json 'd["access"][0]["actions"]')" "[]"
+run $C -D - -o /dev/null "http://$FRONT/v2/library/app/manifests/v1"
+contains "hub: a 401 on a manifest names the rate-limit source" "$OUT" "docker-ratelimit-source: 127.0.0.1"
 same "hub: push only to one's own namespace" "$(tok repository:library/app:push "$FRONT_USER:$FRONT_PASS" | cut -d. -f2 | tr '_-' '/+' | base64 -d 2>/dev/null | json 'd["access"][0]["actions"]')" "[]"
 expect 0 "hub: skopeo copies in and out" skopeo copy -q --all $FRONT_SKOPEO_DEST "oci:$IMG:v2" "docker://$FRONT/alice/app:v2"
 expect 0 "... and back" skopeo copy -q $FRONT_SKOPEO_SRC "docker://$FRONT/alice/app:v2" "oci:$WORK/hubout:v2"
@@ -313,6 +316,12 @@ put_manifest winch/app huge "$WORK/huge" "$OCIM" "$A"
 same "quay: a too big manifest hits nginx's 413 page" "$ST $(hdr Content-Type)" "413 text/html"
 run $C -D - -o /dev/null -H "$A" "http://$FRONT/v2/winch/app/blobs/$LAYER"
 contains "quay: blobs redirect with 302" "$OUT" "HTTP/1.1 302"
+front_state '{"realm_host": "token-port"}' > /dev/null
+run $C -D - -o /dev/null "http://$FRONT/v2/"
+contains "realm_host token-port: the realm moves to the other host" "$OUT" "Bearer realm=\"http://$FRONT_TOKEN/v2/auth\""
+T=$($C -u "$FRONT_USER:$FRONT_PASS" "http://$FRONT_TOKEN/v2/auth?service=$FRONT&scope=repository:winch/app:pull" | json 'd["token"]')
+same "... and its tokens work on the registry" "$(code -H "Authorization: Bearer $T" "http://$FRONT/v2/winch/app/tags/list")" 200
+front_state '{"realm_host": "front"}' > /dev/null
 expect 0 "quay: skopeo copies in with the robot" skopeo copy -q $FRONT_SKOPEO_DEST "oci:$IMG:v2" "docker://$FRONT/winch/app:v2"
 reg_stop_all
 

@@ -60,6 +60,7 @@ COMMON = {
     "ping_service": True,       # /v2/ challenge carries service= (Artifact Registry: no)
     "anon_pull": False,         # anonymous token requests get pull
     "push_own_namespace": False,  # push only to USER/... (Hub, GHCR)
+    "library": False,           # Hub: a one-component name (no library/) is granted nothing
     "robot_prefix": "",         # robots (quay "org+", harbor "robot$proj+") may touch only their project
     "token_lifetime": 300,
     "token_body": "docker",     # docker: token+access_token+expires_in | ghcr: token only | acr: access_token
@@ -99,7 +100,7 @@ COMMON = {
 PERSONALITIES = {
     "plain": {"auth": "none"},
     "hub": {"realm_host": "token-port", "service": "registry.docker.io", "anon_pull": True,
-            "push_own_namespace": True, "catalog": "denied", "delete_digest": "405",
+            "push_own_namespace": True, "library": True, "catalog": "denied", "delete_digest": "405",
             "delete_tag": "405", "too_big": "hub", "cdn": True, "ratelimit": True},
     "ghcr": {"service": "ghcr.io", "anon_pull": True, "push_own_namespace": True,
              "token_body": "ghcr", "catalog": "404", "delete_digest": "405", "delete_tag": "405",
@@ -117,7 +118,7 @@ PERSONALITIES = {
             "delete_tag": "405", "referrers": "api", "oci_subject": True,
             "content_range_strict": True},
     "quay": {"realm_path": "/v2/auth", "anon_pull": True, "robot_prefix": "+",
-             "delete_tag": "405", "referrers": "api", "oci_subject": True,
+             "delete_tag": "405", "referrers": "api",
              "max_name_components": 2, "refuse_mixed_index": True, "too_big": "quay",
              "cdn": True, "cdn_status": 302, "location": "relative"},
     "harbor": {"realm_path": "/service/token", "service": "harbor-registry", "catalog": "admin",
@@ -306,6 +307,8 @@ def grant(user, typ, name, actions):
         return [a for a in actions if a == "*"]
     if typ != "repository":
         return []
+    if knob("library") and "/" not in name:
+        return []   # Docker Hub's official images live under library/: clients must add it
     if not user:
         return ["pull"] if "pull" in actions and knob("anon_pull") else []
     ok = set(actions)
