@@ -122,10 +122,11 @@ YML
 	wait_port 127.0.0.1 "$port" "$REG_PID"
 }
 
-# front_start NAME [FRONT ARGS...]: a registry personality (tests/tools/registry-front.py and its
-# companion registry-front.md): a plain docker-registry (auth off; REG and REG_DIR name it, so
-# `seed` still writes to it directly) behind a front that behaves like NAME = hub | ghcr | ecr |
-# gar | gcr | acr | quay | harbor | plain, with its token service on 127.0.0.2 and a CDN host.
+# [FRONT_KNOBS=JSON] front_start NAME [FRONT ARGS...]: a registry personality
+# (tests/tools/registry-front.py and its companion registry-front.md): a plain docker-registry
+# (auth off; REG and REG_DIR name it, so `seed` still writes to it directly) behind a front that
+# behaves like NAME = hub | ghcr | ecr | gar | gcr | acr | quay | harbor | plain, with its token
+# service and a CDN host on 127.0.0.2.
 # Sets:
 #   FRONT            127.0.0.1:port of the front (what winch talks to)
 #   FRONT_NAME       NAME;  FRONT_LOG: one line per request (personality method path auth= status=
@@ -141,6 +142,7 @@ YML
 #   FRONT_HELPER     a directory with docker-credential-front, a credential helper that asks the
 #                    front for its current password (prepend it to PATH)
 #   FRONT_SKOPEO_DEST/FRONT_SKOPEO_SRC/FRONT_SKOPEO_RD  skopeo flags with FRONT_USER's credentials
+# FRONT_KNOBS (JSON, default {}) are the knobs it starts with (e.g. '{"password_lifetime": 2}').
 # Stopped with the registries (reg_stop_all); reg_cleanup removes everything.
 front_start() {
 	FRONT_NAME=$1
@@ -155,7 +157,7 @@ front_start() {
 	FRONT_HELPER=$REG_DIR/bin
 	FRONT_ADMIN_USER= FRONT_ADMIN_PASS= FRONT_AAD_TOKEN=
 	: > "$FRONT_LOG"
-	echo '{}' > "$FRONT_STATE"
+	printf '%s\n' "${FRONT_KNOBS:-{\}}" > "$FRONT_STATE"
 	_fpw=pw$$x$RANDOM
 	case $FRONT_NAME in
 	hub) FRONT_USER=alice FRONT_PASS=$_fpw FRONT_ADMIN_USER=pro FRONT_ADMIN_PASS=pro$_fpw

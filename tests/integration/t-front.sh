@@ -201,6 +201,12 @@ $C -X POST "http://$FRONT/_front/expire" > /dev/null
 run $C -u "AWS:$OLD" "http://$FRONT/v2/app/tags/list"
 contains "ecr: an expired password is refused" "$OUT" "Your authorization token has expired"
 same "... with 403" "$(code -u "AWS:$OLD" "http://$FRONT/v2/")" 403
+front_state '{"password_lifetime": 1}' > /dev/null
+SHORT=$($C -X POST "http://$FRONT/_front/rotate" | json 'd["Secret"]')
+same "ecr: a password with a 1 s lifetime works" "$(code -u "AWS:$SHORT" "http://$FRONT/v2/")" 200
+sleep 1.2
+same "... and is refused once it has expired" "$(code -u "AWS:$SHORT" "http://$FRONT/v2/")" 403
+front_state '{"password_lifetime": 43200}' > /dev/null
 HELPED=$(echo "$FRONT" | "$FRONT_HELPER/docker-credential-front" get | json 'd["Secret"]')
 same "ecr: the credential helper hands out a fresh one" "$(code -u "AWS:$HELPED" "http://$FRONT/v2/")" 200
 A="Authorization: Basic $(printf %s "AWS:$HELPED" | base64 -w0)"
@@ -248,7 +254,8 @@ same "... then the digest goes" "$(code -X DELETE -H "$A" "http://$FRONT/v2/proj
 $C -X POST "http://$FRONT/_front/expire" > /dev/null
 same "gar: an expired access token is refused by the token endpoint" "$(code -u "$FRONT_USER:$FRONT_PASS" "$(realm)&scope=repository:proj/repo/app:pull")" 401
 reg_stop_all
-front_start gcr || fail "gcr front started"
+FRONT_KNOBS='{"password_lifetime": 7}' front_start gcr || fail "gcr front started"
+same "FRONT_KNOBS: the front starts with them" "$($C "http://$FRONT/_front/state" | json 'd["password_lifetime"]')" 7
 run $C -D - -o /dev/null "http://$FRONT/v2/app/tags/list"
 contains "gcr: service gcr.io" "$OUT" 'service="gcr.io",scope="repository:app:pull"'
 put_manifest app huge "$WORK/huge" "$OCIM" "$(authz repository:app:pull,push)"

@@ -271,7 +271,7 @@ def parse_route(path):
 
 
 def needed(method, path):
-    """The scopes a request needs: list of (type, name, action); [] for /v2/; None: no auth."""
+    """The scopes a request needs: a list of (type, name, action); [] for /v2/ (any valid token)."""
     p = urllib.parse.urlsplit(path).path
     if p in ("/v2/", "/v2"):
         return []
@@ -311,7 +311,9 @@ def grant(user, typ, name, actions):
         return []   # Docker Hub's official images live under library/: clients must add it
     if not user:
         return ["pull"] if "pull" in actions and knob("anon_pull") else []
-    ok = set(actions)
+    ok = set(actions) & {"pull", "push", "delete", "*"}
+    if "*" in ok:
+        ok = (ok - {"*"}) | {"pull", "push", "delete"}
     if "pull" in flags:
         ok &= {"pull"}
     if knob("delete_digest") == "405":
@@ -1176,12 +1178,12 @@ def main():
     for h in (A.other_host, A.upstream.rsplit(":", 1)[0]):
         if not h.startswith("127."):
             ap.error("loopback only: %s" % h)
+    reload_state()   # first: a password_lifetime there applies to the --user passwords
     for spec in A.users:
         name, pw, *fl = spec.split(":", 2)
         USERS[name] = {"password": pw, "flags": set(fl[0].split(",")) if fl and fl[0] else set()}
         if knob("password_lifetime"):
             PASSWORDS[pw] = time.time() + knob("password_lifetime")
-    reload_state()
     servers = [Server(("127.0.0.1", A.port), Front)]
     if A.token_port:
         servers.append(Server((A.other_host, A.token_port), TokenHost))
