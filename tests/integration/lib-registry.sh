@@ -1,5 +1,6 @@
 # lib-registry.sh: starts Debian's docker-registry on 127.0.0.1 on a free port.
 #   reg_start MODE      MODE: plain | basic | tls | token   (REG_DELETE=false: deletion disabled)
+#   front_start NAME                 a registry personality in front of a plain one (below)
 # sets: REG (host:port), REG_DIR, REG_MODE, REG_USER/REG_PASS (basic, token),
 #       REG_CA (tls), SKOPEO_DEST/SKOPEO_SRC/SKOPEO_RD (skopeo flags for this registry as copy
 #       destination, copy source, and inspect/list-tags),
@@ -119,6 +120,100 @@ YML
 	REG_PID=$!
 	REG_PIDS="$REG_PIDS $REG_PID"
 	wait_port 127.0.0.1 "$port" "$REG_PID"
+}
+
+# [FRONT_KNOBS=JSON] front_start NAME [FRONT ARGS...]: a registry personality
+# (tests/tools/registry-front.py and its companion registry-front.md): a plain docker-registry
+# (auth off; REG and REG_DIR name it, so `seed` still writes to it directly) behind a front that
+# behaves like NAME = hub | ghcr | ecr | gar | gcr | acr | quay | harbor | plain, with its token
+# service and a CDN host on 127.0.0.2.
+# Sets:
+#   FRONT            127.0.0.1:port of the front (what winch talks to)
+#   FRONT_NAME       NAME;  FRONT_LOG: one line per request (personality method path auth= status=
+#                    bytes= range=);  FRONT_STATE: its knob file (see front_state)
+#   FRONT_USER/FRONT_PASS   the personality's login: hub/ghcr alice, ecr AWS + a 12-hour password,
+#                    gar/gcr oauth2accesstoken + a 1-hour token, acr the null GUID + an identity
+#                    (refresh) token, quay the robot winch+ci, harbor the robot robot$winch+ci
+#   FRONT_ADMIN_USER/FRONT_ADMIN_PASS  hub: an unlimited (paying) account; acr: the admin user;
+#                    quay: a plain user; harbor: admin (may list the catalog)
+#   FRONT_AAD_TOKEN  acr: the AAD token /oauth2/exchange accepts
+#   FRONT_TOKEN      127.0.0.2:port of the token host (Hub's realm; any personality's endpoint)
+#   FRONT_CDN        127.0.0.2:port of the CDN host (signed blob URLs) and of "github.com"
+#   FRONT_HELPER     a directory with docker-credential-front, a credential helper that asks the
+#                    front for its current password (prepend it to PATH)
+#   FRONT_SKOPEO_DEST/FRONT_SKOPEO_SRC/FRONT_SKOPEO_RD  skopeo flags with FRONT_USER's credentials
+# FRONT_KNOBS (JSON, default {}) are the knobs it starts with (e.g. '{"password_lifetime": 2}').
+# Stopped with the registries (reg_stop_all); reg_cleanup removes everything.
+front_start() {
+	FRONT_NAME=$1
+	shift
+	reg_start plain || return 1
+	_fport=$(free_port)
+	FRONT_TOKEN=127.0.0.2:$(free_port2)
+	FRONT_CDN=127.0.0.2:$(free_port2)
+	FRONT=127.0.0.1:$_fport
+	FRONT_LOG=$REG_DIR/front.log
+	FRONT_STATE=$REG_DIR/front-state.json
+	FRONT_HELPER=$REG_DIR/bin
+	FRONT_ADMIN_USER= FRONT_ADMIN_PASS= FRONT_AAD_TOKEN=
+	: > "$FRONT_LOG"
+	printf '%s\n' "${FRONT_KNOBS:-{\}}" > "$FRONT_STATE"
+	_fpw=pw$$x$RANDOM
+	case $FRONT_NAME in
+	hub) FRONT_USER=alice FRONT_PASS=$_fpw FRONT_ADMIN_USER=pro FRONT_ADMIN_PASS=pro$_fpw
+		set -- "$@" --user "alice:$_fpw" --user "pro:pro$_fpw:unlimited" ;;
+	ghcr | plain) FRONT_USER=alice FRONT_PASS=$_fpw
+		set -- "$@" --user "alice:$_fpw" ;;
+	ecr) FRONT_USER=AWS FRONT_PASS=eyJ$_fpw
+		set -- "$@" --user "AWS:eyJ$_fpw" ;;
+	gar | gcr) FRONT_USER=oauth2accesstoken FRONT_PASS=ya29.$_fpw
+		set -- "$@" --user "oauth2accesstoken:ya29.$_fpw" ;;
+	acr) FRONT_USER=00000000-0000-0000-0000-000000000000 FRONT_PASS=
+		FRONT_ADMIN_USER=winchacr FRONT_ADMIN_PASS=adm$_fpw FRONT_AAD_TOKEN=aad$_fpw
+		set -- "$@" --user "winchacr:adm$_fpw" --aad-token "aad$_fpw" ;;
+	quay) FRONT_USER=winch+ci FRONT_PASS=robot$_fpw FRONT_ADMIN_USER=alice FRONT_ADMIN_PASS=$_fpw
+		set -- "$@" --user "winch+ci:robot$_fpw" --user "alice:$_fpw" ;;
+	harbor) FRONT_USER='robot$winch+ci' FRONT_PASS=robot$_fpw FRONT_ADMIN_USER=admin FRONT_ADMIN_PASS=adm$_fpw
+		set -- "$@" --user "robot\$winch+ci:robot$_fpw" --user "admin:adm$_fpw:admin" ;;
+	*) echo "front_start: unknown personality $FRONT_NAME" >&2; return 1 ;;
+	esac
+	python3 "$TOP/tests/tools/registry-front.py" --personality "$FRONT_NAME" --port "$_fport" \
+		--upstream "$REG" --log "$FRONT_LOG" --token-port "${FRONT_TOKEN#*:}" --cdn-port "${FRONT_CDN#*:}" \
+		--storage "$REG_DIR/data" --state "$FRONT_STATE" "$@" > "$REG_DIR/front.out" 2>&1 &
+	REG_PIDS="$REG_PIDS $!"
+	wait_port 127.0.0.1 "$_fport" $! || { cat "$REG_DIR/front.out" >&2; return 1; }
+	if [ "$FRONT_NAME" = acr ]; then
+		# the identity token an `az acr login` would hand docker, from the real exchange endpoint
+		FRONT_PASS=$(curl -s -d "grant_type=access_token&service=$FRONT&tenant=t&access_token=$FRONT_AAD_TOKEN" \
+			"http://$FRONT/oauth2/exchange" | python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])')
+	fi
+	mkdir -p "$FRONT_HELPER"
+	cat > "$FRONT_HELPER/docker-credential-front" <<SH
+#!/bin/sh
+# docker-credential-front get: the front's current password, as aws ecr get-login-password or
+# gcloud auth print-access-token would give it (other operations do nothing)
+[ "\$1" = get ] || exit 0
+cat > /dev/null
+exec curl -sf "http://$FRONT/_front/credentials"
+SH
+	chmod +x "$FRONT_HELPER/docker-credential-front"
+	FRONT_SKOPEO_DEST="--dest-tls-verify=false --dest-creds=$FRONT_USER:$FRONT_PASS"
+	FRONT_SKOPEO_SRC="--src-tls-verify=false --src-creds=$FRONT_USER:$FRONT_PASS"
+	FRONT_SKOPEO_RD="--tls-verify=false --creds=$FRONT_USER:$FRONT_PASS"
+}
+
+# front_state JSON: merges knobs into the running front (see registry-front.md), prints them.
+front_state() {
+	curl -sf -d "$1" "http://$FRONT/_front/state"
+}
+
+# front_count ERE: how many logged requests match (e.g. front_count ' PATCH .* status=416').
+front_count() {
+	grep -cE -- "$1" "$FRONT_LOG"
+}
+
+free_port2() { # a free port on 127.0.0.2 (the "other host")
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.2",0)); print(s.getsockname()[1]); s.close()'
 }
 
 reg_stop_all() {
