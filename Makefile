@@ -34,7 +34,7 @@ FLAGS_STAMP := .build-flags
 $(shell echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $(FLAGS_STAMP) || echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' > $(FLAGS_STAMP))
 $(FLAGS_STAMP): ;
 
-LIB_SRC     := $(wildcard lib/*.c)
+LIB_SRC     := $(wildcard lib/*.c lib/*/*.c)
 LIB_OBJ     := $(LIB_SRC:.c=.o)
 LIB_PIC     := $(LIB_SRC:.c=.pic.o)
 CMD_SRC     := $(filter-out cmd/completion-data.c,$(wildcard cmd/*.c))
@@ -121,7 +121,7 @@ uninstall:
 	  $(DESTDIR)$(LIBDIR)/pkgconfig/winch.pc $(DESTDIR)$(MANDIR)/man1/winch*.1
 
 clean:
-	rm -f lib/*.o lib/*.d lib/*.a lib/*.so cmd/*.o cmd/*.d cmd/completion-data.c winch $(UNIT_BIN) tests/unit/*.d \
+	rm -f lib/*.o lib/*.d lib/*/*.o lib/*/*.d lib/*.a lib/*.so cmd/*.o cmd/*.d cmd/completion-data.c winch $(UNIT_BIN) tests/unit/*.d \
 	  tests/fuzz/*.replay tests/fuzz/*.fuzz tests/fuzz/*.d $(FLAGS_STAMP)
 
 -include $(LIB_SRC:.c=.d) $(LIB_SRC:.c=.pic.d) $(CMD_SRC:.c=.d)

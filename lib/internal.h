@@ -425,4 +425,20 @@ int wn__manifest_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *
 bool wn__mt_is_manifest(const char *mt);
 bool wn__mt_is_index(const char *mt);
 
+/* ---- per-registry knowledge (lib/registries/) ------------------------- */
+enum wn__vendor {
+	WN__V_GENERIC, WN__V_DOCKERHUB, WN__V_GHCR, WN__V_ECR, WN__V_GAR, WN__V_GCR, WN__V_ACR, WN__V_QUAY,
+	WN__V_HARBOR, WN__V_COUNT
+};
+/* What winch knows of one registry product before it has said anything. */
+struct wn__vendor_info {
+	enum wn__vendor vendor;
+	const char *name;         /* "ghcr": WINCH_REGISTRY_VENDOR's word */
+	const char *display;      /* "GitHub Container Registry": for messages */
+};
+/* The vendor of a registry ("host[:port]"): by its name, else as
+ * WINCH_REGISTRY_VENDOR says; WN__V_GENERIC when neither knows. */
+enum wn__vendor wn__vendor_of(const char *registry);
+const struct wn__vendor_info *wn__vendor_info(enum wn__vendor v);
+
 #endif
