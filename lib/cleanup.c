@@ -413,10 +413,48 @@ static char *undated_note(const struct inventory *inv, const struct wn_policy *p
 	return s;
 }
 
+/* The note on what the registry cannot show: the distribution API lists tags,
+ * never the manifests no tag points at, so the inventory holds tagged images
+ * only.  An untagged rule finds nothing; a tagStatus any rule, which in ECR
+ * ranks untagged images too, ranks the tagged ones alone, and its result may
+ * differ from ECR's.  "" when the policy selects no untagged image. */
+static char *untagged_note(const struct wn_policy *policy)
+{
+	const struct wn_policy_rule *any = NULL;
+	bool untagged = policy->untagged;
+	char *s, *more = NULL;
+	for (size_t i = 0; i < policy->n_rules; i++) {
+		untagged |= policy->rules[i].status == WN_UNTAGGED;
+		if (policy->rules[i].status == WN_ANY)
+			any = &policy->rules[i];
+	}
+	if (!untagged && !any)
+		return strdup("");
+	if (any && any->type == WN_COUNT_MORE_THAN)
+		more = wn__sprintf("; rule %d (tagStatus any) counts tagged images only, so the result may differ from "
+		                   "ECR's, which counts untagged images too: where some are among the %d newest, ECR keeps "
+		                   "fewer tagged images than this plan does", any->priority, any->count);
+	else if (any)
+		more = wn__sprintf("; rule %d (tagStatus any) sees tagged images only, so the result may differ from "
+		                   "ECR's, which also expires the untagged images pushed more than %d day%s ago",
+		                   any->priority, any->count, any->count == 1 ? "" : "s");
+	if (any && !more)
+		return NULL;
+	s = wn__sprintf("the registry cannot list manifests that no tag points at (the distribution API has no such "
+	                "listing)%s%s", untagged ? ": untagged rules see none; the registry's garbage-collect "
+	                                           "--delete-untagged removes them" : "", more ? more : "");
+	free(more);
+	return s;
+}
+
 static int note_add(struct wn_cleanup_plan *p, char *s)
 {
 	if (!s)
 		return WN_ENOMEM;
+	if (!*s) {
+		free(s);
+		return WN_OK;
+	}
 	if (!p->note) {
 		p->note = s;
 		return WN_OK;
@@ -459,13 +497,7 @@ int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const
 	p->from_annotation = inv.from_annotation;
 	p->unknown_time = inv.unknown;
 	p->implausible_time = inv.implausible;
-	bool wants_untagged = policy->untagged;
-	for (size_t i = 0; i < policy->n_rules; i++)
-		wants_untagged |= policy->rules[i].status != WN_TAGGED;
-	if (wants_untagged &&
-	    note_add(p, strdup("the registry cannot list manifests that no tag points at (the distribution API has "
-	                       "no such listing): untagged rules see none; the registry's garbage-collect "
-	                       "--delete-untagged removes them")) != WN_OK)
+	if (note_add(p, untagged_note(policy)) != WN_OK)
 		goto oom;
 	if (need_times && inv.unknown && note_add(p, undated_note(&inv, policy)) != WN_OK)
 		goto oom;
