@@ -28,7 +28,7 @@ const struct opt_spec cleanup_opts[] = {
 	{ "dry-run", 'n', OPT_FLAG, &dry_run, NULL, "report what would be deleted and why; delete nothing" },
 	{ "plan-file", 0, OPT_STR, &plan_file, "FILE", "write the plan (JSON) to FILE" },
 	{ "apply", 0, OPT_STR, &apply_file, "FILE", "carry out a plan written by --plan-file, re-checking each tag" },
-	{ "jobs", 'j', OPT_STR, &jobs_s, "N", "deletions at once (default 4)" },
+	{ "jobs", 'j', OPT_STR, &jobs_s, "N", "requests at once while reading (default 4); deletions go one at a time" },
 	{ "catalog", 0, OPT_STR, &catalog, "REGEX", "the arguments are registries: clean their repositories matching REGEX" },
 	OPT_END,
 };

@@ -366,10 +366,15 @@ out:
 	return WN_OK;
 }
 
-/* Runs the items a phase holds (their state says what to do), `jobs` at once. */
-static int run_phase(struct wn_ctx *ctx, struct apply *a, size_t n, unsigned jobs)
+/* Runs the items a phase holds (their state says what to do), one at a time:
+ * the distribution registry walks every tag of the repository while it
+ * deletes a manifest, and a tag another DELETE removes meanwhile makes it
+ * answer 500 after the manifest is gone, leaving dangling tags behind
+ * (distribution/distribution#2514, #2430; seen here about once in six
+ * parallel applies).  Reading the repository stays parallel. */
+static int run_phase(struct wn_ctx *ctx, struct apply *a, size_t n)
 {
-	return n ? wn__parallel(ctx, n, jobs, run_item, a) : WN_OK;
+	return n ? wn__parallel(ctx, n, 1, run_item, a) : WN_OK;
 }
 
 int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *p, unsigned jobs, int recheck)
@@ -441,7 +446,7 @@ int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *p, unsigned job
 				}
 				a.todo[n++] = i;
 			}
-			rc = run_phase(ctx, &a, n, jobs);
+			rc = run_phase(ctx, &a, n);
 		}
 	}
 	for (size_t i = 0; i < p->n_items; i++) {

@@ -37,7 +37,7 @@ expect() {
 	local want=$1 what=$2
 	shift 2
 	run "$@"
-	if [ "$RC" = "$want" ]; then pass "$what"; else fail "$what" "exit $RC, wanted $want: $*" "stderr: $ERR"; fi
+	if [ "$RC" = "$want" ]; then pass "$what"; else fail "$what" "exit $RC, wanted $want: $*" "stderr: $ERR" "stdout: $(printf %s "$OUT" | tail -c 2000)"; fi
 }
 
 # same WHAT A B: two strings are equal.
