@@ -383,6 +383,9 @@ uint64_t wn__feed_offset(const struct wn__feed *f);
 int wn__feed_mark(struct wn__feed *f);
 /* Goes back to `offset` (between the mark and the current offset). */
 int wn__feed_rewind(struct wn__feed *f, uint64_t offset);
+/* Goes back to the first byte from anywhere, even after the verified end:
+ * the blob is read, hashed and checked again. */
+int wn__feed_restart(struct wn__feed *f);
 int wn__feed_error(const struct wn__feed *f, struct wn_error *err);
 
 /* ---- registry blobs (blob.c) ------------------------------------------ */
