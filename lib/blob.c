@@ -338,7 +338,9 @@ static int commit(struct upload *u, bool after_chunks)
 	int rc = url ? wn__http_do(u->ctx, &req, &resp) : wn__ctx_fail(u->ctx, WN_ENOMEM, "out of memory");
 	free(url);
 	if (rc == WN_OK) {
-		if (!is_2xx(resp.status))
+		/* 201, as the spec says and containers/image insists: an answer from something that
+		 * takes any request (a proxy, a CDN) is no stored blob */
+		if (resp.status != 201)
 			rc = after_chunks ? refused(u, &resp, true, 0, u->size) : wn__http_fail(u->ctx, &resp, u->d->digest);
 		wn__resp_free(&resp);
 	}
@@ -356,7 +358,7 @@ static int send_put(struct upload *u)
 	free(url);
 	if (rc != WN_OK)
 		return upload_error(u->ctx, u->feed, rc);
-	if (!is_2xx(resp.status))
+	if (resp.status != 201) /* as for the commit */
 		rc = refused(u, &resp, false, u->size, 0);
 	wn__resp_free(&resp);
 	return rc;
