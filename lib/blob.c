@@ -524,8 +524,9 @@ int wn__blob_upload(struct wn_ctx *ctx, const struct wn_ref *repo, const struct 
 			uint64_t *slot = u.refused_chunk ? &host->up.chunk_max : &host->up.body_max;
 			if (!*slot || cap < *slot)
 				*slot = cap;
+			cap = *slot; /* a blob beside this one may have learned less */
 			wn__unlock(ctx);
-			wn__log(ctx, WN_LOG_INFO, "%s refused a %s upload request as too large: at most %s per %s from now on",
+			wn__log(ctx, WN_LOG_INFO, "%s refused an upload request of %s as too large: at most %s per %s from now on",
 			        repo->registry, size_words(u.refused, a, sizeof a), size_words(cap, b, sizeof b),
 			        u.refused_chunk ? "chunk" : "request");
 		} else if (u.why == WHY_CHUNKS) {
@@ -535,7 +536,7 @@ int wn__blob_upload(struct wn_ctx *ctx, const struct wn_ref *repo, const struct 
 			if (fell_back)
 				break;
 			fell_back = true;
-			wn__log(ctx, WN_LOG_INFO, "%s %s: sending %s again in one request, and every blob so from now on",
+			wn__log(ctx, WN_LOG_INFO, "%s %s: sending %s again in one request, and every later blob the same way",
 			        repo->registry, u.said, d->digest);
 		} else if ((rc == WN_ENET || rc == WN_ECANCELED) && ++tries < UPLOAD_ATTEMPTS) {
 			wn__log(ctx, WN_LOG_INFO, "upload of %s failed: starting it again", d->digest);
