@@ -32,7 +32,7 @@ const struct opt_spec transfer_opts[] = {
 
 /* what copy and push share: a pull uploads nothing */
 const struct opt_spec upload_opts[] = {
-	{ "chunk-size", 0, OPT_STR, &chunk_s, "SIZE", "upload blobs larger than SIZE in chunks of SIZE (default 32M)" },
+	{ "chunk-size", 0, OPT_STR, &chunk_s, "SIZE", "upload blobs larger than SIZE in chunks of SIZE where taken (default: one request each)" },
 	OPT_END,
 };
 

@@ -1,10 +1,14 @@
 /*
  * blob.c: blobs on a registry: HEAD, streamed GET that resumes with Range,
  * and uploads.  An upload tries a cross-repository mount first when the
- * blob is on the same registry, sends small blobs in one PUT and large ones
- * in PATCH chunks; a chunk that breaks is resumed from the offset the
- * registry reports, and an upload whose source turns out wrong is abandoned
- * (DELETE) so the registry never stores it.
+ * blob is on the same registry, then sends the blob the way
+ * registries/uploads.c plans: in one request by default (a PUT, or one
+ * streamed PATCH and the commit), in PATCH chunks where asked for or needed
+ * and taken.  A chunk that breaks is resumed from the offset the registry
+ * reports; an upload whose source turns out wrong is abandoned (DELETE) so
+ * the registry never stores it.  What a registry refuses (a size, chunks, a
+ * Range that does not advance) is learned on its wn__host for the rest of
+ * the run, and the blob starts again from its first byte, checked again.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -126,7 +130,7 @@ static void cancel(struct wn_ctx *ctx, const struct wn_ref *repo, const char *sc
 	struct wn__resp resp;
 	struct wn_error saved = ctx->err;
 	struct wn__req req = { .method = "DELETE", .registry = repo->registry, .path = loc, .scope = scope };
-	if (wn__http_do(ctx, &req, &resp) == WN_OK)
+	if (loc && wn__http_do(ctx, &req, &resp) == WN_OK)
 		wn__resp_free(&resp);
 	ctx->err = saved;
 }
@@ -158,14 +162,31 @@ static int session_url(struct wn_ctx *ctx, const struct wn__resp *resp, const ch
 	return rc;
 }
 
-/* POST to open an upload session (or mount). Sets *loc, or *mounted. */
+/* A size header of the last answer on this context's handle (the request
+ * wn__http_do just made): OCI-Chunk-Min-Length, which wn__resp does not keep.
+ * 0 when absent or not a number. */
+static uint64_t last_header_size(struct wn_ctx *ctx, const char *name)
+{
+#if LIBCURL_VERSION_NUM >= 0x075300
+	struct curl_header *h;
+	if (curl_easy_header(ctx->curl, name, 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h->value &&
+	    h->value[0] >= '0' && h->value[0] <= '9' && strspn(h->value, "0123456789") == strlen(h->value) &&
+	    strlen(h->value) <= 15)
+		return strtoull(h->value, NULL, 10);
+#endif
+	return 0;
+}
+
+/* POST to open an upload session (or mount). Sets *loc, or *mounted, and
+ * *chunk_min to the OCI-Chunk-Min-Length the registry announced (0: none). */
 static int open_session(struct wn_ctx *ctx, const struct wn_ref *repo, const struct wn_descriptor *d,
-                        const struct wn_ref *from, char **loc, bool *mounted)
+                        const struct wn_ref *from, char **loc, bool *mounted, uint64_t *chunk_min)
 {
 	char *path, *scope;
 	struct wn__resp resp;
 	int rc;
 	*loc = NULL;
+	*chunk_min = 0;
 	if (from) {
 		char *esc = wn__url_escape(d->digest), *fesc = wn__url_escape(from->repository);
 		path = wn__sprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", repo->repository, esc, fesc);
@@ -186,6 +207,7 @@ static int open_session(struct wn_ctx *ctx, const struct wn_ref *repo, const str
 			wn__log(ctx, WN_LOG_DEBUG, "mounted %s from %s", d->digest, from->repository);
 		} else if (resp.status == 202 && resp.location) {
 			rc = session_url(ctx, &resp, name, loc);
+			*chunk_min = last_header_size(ctx, "OCI-Chunk-Min-Length");
 		} else if (resp.status == 202) {
 			rc = wn__ctx_fail(ctx, WN_EPROTO, "%s opened an upload without a Location", name);
 		} else {
@@ -197,6 +219,16 @@ static int open_session(struct wn_ctx *ctx, const struct wn_ref *repo, const str
 	free(path);
 	free(scope);
 	return rc;
+}
+
+/* The byte after the end of an upload Range ("0-N", also "bytes=0-N"): N+1. */
+static bool range_next(const char *range, uint64_t *next)
+{
+	const char *dash = range ? strchr(range, '-') : NULL;
+	if (!dash || dash[1] < '0' || dash[1] > '9')
+		return false;
+	*next = strtoull(dash + 1, NULL, 10) + 1;
+	return true;
 }
 
 /* GET on the upload URL: how many bytes the registry holds ("Range: 0-N"). */
@@ -214,9 +246,8 @@ static int session_offset(struct wn_ctx *ctx, const struct wn_ref *repo, const c
 	} else {
 		/* "0-N" holds N+1 bytes, but distribution says "0-0" for an empty session
 		 * too (it clamps the end at 0): an end of 0 is read as nothing yet */
-		const char *dash = resp.range ? strchr(resp.range, '-') : NULL;
-		uint64_t end = dash ? strtoull(dash + 1, NULL, 10) : 0;
-		*off = end ? end + 1 : 0;
+		uint64_t next = 0;
+		*off = range_next(resp.range, &next) && next > 1 ? next : 0;
 		if (resp.location)
 			rc = session_url(ctx, &resp, repo->registry, newloc);
 	}
@@ -224,119 +255,300 @@ static int session_offset(struct wn_ctx *ctx, const struct wn_ref *repo, const c
 	return rc;
 }
 
-int wn__blob_upload(struct wn_ctx *ctx, const struct wn_ref *repo, const struct wn_descriptor *d,
-                    struct wn__feed *feed, const struct wn_ref *from_repo, size_t chunk_size, bool *mounted)
+/* One blob on its way up: its session, and why an attempt failed when
+ * another way of sending may succeed. */
+struct upload {
+	struct wn_ctx *ctx;
+	const struct wn_ref *repo;
+	const struct wn_descriptor *d;
+	struct wn__feed *feed;
+	char *scope;
+	char *loc;                 /* the session: each answer's Location replaces it */
+	uint64_t size;
+	enum { WHY_OTHER, WHY_TOO_BIG, WHY_CHUNKS } why;
+	uint64_t refused;          /* WHY_TOO_BIG: the body that was too big */
+	bool refused_chunk;        /* ... a chunk (GHCR's 416) rather than any request (a 413) */
+	char said[512];            /* ... what the registry said about it */
+};
+
+static bool is_2xx(long st)
 {
-	char *scope = scope_of(repo, "pull,push"), *loc = NULL;
-	uint64_t size = (uint64_t)d->size;
-	int rc = WN_OK, attempts = 0;
-	*mounted = false;
-	if (from_repo && (strcmp(from_repo->registry, repo->registry) || !strcmp(from_repo->repository, repo->repository)))
-		from_repo = NULL; /* mounts only work within one registry */
-	if (!scope)
-		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	wn__feed_mark(feed);
+	return st >= 200 && st < 300;
+}
 
-again:
-	if ((rc = open_session(ctx, repo, d, attempts ? NULL : from_repo, &loc, mounted)) != WN_OK || *mounted)
-		goto done;
-	if (size <= chunk_size) {
-		char *url = with_digest(loc, d->digest);
-		struct wn__resp resp;
-		struct wn__req req = { .method = "PUT", .registry = repo->registry, .path = url, .scope = scope,
-			                   .reader = feed_reader, .reader_data = feed, .body_len = size };
-		wn__log(ctx, WN_LOG_DEBUG, "uploading %s (%" PRIu64 " bytes, one request)", d->digest, size);
-		rc = url ? wn__http_do(ctx, &req, &resp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-		free(url);
-		if (rc == WN_OK && resp.status == 201) {
-			wn__resp_free(&resp);
-			goto done;
-		}
-		if (rc == WN_OK) {
-			rc = upload_error(ctx, feed, wn__http_fail(ctx, &resp, d->digest));
-			wn__resp_free(&resp);
-		} else {
-			rc = upload_error(ctx, feed, rc);
-		}
-		cancel(ctx, repo, scope, loc);
-		if ((rc == WN_ENET || rc == WN_ECANCELED) && ++attempts < UPLOAD_ATTEMPTS &&
-		    wn__feed_rewind(feed, 0) == WN_OK) {
-			wn__log(ctx, WN_LOG_INFO, "upload of %s failed: starting it again", d->digest);
-			free(loc);
-			loc = NULL;
-			goto again;
-		}
-		goto done;
+/* A 2xx to a PATCH: the session's next URL, when the answer names one. */
+static int follow(struct upload *u, const struct wn__resp *resp)
+{
+	char *next = NULL;
+	if (!resp->location)
+		return WN_OK; /* the spec wants one; keep the URL we have */
+	int rc = session_url(u->ctx, resp, u->repo->registry, &next);
+	if (rc == WN_OK) {
+		free(u->loc);
+		u->loc = next; /* the previous URL is dead now */
 	}
+	return rc;
+}
 
-	/* chunked: PATCH chunk_size bytes at a time, then PUT the digest */
+/* A non-2xx answer to a request carrying `n` bytes from byte `off` (`chunk`:
+ * a PATCH with Content-Range, or the commit after them): the error, and in
+ * u->why whether sending the blob another way may work. */
+static int refused(struct upload *u, struct wn__resp *resp, bool chunk, uint64_t n, uint64_t off)
+{
+	long st = resp->status;
+	uint64_t next;
+	int rc = upload_error(u->ctx, u->feed, wn__http_fail(u->ctx, resp, u->d->digest));
+	struct wn_error ferr;
+	if (wn__feed_error(u->feed, &ferr) != WN_OK)
+		return rc; /* the source failed: nothing the registry said matters */
+	if (st == 416 && chunk && range_next(resp->range, &next) && next != off && !(next == 1 && !off)) {
+		/* not about size: the registry holds other bytes than we think (ECR, chalk#682) */
+		u->why = WHY_CHUNKS;
+		snprintf(u->said, sizeof u->said, "answered 416 with Range %s to a chunk at byte %" PRIu64, resp->range,
+		         off);
+	} else if ((st == 413 || st == 416) && n) {
+		struct wn__regerr re;
+		u->why = WHY_TOO_BIG;
+		u->refused = n;
+		u->refused_chunk = chunk && st == 416;
+		if (wn__regerr_parse(&re, resp->body.data, resp->body.len) > 0)
+			snprintf(u->said, sizeof u->said, "%s", re.message);
+		else if (wn__buf_cstr(&resp->body) == WN_OK && resp->body.data)
+			snprintf(u->said, sizeof u->said, "%s", (const char *)resp->body.data);
+		else
+			u->said[0] = 0;
+	} else if (chunk && st >= 400 && st < 500 && st != 401 && st != 403 && st != 404 && st != 429) {
+		/* Artifact Registry's 400 page, an ECR part under its minimum at the commit, a
+		 * registry that assembled the chunks wrong (DIGEST_INVALID): the whole blob in
+		 * one request may still go */
+		u->why = WHY_CHUNKS;
+		snprintf(u->said, sizeof u->said, "refused %s (%ld)", n ? "a chunk" : "the chunks at the commit", st);
+	}
+	return rc;
+}
+
+/* PUT ?digest= closing the session (the bytes went in PATCHes). */
+static int commit(struct upload *u, bool after_chunks)
+{
+	char *url = with_digest(u->loc, u->d->digest);
+	struct wn__resp resp;
+	/* the registry may take long to move a large blob into place */
+	struct wn__req req = { .method = "PUT", .registry = u->repo->registry, .path = url, .scope = u->scope,
+		                   .body = "", .body_len = 0, .stream = true };
+	int rc = url ? wn__http_do(u->ctx, &req, &resp) : wn__ctx_fail(u->ctx, WN_ENOMEM, "out of memory");
+	free(url);
+	if (rc == WN_OK) {
+		/* 201, as the spec says and containers/image insists: an answer from something that
+		 * takes any request (a proxy, a CDN) is no stored blob */
+		if (resp.status != 201)
+			rc = after_chunks ? refused(u, &resp, true, 0, u->size) : wn__http_fail(u->ctx, &resp, u->d->digest);
+		wn__resp_free(&resp);
+	}
+	return rc;
+}
+
+/* The whole blob in the PUT that closes the session (the spec's monolithic upload). */
+static int send_put(struct upload *u)
+{
+	char *url = with_digest(u->loc, u->d->digest);
+	struct wn__resp resp;
+	struct wn__req req = { .method = "PUT", .registry = u->repo->registry, .path = url, .scope = u->scope,
+		                   .reader = feed_reader, .reader_data = u->feed, .body_len = u->size };
+	int rc = url ? wn__http_do(u->ctx, &req, &resp) : wn__ctx_fail(u->ctx, WN_ENOMEM, "out of memory");
+	free(url);
+	if (rc != WN_OK)
+		return upload_error(u->ctx, u->feed, rc);
+	if (resp.status != 201) /* as for the commit */
+		rc = refused(u, &resp, false, u->size, 0);
+	wn__resp_free(&resp);
+	return rc;
+}
+
+/* The whole blob in one streamed PATCH without Content-Range, then the
+ * commit: what docker and skopeo send. */
+static int send_stream(struct upload *u)
+{
+	struct wn__resp resp;
+	struct wn__req req = { .method = "PATCH", .registry = u->repo->registry, .path = u->loc, .scope = u->scope,
+		                   .reader = feed_reader, .reader_data = u->feed, .body_len = u->size };
+	int rc = wn__http_do(u->ctx, &req, &resp);
+	if (rc != WN_OK)
+		return upload_error(u->ctx, u->feed, rc);
+	/* any 2xx: ECR answers 201 (aws/containers-roadmap#2831), as docker's and
+	 * containers/image's clients accept */
+	rc = is_2xx(resp.status) ? follow(u, &resp) : refused(u, &resp, false, u->size, 0);
+	wn__resp_free(&resp);
+	return rc == WN_OK ? commit(u, false) : rc;
+}
+
+/* PATCH chunks of p->chunk bytes with Content-Range "START-END" (the spec's
+ * form; ACR refuses "bytes START-END" followed by "/" and the total), then the commit.  A chunk that
+ * breaks is resumed from the offset the registry reports. */
+static int send_chunks(struct upload *u, const struct wn__upload_plan *p)
+{
 	uint64_t off = 0;
-	int fails = 0;
-	while (off < size) {
-		uint64_t n = size - off < chunk_size ? size - off : chunk_size;
+	int fails = 0, rc = WN_OK;
+	while (off < u->size) {
+		uint64_t n = u->size - off < p->chunk ? u->size - off : p->chunk;
+		char cr[64];
+		const char *hdrs[] = { cr, NULL };
 		struct wn__resp resp;
-		struct wn__req req = { .method = "PATCH", .registry = repo->registry, .path = loc, .scope = scope,
-			                   .reader = feed_reader, .reader_data = feed, .body_len = n };
-		wn__feed_mark(feed);
-		wn__log(ctx, WN_LOG_DEBUG, "uploading %s bytes %" PRIu64 "-%" PRIu64 " of %" PRIu64, d->digest, off,
-		        off + n - 1, size);
-		rc = wn__http_do(ctx, &req, &resp);
-		if (rc == WN_OK && resp.status == 202 && resp.location) {
-			char *next = NULL;
-			rc = session_url(ctx, &resp, repo->registry, &next);
+		snprintf(cr, sizeof cr, "Content-Range: %" PRIu64 "-%" PRIu64, off, off + n - 1);
+		struct wn__req req = { .method = "PATCH", .registry = u->repo->registry, .path = u->loc,
+			                   .scope = u->scope, .headers = hdrs, .reader = feed_reader, .reader_data = u->feed,
+			                   .body_len = n };
+		wn__feed_mark(u->feed);
+		wn__log(u->ctx, WN_LOG_DEBUG, "uploading %s bytes %" PRIu64 "-%" PRIu64 " of %" PRIu64, u->d->digest, off,
+		        off + n - 1, u->size);
+		rc = wn__http_do(u->ctx, &req, &resp);
+		if (rc == WN_OK && is_2xx(resp.status)) {
+			uint64_t next;
+			rc = follow(u, &resp);
+			if (rc == WN_OK && p->check_range && range_next(resp.range, &next) && next != off + n) {
+				/* the registry says it holds other bytes than it was sent: its Range did not
+				 * advance (ECR's, aws/containers-roadmap#2831); the bytes may be lost */
+				u->why = WHY_CHUNKS;
+				snprintf(u->said, sizeof u->said, "answered Range %s after bytes %" PRIu64 "-%" PRIu64,
+				         resp.range, off, off + n - 1);
+				rc = wn__ctx_fail(u->ctx, WN_EPROTO, "upload of %s: the registry's Range %s did not advance to byte %" PRIu64,
+				                  u->d->digest, resp.range, off + n - 1);
+			}
 			wn__resp_free(&resp);
 			if (rc != WN_OK)
-				break;
-			free(loc);
-			loc = next; /* the previous URL is dead now */
+				return rc;
 			off += n;
 			continue;
 		}
 		if (rc == WN_OK) {
-			rc = upload_error(ctx, feed, wn__http_fail(ctx, &resp, d->digest));
+			rc = refused(u, &resp, true, n, off);
 			wn__resp_free(&resp);
+			if (u->why != WHY_OTHER)
+				return rc;
 		} else {
-			rc = upload_error(ctx, feed, rc);
+			rc = upload_error(u->ctx, u->feed, rc);
 		}
-		if ((rc != WN_ENET && rc != WN_ECANCELED) || ++fails > UPLOAD_ATTEMPTS)
-			break;
+		/* a Range that may be stuck cannot say where to resume: the caller starts again */
+		if ((rc != WN_ENET && rc != WN_ECANCELED) || ++fails > UPLOAD_ATTEMPTS || !p->check_range)
+			return rc;
 		/* resume where the registry says it is */
 		uint64_t have = 0;
 		char *newloc = NULL;
-		struct wn_error saved = ctx->err;
-		if (session_offset(ctx, repo, scope, loc, &have, &newloc) != WN_OK || have < off || have > off + n ||
-		    wn__feed_rewind(feed, have) != WN_OK) {
+		struct wn_error saved = u->ctx->err;
+		if (session_offset(u->ctx, u->repo, u->scope, u->loc, &have, &newloc) != WN_OK || have < off ||
+		    have > off + n || wn__feed_rewind(u->feed, have) != WN_OK) {
 			free(newloc);
-			ctx->err = saved;
-			break;
+			u->ctx->err = saved;
+			return rc;
 		}
-		wn__log(ctx, WN_LOG_INFO, "upload of %s broke: resuming at byte %" PRIu64, d->digest, have);
+		wn__log(u->ctx, WN_LOG_INFO, "upload of %s broke: resuming at byte %" PRIu64, u->d->digest, have);
 		if (newloc) {
-			free(loc);
-			loc = newloc;
+			free(u->loc);
+			u->loc = newloc;
 		}
 		off = have;
 		rc = WN_OK;
 	}
-	if (rc != WN_OK) {
-		cancel(ctx, repo, scope, loc);
-		goto done;
+	return commit(u, true);
+}
+
+static const char *size_words(uint64_t n, char *buf, size_t len)
+{
+	if (n >= (1u << 20) && !(n % (1u << 20)))
+		snprintf(buf, len, "%" PRIu64 " MiB", n >> 20);
+	else if (n >= 1024 && !(n % 1024))
+		snprintf(buf, len, "%" PRIu64 " KiB", n >> 10);
+	else
+		snprintf(buf, len, "%" PRIu64 " bytes", n);
+	return buf;
+}
+
+/* copy.c hands 32 MiB when its caller set no chunk size (wn_copy_options: "0: 32 MiB", the
+ * former default): that value asks for no chunks, as 0 does (winch-copy(1), --chunk-size). */
+#define ASKED_NONE (32u << 20)
+#define CAP_STEPS 8 /* smaller caps tried for one blob: 4 GiB down to the floor in halves */
+
+int wn__blob_upload(struct wn_ctx *ctx, const struct wn_ref *repo, const struct wn_descriptor *d,
+                    struct wn__feed *feed, const struct wn_ref *from_repo, size_t chunk_size, bool *mounted)
+{
+	struct upload u = { .ctx = ctx, .repo = repo, .d = d, .feed = feed, .size = (uint64_t)d->size };
+	struct wn__host *host = wn__ctx_host(ctx, repo->registry);
+	const struct wn__upload_rules *rules = wn__upload_rules(wn__vendor_of(repo->registry));
+	uint64_t asked = chunk_size == ASKED_NONE ? 0 : chunk_size;
+	int rc = WN_OK, tries = 0, steps = 0;
+	bool fell_back = false;
+	char a[32], b[32];
+	*mounted = false;
+	if (from_repo && (strcmp(from_repo->registry, repo->registry) || !strcmp(from_repo->repository, repo->repository)))
+		from_repo = NULL; /* mounts only work within one registry */
+	if (!(u.scope = scope_of(repo, "pull,push")) || !host)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	wn__feed_mark(feed);
+
+	for (;;) {
+		struct wn__upload_known k;
+		struct wn__upload_plan plan;
+		uint64_t chunk_min = 0;
+		bool first = !tries && !steps && !fell_back;
+		if ((rc = open_session(ctx, repo, d, first ? from_repo : NULL, &u.loc, mounted, &chunk_min)) != WN_OK ||
+		    *mounted)
+			break;
+		/* what this run knows of the registry, shared with the blobs going up beside this one */
+		wn__lock(ctx);
+		if (chunk_min > host->up.chunk_min)
+			host->up.chunk_min = chunk_min;
+		k = host->up;
+		wn__unlock(ctx);
+		wn__upload_plan(&plan, rules, &k, u.size, asked);
+		if (plan.how == WN__UP_CHUNKS)
+			wn__log(ctx, WN_LOG_DEBUG, "uploading %s (%" PRIu64 " bytes) in chunks of %s", d->digest, u.size,
+			        size_words(plan.chunk, a, sizeof a));
+		else
+			wn__log(ctx, WN_LOG_DEBUG, "uploading %s (%" PRIu64 " bytes, one %s)", d->digest, u.size,
+			        plan.how == WN__UP_PUT ? "request" : "streamed PATCH");
+		u.why = WHY_OTHER;
+		rc = plan.how == WN__UP_PUT ? send_put(&u) : plan.how == WN__UP_STREAM ? send_stream(&u) : send_chunks(&u, &plan);
+		if (rc == WN_OK)
+			break;
+		cancel(ctx, repo, u.scope, u.loc); /* the registry never keeps a half upload */
+		free(u.loc);
+		u.loc = NULL;
+		if (u.why == WHY_TOO_BIG) {
+			/* learned for the rest of the run: the next blob goes within it at once */
+			uint64_t cap = wn__upload_cap_after(u.refused, u.said);
+			if (!cap || ++steps > CAP_STEPS) {
+				rc = wn__ctx_fail(ctx, WN_EPROTO, "%s refused blob %s as too large even at %s per request",
+				                  repo->registry, d->digest, size_words(u.refused, a, sizeof a));
+				break;
+			}
+			wn__lock(ctx);
+			uint64_t *slot = u.refused_chunk ? &host->up.chunk_max : &host->up.body_max;
+			if (!*slot || cap < *slot)
+				*slot = cap;
+			cap = *slot; /* a blob beside this one may have learned less */
+			wn__unlock(ctx);
+			wn__log(ctx, WN_LOG_INFO, "%s refused an upload request of %s as too large: at most %s per %s from now on",
+			        repo->registry, size_words(u.refused, a, sizeof a), size_words(cap, b, sizeof b),
+			        u.refused_chunk ? "chunk" : "request");
+		} else if (u.why == WHY_CHUNKS) {
+			wn__lock(ctx);
+			host->up.no_chunks = true;
+			wn__unlock(ctx);
+			if (fell_back)
+				break;
+			fell_back = true;
+			wn__log(ctx, WN_LOG_INFO, "%s %s: sending %s again in one request, and every later blob the same way",
+			        repo->registry, u.said, d->digest);
+		} else if ((rc == WN_ENET || rc == WN_ECANCELED) && ++tries < UPLOAD_ATTEMPTS) {
+			wn__log(ctx, WN_LOG_INFO, "upload of %s failed: starting it again", d->digest);
+		} else {
+			break;
+		}
+		/* from the first byte, every byte read and checked again */
+		if (wn__feed_restart(feed) != WN_OK)
+			break;
 	}
-	char *url = with_digest(loc, d->digest);
-	struct wn__resp resp;
-	/* the commit: the registry may take long to move a large blob into place */
-	struct wn__req req = { .method = "PUT", .registry = repo->registry, .path = url, .scope = scope, .body = "",
-		                   .body_len = 0, .stream = true };
-	rc = url ? wn__http_do(ctx, &req, &resp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	free(url);
-	if (rc == WN_OK) {
-		if (resp.status != 201)
-			rc = wn__http_fail(ctx, &resp, d->digest);
-		wn__resp_free(&resp);
-	}
-done:
-	free(loc);
-	free(scope);
+	free(u.loc);
+	free(u.scope);
 	return rc;
 }
 
@@ -346,7 +558,8 @@ int wn__blob_put_mem(struct wn_ctx *ctx, const struct wn_ref *repo, const char *
 	struct wn_descriptor d = { .digest = (char *)digest, .size = (int64_t)len };
 	bool mounted = false;
 	struct wn__resp resp;
-	int rc = scope ? open_session(ctx, repo, &d, NULL, &loc, &mounted) : WN_ENOMEM;
+	uint64_t chunk_min;
+	int rc = scope ? open_session(ctx, repo, &d, NULL, &loc, &mounted, &chunk_min) : WN_ENOMEM;
 	if (rc != WN_OK)
 		goto done;
 	url = with_digest(loc, digest);

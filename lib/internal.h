@@ -222,6 +222,43 @@ int wn__tls_get(struct wn_ctx *ctx, const char *hostport, const struct wn__tls *
 struct wn__tls_entry;
 void wn__tls_cache_free(struct wn__tls_entry *e);
 
+/* ---- uploads: what a registry takes (lib/registries/uploads.c) ------- */
+/* What one registry product is known to take, before it has said anything. */
+struct wn__upload_rules {
+	uint64_t chunk_max;         /* largest chunk (a PATCH with Content-Range, or any PATCH after a
+	                               session's first) it takes; 0: no known limit */
+	uint64_t chunk_min;         /* smallest chunk but the last; 0: none */
+	bool no_chunks;             /* takes a blob in one request only (a PUT, or one streamed PATCH) */
+	bool range_stuck;           /* its upload Range stops advancing while the bytes are kept: a Range
+	                               behind the bytes sent is no sign of loss there */
+};
+/* What a run learned about one registry's uploads (struct wn__host.up). */
+struct wn__upload_known {
+	uint64_t body_max;          /* largest request body it took: a 413 (or a 416 on a whole blob) said
+	                               the one sent was too big; 0: not known */
+	uint64_t chunk_max;         /* largest chunk: a 416 on a chunk; 0: not known */
+	uint64_t chunk_min;         /* the OCI-Chunk-Min-Length it announced; 0: none */
+	bool no_chunks;             /* it refused a chunk, or its Range did not advance */
+};
+enum wn__upload_how { WN__UP_PUT, WN__UP_STREAM, WN__UP_CHUNKS };
+struct wn__upload_plan {
+	enum wn__upload_how how;    /* one PUT; POST + one streamed PATCH + PUT; PATCH chunks + PUT */
+	uint64_t chunk;             /* WN__UP_CHUNKS: bytes per PATCH */
+	bool check_range;           /* WN__UP_CHUNKS: each chunk's Range must cover the bytes sent */
+};
+#define WN__UP_PUT_MAX (32u << 20)    /* blobs up to this go in one PUT, larger ones in one PATCH */
+#define WN__UP_CAP_FLOOR (64u << 10)  /* no smaller cap is tried: the upload fails instead */
+/* How to send a blob of `size` bytes: `asked` is the chunk size the caller
+ * asked for (0: none).  One request unless chunks were asked for or a learned
+ * body limit needs them, and the registry takes chunks; chunks are kept
+ * within what it takes (largest, smallest).  A pure function. */
+void wn__upload_plan(struct wn__upload_plan *out, const struct wn__upload_rules *r, const struct wn__upload_known *k,
+                     uint64_t size, uint64_t asked);
+/* The cap to try after a request of `refused` bytes was refused as too big:
+ * a limit the registry's message states ("exceeds ... 4.00MiB"), else the
+ * largest power of two below `refused`; 0 when that is under WN__UP_CAP_FLOOR. */
+uint64_t wn__upload_cap_after(uint64_t refused, const char *message);
+
 /* ---- context internals ------------------------------------------------ */
 struct wn__host {               /* what the context learned about one registry */
 	char *registry;
@@ -232,6 +269,8 @@ struct wn__host {               /* what the context learned about one registry *
 	struct wn__repo_creds *repo_creds; /* creds_scoped: per repository (see wn__creds_get) */
 	int creds_scoped;
 	struct wn__host *next;
+	/* uploads (blob.c): what this run learned of the registry's upload protocol; under the lock */
+	struct wn__upload_known up;
 };
 
 /* What a context and the contexts forked from it share: what was learned
@@ -383,6 +422,9 @@ uint64_t wn__feed_offset(const struct wn__feed *f);
 int wn__feed_mark(struct wn__feed *f);
 /* Goes back to `offset` (between the mark and the current offset). */
 int wn__feed_rewind(struct wn__feed *f, uint64_t offset);
+/* Goes back to the first byte from anywhere, even after the verified end:
+ * the blob is read, hashed and checked again. */
+int wn__feed_restart(struct wn__feed *f);
 int wn__feed_error(const struct wn__feed *f, struct wn_error *err);
 
 /* ---- registry blobs (blob.c) ------------------------------------------ */
@@ -440,5 +482,7 @@ struct wn__vendor_info {
  * WINCH_REGISTRY_VENDOR says; WN__V_GENERIC when neither knows. */
 enum wn__vendor wn__vendor_of(const char *registry);
 const struct wn__vendor_info *wn__vendor_info(enum wn__vendor v);
+/* What the product takes in uploads (lib/registries/uploads.c; see struct wn__upload_rules). */
+const struct wn__upload_rules *wn__upload_rules(enum wn__vendor v);
 
 #endif

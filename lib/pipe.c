@@ -12,7 +12,9 @@
  * Resuming: the reader marks chunk starts (wn__feed_mark keeps the hasher's
  * state there); after a failed upload, wn__feed_rewind restarts the producer
  * at the mark, re-hashes up to the offset the destination reports, and goes
- * on from there.
+ * on from there.  wn__feed_restart starts the whole blob again (an upload
+ * that begins anew): every byte is read and hashed again, and the final byte
+ * again waits for the digest check.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,7 @@ struct wn__feed {
 	/* the reading side only */
 	struct wn_hasher *h;
 	struct wn_hasher *mark_h;
+	struct wn_hasher *zero_h;  /* the hasher's state before any byte (wn__feed_restart) */
 	uint64_t mark_off;
 	uint64_t handed;           /* bytes handed to the destination */
 	bool verified;
@@ -154,7 +157,8 @@ int wn__feed_new(struct wn__feed **out, struct wn_ctx *ctx, struct wn__src *src,
 	f->progress = progress;
 	f->progress_data = progress_data;
 	if (desc->size < 0 || !(f->ring = malloc(RING_SIZE)) || wn__ctx_fork(&f->pctx, ctx) != WN_OK ||
-	    wn_hasher_new(&f->h, desc->digest, &err) != WN_OK || wn_hasher_new(&f->mark_h, desc->digest, &err) != WN_OK) {
+	    wn_hasher_new(&f->h, desc->digest, &err) != WN_OK || wn_hasher_new(&f->mark_h, desc->digest, &err) != WN_OK ||
+	    wn_hasher_new(&f->zero_h, desc->digest, &err) != WN_OK) {
 		wn__feed_free(f);
 		return wn__ctx_fail(ctx, WN_ENOMEM, "cannot stream blob %s", desc->digest);
 	}
@@ -169,6 +173,7 @@ void wn__feed_free(struct wn__feed *f)
 	stop_producer(f);
 	wn_hasher_free(f->h);
 	wn_hasher_free(f->mark_h);
+	wn_hasher_free(f->zero_h);
 	wn_ctx_free(f->pctx);
 	free(f->ring);
 	pthread_cond_destroy(&f->cv);
@@ -299,6 +304,19 @@ int wn__feed_rewind(struct wn__feed *f, uint64_t offset)
 			return f->err_code ? f->err_code : WN_ERROR;
 		f->handed += (uint64_t)k;
 	}
+	return WN_OK;
+}
+
+int wn__feed_restart(struct wn__feed *f)
+{
+	stop_producer(f);
+	if (f->failed)
+		return f->err_code;
+	if (wn__hasher_copy(f->h, f->zero_h) != WN_OK || wn__hasher_copy(f->mark_h, f->zero_h) != WN_OK)
+		return WN_ENOMEM;
+	f->mark_off = f->handed = 0;
+	f->verified = false;
+	/* the producer starts again on the first read */
 	return WN_OK;
 }
 

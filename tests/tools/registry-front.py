@@ -81,6 +81,7 @@ COMMON = {
     "content_range_strict": False,  # ACR: Content-Range must be N-M (no "bytes", no "/*")
     "no_patch": "",             # Google: chunks (Content-Range or a 2nd PATCH) | all (every PATCH)
     "chunk_min_header": 0,      # >0: OCI-Chunk-Min-Length on POST, and enforced
+    "body_max": 0,              # >0: an upload PATCH or PUT body above it gets nginx's 413 (a proxy's limit)
     "immutable": [],            # ECR: repositories (or "*") whose tags may not be overwritten
     "manifest_put_429": 0,      # ACR: answer the next N manifest PUTs 429
     "retry_after": None,        # Retry-After on those 429s
@@ -1011,6 +1012,11 @@ class Front(Base):
                 # no pull on the source repository: a plain upload, as registries fall back to
                 self.path = "/v2/%s/blobs/uploads/" % repo
             return self.forward(body, add=add)
+        bmax = knob("body_max")
+        if bmax and m in ("PATCH", "PUT") and len(body) > bmax:
+            # a proxy in front with client_max_body_size (distribution's nginx recipe sets it to 0
+            # "to avoid HTTP 413 for large image uploads"): nginx's own page, nothing forwarded
+            return self.send(413, [("Content-Type", "text/html")], html_page(413, "Request Entity Too Large"))
         if m == "PATCH":
             return self.patch(sid, body)
         if m == "PUT":
