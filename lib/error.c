@@ -58,6 +58,8 @@ static void cut_at_word(char *dst, size_t n)
 	while (i > 0 && dst[i - 1] == ' ')
 		i--;
 	memcpy(dst + i, more, sizeof more);
+	/* what was cut off goes too: the buffer holds nothing past the message */
+	memset(dst + i + sizeof more, 0, n - i - sizeof more);
 }
 
 void wn__msg_copy(char *dst, size_t n, const char *src)
