@@ -424,5 +424,12 @@ int wn__manifest_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *
 /* Is this a manifest media type winch handles (OCI/Docker image or index)? */
 bool wn__mt_is_manifest(const char *mt);
 bool wn__mt_is_index(const char *mt);
+/* The withdrawn OCI artifact manifest (image-spec 1.1.0-rc1/rc2). */
+#define WN__MT_OCI_ARTIFACT "application/vnd.oci.artifact.manifest.v1+json"
+/* WN_EUNSUPPORTED (err says why) for a manifest of a kind winch refuses by its
+ * type alone: Docker schema 1, signed or not, and the OCI artifact manifest;
+ * else WN_OK.  Called before a digest check, which a signed schema 1
+ * manifest fails (its digest covers the JWS payload, not the bytes). */
+int wn__manifest_refuse(const void *data, size_t len, const char *content_type, struct wn_error *err);
 
 #endif

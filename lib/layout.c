@@ -233,6 +233,11 @@ static int read_manifest(struct wn_ctx *ctx, const struct layout *l, const char 
 		return rc;
 	struct wn_hasher *h;
 	char got[WN_DIGEST_MAX];
+	/* a signed schema 1 manifest's digest is over its JWS payload: refuse it for what it is first */
+	if (wn__manifest_refuse(data, len, media_type, &err) != WN_OK) {
+		free(data);
+		return wn__ctx_take(ctx, &err);
+	}
 	if ((rc = wn_hasher_new(&h, digest, &err)) != WN_OK) {
 		free(data);
 		return wn__ctx_take(ctx, &err);

@@ -75,6 +75,21 @@ int main(void)
 	CHECK(wn_manifest_parse(&m, v1, strlen(v1), NULL, &e) == WN_EUNSUPPORTED && m == NULL);
 	CHECK(strstr(e.msg, "schema 1") != NULL);
 	CHECK(wn_manifest_parse(&m, "{}", 2, "application/vnd.docker.distribution.manifest.v1+prettyjws", &e) == WN_EUNSUPPORTED);
+	/* a signed schema 1 manifest: refused as schema 1 whatever its shape (issue 11) */
+	const char *v1s = "{\"schemaVersion\":1,\"name\":\"x\",\"fsLayers\":[],\"signatures\":[{\"protected\":\"e30\"}]}";
+	CHECK(wn_manifest_parse(&m, v1s, strlen(v1s), "application/vnd.docker.distribution.manifest.v1+prettyjws", &e) ==
+	      WN_EUNSUPPORTED);
+	CHECK(strstr(e.msg, "schema 1") != NULL);
+
+	/* the withdrawn OCI artifact manifest (no schemaVersion): a clear refusal, not "malformed" (issue 11) */
+	const char *am = "{\"mediaType\":\"application/vnd.oci.artifact.manifest.v1+json\",\"artifactType\":\"a/b\","
+	                 "\"blobs\":[{\"mediaType\":\"a/b\",\"digest\":\"" D1 "\",\"size\":1}]}";
+	CHECK(wn_manifest_parse(&m, am, strlen(am), NULL, &e) == WN_EUNSUPPORTED && m == NULL);
+	CHECK(strstr(e.msg, "unsupported manifest type application/vnd.oci.artifact.manifest.v1+json") != NULL);
+	const char *am_nomt = "{\"artifactType\":\"a/b\",\"blobs\":[]}";
+	CHECK(wn_manifest_parse(&m, am_nomt, strlen(am_nomt), "application/vnd.oci.artifact.manifest.v1+json; charset=utf-8",
+	                        &e) == WN_EUNSUPPORTED);
+	CHECK(strstr(e.msg, "unsupported manifest type") != NULL);
 
 	const char *bad[] = {
 		"", "[]", "{\"schemaVersion\":2}", "not json",
