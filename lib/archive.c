@@ -1033,13 +1033,27 @@ static void arc_src_free(struct wn__src *s)
 
 static const struct wn__src_ops archive_src_ops = { arc_manifest_get, arc_blob_stream, NULL, arc_tags, arc_src_free };
 
-/* Splits "FILE[:TAG]" at the last ':' after the last '/'. */
-static int split(const char *spec, char **file, char **rest)
+/* Splits "FILE[:NAME]" at the first ':', as containers/image does (NAME may
+ * hold ':' and '/': podman names images "127.0.0.1:5000/small:latest"), and
+ * checks NAME before anything is read or written.  *ref: NULL when none. */
+static int split(struct wn_ctx *ctx, const char *spec, bool dst, char **file, char **ref)
 {
-	const char *slash = strrchr(spec, '/'), *colon = strrchr(slash ? slash : spec, ':');
+	const char *colon = strchr(spec, ':');
+	char *name = NULL, *digest = NULL, *where;
+	long index;
 	*file = colon ? strndup(spec, (size_t)(colon - spec)) : strdup(spec);
-	*rest = colon ? strdup(colon) : strdup("");
-	return *file && *rest ? WN_OK : WN_ENOMEM;
+	*ref = colon && colon[1] ? strdup(colon + 1) : NULL;
+	if (!*file || (colon && colon[1] && !*ref))
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (!**file)
+		return wn__ctx_fail(ctx, WN_EINVAL, "oci-archive: needs a file (oci-archive:FILE[:NAME])");
+	if (!(where = wn__sprintf("oci-archive:%s", *file)))
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	int rc = wn__layout_ref_parse(ctx, where, *ref, dst, &name, &digest, &index);
+	free(where);
+	free(name);
+	free(digest);
+	return rc;
 }
 
 int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec)
@@ -1048,7 +1062,7 @@ int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *sp
 	struct wrapped *w = calloc(1, sizeof *w);
 	if (w)
 		w->tmpfd = -1;
-	char *rest = NULL, *inner = NULL;
+	char *rest = NULL;
 	int rc;
 	*out = NULL;
 	if (!s || !w) {
@@ -1060,7 +1074,7 @@ int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *sp
 	s->impl = w;
 	struct wn__tar *t = NULL;
 	/* headers first, then what index.json's images need, then only that is written */
-	if ((rc = split(spec, &w->file, &rest)) != WN_OK || !(w->tmpdir = wn__tmpdir_new(ctx, &w->tmpfd)) ||
+	if ((rc = split(ctx, spec, false, &w->file, &rest)) != WN_OK || !(w->tmpdir = wn__tmpdir_new(ctx, &w->tmpfd)) ||
 	    (rc = wn__tar_open(ctx, w->file, false, (const char *const[]){ "index.json", "oci-layout", NULL }, INDEX_MAX,
 	                       w->tmpdir, &t)) != WN_OK ||
 	    (rc = oci_resolve(ctx, t)) != WN_OK || (rc = wn__tar_extract(ctx, t, w->tmpdir)) != WN_OK) {
@@ -1068,8 +1082,7 @@ int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *sp
 		goto done;
 	}
 	wn__tar_free(t);
-	if (!(inner = wn__sprintf("%s%s", w->tmpdir, rest)) ||
-	    (rc = wn__layout_src_new((struct wn__src **)&w->inner, ctx, inner)) != WN_OK)
+	if ((rc = wn__layout_src_at((struct wn__src **)&w->inner, ctx, w->tmpdir, rest)) != WN_OK)
 		goto done;
 	struct wn__src *in = w->inner;
 	char *name = wn__sprintf("oci-archive:%s", w->file);
@@ -1083,7 +1096,6 @@ done:
 	if (rc == WN_OK && !w->tmpdir)
 		rc = wn_ctx_errcode(ctx);
 	free(rest);
-	free(inner);
 	if (rc != WN_OK) {
 		arc_src_free(s);
 		return rc;
@@ -1250,7 +1262,7 @@ int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *sp
 	struct wrapped *w = calloc(1, sizeof *w);
 	if (w)
 		w->tmpfd = -1;
-	char *rest = NULL, *inner = NULL;
+	char *rest = NULL;
 	int rc;
 	*out = NULL;
 	if (!d || !w) {
@@ -1260,14 +1272,13 @@ int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *sp
 	}
 	d->ops = &archive_dst_ops;
 	d->impl = w;
-	rc = split(spec, &w->file, &rest);
+	rc = split(ctx, spec, true, &w->file, &rest);
 	if (rc == WN_OK && !(w->tmpdir = wn__tmpdir_new(ctx, &w->tmpfd)))
 		rc = wn_ctx_errcode(ctx);
 	if (rc == WN_OK)
 		wn__tar_clean_beside(w->file);
-	if (rc == WN_OK && (!(inner = wn__sprintf("%s%s", w->tmpdir, rest)) ||
-	                    (rc = wn__layout_dst_new((struct wn__dst **)&w->inner, ctx, inner)) != WN_OK))
-		rc = rc != WN_OK ? rc : WN_ENOMEM;
+	if (rc == WN_OK)
+		rc = wn__layout_dst_at((struct wn__dst **)&w->inner, ctx, w->tmpdir, rest);
 	if (rc == WN_OK) {
 		struct wn__dst *in = w->inner;
 		char *name = wn__sprintf("oci-archive:%s", w->file);
@@ -1279,7 +1290,6 @@ int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *sp
 		d->name = wn__sprintf("oci-archive:%s", spec);
 	}
 	free(rest);
-	free(inner);
 	if (rc != WN_OK) {
 		arc_dst_free(d);
 		return rc;

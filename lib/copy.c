@@ -577,7 +577,7 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 {
 	static const struct wn_copy_options defaults = WN_COPY_OPTIONS_INIT;
 	struct engine e = { .ctx = ctx, .opt = opts ? opts : &defaults, .res = out };
-	char src_digest[WN_DIGEST_MAX] = "";
+	char src_digest[WN_DIGEST_MAX] = "", *src_tag = NULL;
 	int rc;
 	memset(out, 0, sizeof *out);
 	pthread_mutex_init(&e.mu, NULL);
@@ -589,7 +589,9 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 	 * none: the image goes by digest only, as crane does, since a "latest"
 	 * nobody asked for would move a tag others rely on.  Only a source with
 	 * neither (an archive's only image) gets docker's default. */
-	const char *tag = e.dst->tag ? e.dst->tag : e.dst->digest ? NULL : e.src->tag;
+	if (!e.dst->tag && !e.dst->digest && (rc = wn__dst_default_tag(ctx, e.src, e.dst, &src_tag)) != WN_OK)
+		goto done;
+	const char *tag = e.dst->tag ? e.dst->tag : e.dst->digest ? NULL : src_tag;
 	if (!tag && !e.dst->digest && !e.src->digest && e.dst->ref)
 		tag = "latest";
 	out->by_digest = !tag;
@@ -641,6 +643,7 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 	}
 done:
 	engine_reset(&e);
+	free(src_tag);
 	wn__src_free(e.src);
 	wn__dst_free(e.dst);
 	pthread_mutex_destroy(&e.mu);

@@ -320,12 +320,28 @@ struct wn__dst {
 int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location);
 int wn__dst_open(struct wn__dst **out, struct wn_ctx *ctx, const char *location);
 void wn__src_free(struct wn__src *s);
+/* The tag a copy writes at d when d names neither tag nor digest: the
+ * source's (*out NULL when it names none).  A layout takes any image name; a
+ * registry only a tag, so a layout's name that is a whole reference, as podman
+ * writes them ("127.0.0.1:5000/small:latest"), gives its tag ("latest" when
+ * it has none), and any other name is WN_EINVAL. */
+int wn__dst_default_tag(struct wn_ctx *ctx, const struct wn__src *s, const struct wn__dst *d, char **out);
 void wn__dst_free(struct wn__dst *d);
 int wn__registry_src_new(struct wn__src **out, struct wn_ctx *ctx, const struct wn_ref *ref);
 int wn__registry_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const struct wn_ref *ref);
-/* "DIR[:TAG]" or "DIR@DIGEST" (the part after "oci:") */
+/* "DIR[:NAME]", "DIR:@N", "DIR:@DIGEST" or "DIR@DIGEST" (the part after
+ * "oci:"): DIR ends at the first ':' (see layout.c split) */
 int wn__layout_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
 int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec);
+/* The same with the directory and what follows its ':' (NULL: nothing) apart
+ * (an archive's private copy: its path may hold any character). */
+int wn__layout_src_at(struct wn__src **out, struct wn_ctx *ctx, const char *dir, const char *ref);
+int wn__layout_dst_at(struct wn__dst **out, struct wn_ctx *ctx, const char *dir, const char *ref);
+/* Reads what follows "oci:DIR:" (or "oci-archive:FILE:"): an image name as
+ * containers/image takes it (or any valid tag) into *name, "@DIGEST" into
+ * *digest, "@N" (sources only) into *index (else -1).  WN_EINVAL names `where`. */
+int wn__layout_ref_parse(struct wn_ctx *ctx, const char *where, const char *ref, bool dst, char **name, char **digest,
+                         long *index);
 /* "FILE[:REF]" (the part after "docker-archive:") */
 int wn__darchive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
 int wn__darchive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec);

@@ -202,6 +202,27 @@ int wn__dst_open(struct wn__dst **out, struct wn_ctx *ctx, const char *location)
 	return rc;
 }
 
+int wn__dst_default_tag(struct wn_ctx *ctx, const struct wn__src *s, const struct wn__dst *d, char **out)
+{
+	struct wn_ref *r = NULL;
+	*out = NULL;
+	if (!s->tag)
+		return WN_OK;
+	/* a layout takes any image name; a registry a tag */
+	if (!d->ref || wn_tag_validate(s->tag, NULL) == WN_OK)
+		return (*out = strdup(s->tag)) ? WN_OK : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	/* an image name that is a whole reference, as podman writes them
+	 * ("127.0.0.1:5000/small:latest"): its tag, or docker's "latest" */
+	if (wn_ref_parse(&r, s->tag, 0, NULL) != WN_OK || (r->digest && !r->tag)) {
+		wn_ref_free(r);
+		return wn__ctx_fail(ctx, WN_EINVAL, "%s names its image \"%s\", which gives no tag: give the destination %s one",
+		                    s->name, s->tag, d->name);
+	}
+	*out = strdup(r->tag ? r->tag : "latest");
+	wn_ref_free(r);
+	return *out ? WN_OK : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+}
+
 void wn__src_free(struct wn__src *s)
 {
 	if (s)

@@ -31,3 +31,55 @@ contains "... as an unsupported manifest type" "$ERR" "unsupported manifest type
 lacks "... not as malformed" "$ERR" "schemaVersion"
 expect 1 "... from a layout too" "$WINCH" copy "oci:$ODD:artifact" "oci:$WORK/art"
 contains "... as an unsupported manifest type" "$ERR" "unsupported manifest type application/vnd.oci.artifact.manifest.v1+json"
+
+# ---- a registry and images for the rest
+IMG=$WORK/img
+python3 "$TOP/tests/tools/mkimage.py" "$IMG" single --layers 2 --seed 21 \
+	--config '{"Cmd":["/bin/app","--serve"],"Entrypoint":["/sbin/tini","--"],"WorkingDir":"/srv/app"}' > /dev/null
+python3 "$TOP/tests/tools/mkimage.py" "$IMG" multi --platforms linux/amd64,linux/arm64/v8,linux/arm/v7 --seed 22 > /dev/null
+python3 "$TOP/tests/tools/mkimage.py" "$IMG" dmulti --docker --platforms linux/amd64,linux/arm64/v8 --seed 23 > /dev/null
+python3 "$TOP/tests/tools/mkimage.py" "$IMG" dsingle --docker --seed 24 > /dev/null
+python3 "$TOP/tests/tools/mkimage.py" "$IMG" foreign --docker --layer-type foreign --seed 25 > /dev/null
+python3 "$TOP/tests/tools/mkimage.py" "$IMG" zstd --layer-type zstd --seed 26 > /dev/null
+reg_start plain || fail "registry started"
+# skopeo 1.9 reads no Docker media types from a layout: winch pushes those
+seed "$IMG" single app:single && seed "$IMG" multi app:multi && "$WINCH" push -q "oci:$IMG:dmulti" "$REG/app:dmulti" &&
+	"$WINCH" push -q "oci:$IMG:dsingle" "$REG/app:dsingle" && "$WINCH" push -q "oci:$IMG:zstd" "$REG/app:zstd" || fail "seeded"
+rd() { skopeo inspect --raw --tls-verify=false "docker://$REG/$1" | sha256sum | cut -d' ' -f1; }
+names() { json "[m.get('annotations', {}).get('org.opencontainers.image.ref.name') for m in d['manifests']]" < "$1/index.json"; }
+cd "$WORK"
+
+# ---- oci: and oci-archive: end the path at the first ':' (containers/image's oci_util.go)
+expect 0 "pull into oci:DIR:NAME where NAME holds ':' and '/'" "$WINCH" pull "$REG/app:single" "oci:$WORK/d:other.io/x:y"
+same "... writes the layout DIR, naming the image NAME" "$(names "$WORK/d")" '["other.io/x:y"]'
+same "... and no directory named after the text up to the last ':'" "$(ls -d "$WORK"/d:* 2>/dev/null)" ""
+expect 0 "... skopeo reads it by that name" skopeo inspect "oci:$WORK/d:other.io/x:y"
+expect 0 "... and winch pushes it by that name" "$WINCH" push "oci:$WORK/d:other.io/x:y" "$REG/named:v1"
+same "... the same image" "$(rd named:v1)" "$(rd app:single)"
+# podman and skopeo name images in archives with whole references
+skopeo copy -q --src-tls-verify=false "docker://$REG/app:single" "oci-archive:$WORK/pod.tar:127.0.0.1:38219/small:latest"
+expect 0 "push an oci-archive whose image is named 127.0.0.1:38219/small:latest (as podman names them)" \
+	"$WINCH" push "oci-archive:$WORK/pod.tar:127.0.0.1:38219/small:latest" "$REG/pod"
+same "... a destination without a tag takes the name's tag" "$("$WINCH" list-tags "$REG/pod")" "latest"
+expect 0 "pull into an oci-archive under such a name" "$WINCH" pull "$REG/app:single" "oci-archive:$WORK/w.tar:127.0.0.1:5000/w/x:1.0"
+expect 0 "... skopeo reads it by that name" skopeo inspect "oci-archive:$WORK/w.tar:127.0.0.1:5000/w/x:1.0"
+expect 0 "an image name that is no reference (upper case) is a layout name" "$WINCH" copy "oci:$WORK/d:other.io/x:y" "oci:$WORK/up:Team/App"
+expect 2 "... but no registry tag: a destination without a tag is refused" "$WINCH" push "oci:$WORK/up:Team/App" "$REG/up"
+contains "... saying to give it a tag" "$ERR" "give the destination"
+expect 0 "... one with a tag takes it" "$WINCH" push "oci:$WORK/up:Team/App" "$REG/up:v1"
+expect 2 "an invalid image name is refused" "$WINCH" pull "$REG/app:single" "oci:$WORK/bad:a__b/c"
+contains "... naming it" "$ERR" 'invalid image name "a__b/c"'
+same "... before anything is written" "$(ls -d "$WORK/bad" 2>/dev/null)" ""
+expect 3 "a failed pull into a new oci:DIR:NAME with ':' in NAME" "$WINCH" pull "$REG/app:nope" "oci:$WORK/new:other.io/x:y"
+same "... leaves no directory" "$(ls -d "$WORK"/new* 2>/dev/null)" ""
+expect 3 "... nor into a new oci-archive" "$WINCH" pull "$REG/app:nope" "oci-archive:$WORK/new.tar:other.io/x:y"
+same "... leaves no file" "$(ls -d "$WORK"/new* 2>/dev/null)" ""
+dg=$(json "d['manifests'][0]['digest']" < "$WORK/d/index.json")
+expect 0 "oci:DIR:@N names index.json's entry N (containers/image's source index)" "$WINCH" push "oci:$WORK/d:@0" "$REG/idx:v1"
+same "... that image" "$(rd idx:v1)" "${dg#sha256:}"
+expect 3 "... an N past the end" "$WINCH" push "oci:$WORK/d:@1" "$REG/idx:v2"
+contains "... says how many there are" "$ERR" "only 1 entries available"
+expect 2 "... a destination takes no @N" "$WINCH" pull "$REG/app:single" "oci:$WORK/d:@0"
+expect 0 "oci:DIR:@DIGEST names an image by digest" "$WINCH" push "oci:$WORK/d:@$dg" "$REG/idx:v3"
+expect 0 "oci:DIR@DIGEST still does (winch's form)" "$WINCH" push "oci:$WORK/d@$dg" "$REG/idx:v4"
+same "... the same image" "$(rd idx:v4)" "${dg#sha256:}"
