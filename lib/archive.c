@@ -1028,6 +1028,7 @@ static void arc_src_free(struct wn__src *s)
 	free(s->name);
 	free(s->tag);
 	free(s->digest);
+	free(s->base);
 	free(s);
 }
 
@@ -1092,6 +1093,9 @@ int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *sp
 	s->tag = wn__strdup(in->tag);
 	s->digest = wn__strdup(in->digest);
 	s->name = wn__sprintf("oci-archive:%s", spec);
+	s->base = wn__sprintf("oci-archive:%s", w->file);
+	if (!s->name || !s->base)
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 done:
 	if (rc == WN_OK && !w->tmpdir)
 		rc = wn_ctx_errcode(ctx);
@@ -1296,4 +1300,42 @@ int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *sp
 	}
 	*out = d;
 	return WN_OK;
+}
+
+int wn__archive_names(struct wn_ctx *ctx, const char *spec, struct wn_strlist **out, char **base)
+{
+	char *file = NULL, *ref = NULL, *tmpdir = NULL;
+	int lock = -1, rc;
+	struct wn__tar *t = NULL;
+	*out = NULL;
+	*base = NULL;
+	/* the header pass alone, keeping index.json: nothing is unpacked */
+	if ((rc = split(ctx, spec, false, &file, &ref)) == WN_OK && ref)
+		rc = wn__ctx_fail(ctx, WN_EINVAL, "oci-archive:%s names an image: the images of an archive are listed from "
+		                  "oci-archive:%s", spec, file);
+	if (rc == WN_OK && !(tmpdir = wn__tmpdir_new(ctx, &lock)))
+		rc = wn_ctx_errcode(ctx);
+	if (rc == WN_OK)
+		rc = wn__tar_open(ctx, file, false, (const char *const[]){ "index.json", NULL }, INDEX_MAX, tmpdir, &t);
+	if (rc == WN_OK) {
+		size_t len = 0;
+		const unsigned char *data = wn__tar_data(t, "index.json", &len);
+		*base = wn__sprintf("oci-archive:%s", file);
+		if (!data)
+			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s has no index.json: not an oci-archive", file);
+		else if (!*base)
+			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+		else
+			rc = wn__layout_index_names(ctx, data, len, *base, out);
+	}
+	if (rc != WN_OK) {
+		free(*base);
+		*base = NULL;
+	}
+	wn__tar_free(t);
+	if (tmpdir)
+		wn__tmpdir_free(tmpdir, lock);
+	free(file);
+	free(ref);
+	return rc;
 }

@@ -396,39 +396,10 @@ static int select_platforms(struct engine *e, struct wn_manifest **root)
 	if (!idx->is_index)
 		return check_single(e, idx);
 	for (; want[n_want]; n_want++) {
-		struct wn_platform p;
 		if (n_want == 64)
 			return wn__ctx_fail(e->ctx, WN_EINVAL, "too many --platform values");
-		if (wn_platform_parse(&p, want[n_want], &err) != WN_OK)
-			return wn__ctx_take(e->ctx, &err);
-		picked[n_want] = (size_t)-1;
-		for (size_t i = 0; i < idx->n_manifests; i++)
-			if (idx->manifests[i].platform && !wn_descriptor_attests(&idx->manifests[i]) &&
-			    wn_platform_match(&p, idx->manifests[i].platform)) {
-				picked[n_want] = i;
-				break;
-			}
-		wn_platform_clear(&p);
-		if (picked[n_want] == (size_t)-1) {
-			struct wn__buf have = { .max = 2048 };
-			size_t n = 0, att = 0;
-			for (size_t i = 0; i < idx->n_manifests; i++) {
-				if (wn_descriptor_attests(&idx->manifests[i])) {
-					att++;
-					continue;
-				}
-				char *s = idx->manifests[i].platform ? wn_platform_string(idx->manifests[i].platform) : NULL;
-				wn__buf_puts(&have, n++ ? ", " : "");
-				wn__buf_puts(&have, s ? s : "(none)");
-				free(s);
-			}
-			wn__buf_cstr(&have);
-			rc = wn__ctx_fail(e->ctx, WN_ENOTFOUND, "platform %s is not in %s (it has %s%s)", want[n_want],
-			                  e->src->name, n ? (char *)have.data : "no platforms",
-			                  att ? ", and attestation manifests that go with their images" : "");
-			wn__buf_free(&have);
+		if ((rc = wn__index_pick(e->ctx, idx, want[n_want], e->src->name, &picked[n_want])) != WN_OK)
 			return rc;
-		}
 	}
 	if (n_want == 1) {
 		struct wn_manifest *m;

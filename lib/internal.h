@@ -286,6 +286,8 @@ struct wn__src {
 	char *name;               /* for messages */
 	char *tag, *digest;       /* what the location names; both NULL: its only image */
 	void *impl;               /* the transport's own state */
+	char *base;               /* the location without the image it names: "registry/repository",
+	                             "oci:DIR", "oci-archive:FILE", "docker-archive:FILE" */
 };
 
 struct wn__feed;
@@ -318,6 +320,18 @@ struct wn__dst {
 };
 
 int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location);
+/* The names of the images a location holds, reading no more than it must:
+ * a registry repository's tags (a location naming a tag or digest is
+ * WN_EINVAL), the image names of a layout or an oci-archive (index.json
+ * alone), a docker-archive's RepoTags (manifest.json alone).  *base gets the
+ * location's name without an image part (see struct wn__src). */
+int wn__location_names(struct wn_ctx *ctx, const char *location, struct wn_strlist **out, char **base);
+int wn__layout_names(struct wn_ctx *ctx, const char *spec, struct wn_strlist **out, char **base);
+/* The image names an index.json (data) gives, each once, those a layout location can name. */
+int wn__layout_index_names(struct wn_ctx *ctx, const void *data, size_t len, const char *where,
+                           struct wn_strlist **out);
+int wn__archive_names(struct wn_ctx *ctx, const char *spec, struct wn_strlist **out, char **base);
+int wn__darchive_names(struct wn_ctx *ctx, const char *spec, struct wn_strlist **out, char **base);
 int wn__dst_open(struct wn__dst **out, struct wn_ctx *ctx, const char *location);
 void wn__src_free(struct wn__src *s);
 /* The tag a copy writes at d when d names neither tag nor digest: the
@@ -447,5 +461,11 @@ bool wn__mt_is_index(const char *mt);
  * else WN_OK.  Called before a digest check, which a signed schema 1
  * manifest fails (its digest covers the JWS payload, not the bytes). */
 int wn__manifest_refuse(const void *data, size_t len, const char *content_type, struct wn_error *err);
+/* The entry of index idx for the platform `want` ("os/arch[/variant]"): the
+ * first whose platform matches with Docker's normalisation (wn_platform_match);
+ * attestation manifests (wn_descriptor_attests) are never a platform.
+ * WN_ENOTFOUND names the platforms idx has (`name`: where idx came from);
+ * a malformed `want` is WN_EINVAL. */
+int wn__index_pick(struct wn_ctx *ctx, const struct wn_manifest *idx, const char *want, const char *name, size_t *out);
 
 #endif

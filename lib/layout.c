@@ -341,6 +341,8 @@ done:
 	return rc;
 }
 
+static bool name_ok(const char *name);
+
 static int lay_tags(struct wn__src *s, struct wn_ctx *ctx, struct wn_strlist **out)
 {
 	struct layout *l = s->impl;
@@ -393,6 +395,7 @@ static void lay_src_free(struct wn__src *s)
 	free(s->name);
 	free(s->tag);
 	free(s->digest);
+	free(s->base);
 	free(s);
 }
 
@@ -903,8 +906,8 @@ static int src_open(struct wn__src **out, struct wn_ctx *ctx, struct wn__src *s,
 	s->impl = l;
 	if (rc == WN_OK && (stat(l->dir, &st) || !S_ISDIR(st.st_mode)))
 		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "%s: no such directory", l->name);
-	if (rc == WN_OK && !(s->name = wn__sprintf("oci:%s", spec)))
-		rc = WN_ENOMEM;
+	if (rc == WN_OK && (!(s->name = wn__sprintf("oci:%s", spec)) || !(s->base = strdup(l->name))))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	if (rc != WN_OK) {
 		lay_src_free(s);
 		return rc;
@@ -998,4 +1001,68 @@ void wn__layout_set_name(void *src_or_dst_impl, const char *name)
 		free(l->name);
 		l->name = n;
 	}
+}
+
+int wn__layout_index_names(struct wn_ctx *ctx, const void *data, size_t len, const char *where,
+                           struct wn_strlist **out)
+{
+	cJSON *idx = wn__json_parse(data, len);
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(idx, "manifests"), *e;
+	struct wn_strlist *t = NULL;
+	int rc = WN_OK;
+	*out = NULL;
+	if (!cJSON_IsObject(idx) || !cJSON_IsArray(arr)) {
+		cJSON_Delete(idx);
+		return wn__ctx_fail(ctx, WN_ECORRUPT, "%s: index.json is not an OCI image index", where);
+	}
+	if (!(t = calloc(1, sizeof *t)))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	/* the names oci:DIR:NAME can name (whoever wrote index.json chose them:
+	 * others are left out), each once */
+	cJSON_ArrayForEach(e, arr) {
+		const char *n = entry_name(e);
+		bool seen = false;
+		for (size_t i = 0; t && n && i < t->n && !seen; i++)
+			seen = !strcmp(t->items[i], n);
+		if (rc == WN_OK && n && !seen && name_ok(n) && wn__strlist_push(t, n) != WN_OK)
+			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	}
+	cJSON_Delete(idx);
+	if (rc != WN_OK) {
+		wn_strlist_free(t);
+		return rc;
+	}
+	*out = t;
+	return WN_OK;
+}
+
+int wn__layout_names(struct wn_ctx *ctx, const char *spec, struct wn_strlist **out, char **base)
+{
+	struct wn__src *s;
+	unsigned char *data = NULL;
+	size_t len = 0;
+	char *p = NULL;
+	*out = NULL;
+	*base = NULL;
+	int rc = wn__layout_src_new(&s, ctx, spec);
+	if (rc != WN_OK)
+		return rc;
+	struct layout *l = s->impl;
+	if (s->tag || s->digest || l->index >= 0)
+		rc = wn__ctx_fail(ctx, WN_EINVAL, "oci:%s names an image: the images of a layout are listed from %s", spec,
+		                  l->name);
+	else if (!(p = wn__sprintf("%s/index.json", l->dir)) || !(*base = strdup(l->name)))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	else if ((rc = wn__file_read(ctx, p, INDEX_MAX, &data, &len)) == WN_ENOTFOUND)
+		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "%s is no OCI image layout (it has no index.json)", l->name);
+	if (rc == WN_OK)
+		rc = wn__layout_index_names(ctx, data, len, l->name, out);
+	if (rc != WN_OK) {
+		free(*base);
+		*base = NULL;
+	}
+	free(data);
+	free(p);
+	wn__src_free(s);
+	return rc;
 }

@@ -321,3 +321,39 @@ done:
 	wn_manifest_free(m);
 	return rc;
 }
+
+int wn__index_pick(struct wn_ctx *ctx, const struct wn_manifest *idx, const char *want, const char *name, size_t *out)
+{
+	struct wn_platform p;
+	struct wn_error err;
+	if (wn_platform_parse(&p, want, &err) != WN_OK)
+		return wn__ctx_take(ctx, &err);
+	*out = (size_t)-1;
+	for (size_t i = 0; i < idx->n_manifests; i++)
+		if (idx->manifests[i].platform && !wn_descriptor_attests(&idx->manifests[i]) &&
+		    wn_platform_match(&p, idx->manifests[i].platform)) {
+			*out = i;
+			break;
+		}
+	wn_platform_clear(&p);
+	if (*out != (size_t)-1)
+		return WN_OK;
+	struct wn__buf have = { .max = 2048 };
+	size_t n = 0, att = 0;
+	for (size_t i = 0; i < idx->n_manifests; i++) {
+		if (wn_descriptor_attests(&idx->manifests[i])) {
+			att++;
+			continue;
+		}
+		char *s = idx->manifests[i].platform ? wn_platform_string(idx->manifests[i].platform) : NULL;
+		wn__buf_puts(&have, n++ ? ", " : "");
+		wn__buf_puts(&have, s ? s : "(none)");
+		free(s);
+	}
+	wn__buf_cstr(&have);
+	int rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "platform %s is not in %s (it has %s%s)", want, name,
+	                      n && have.data ? (char *)have.data : "no platforms",
+	                      att ? ", and attestation manifests that go with their images" : "");
+	wn__buf_free(&have);
+	return rc;
+}

@@ -44,6 +44,7 @@ static void reg_src_free(struct wn__src *s)
 	free(s->name);
 	free(s->tag);
 	free(s->digest);
+	free(s->base);
 	free(s);
 }
 
@@ -108,7 +109,7 @@ int wn__registry_src_new(struct wn__src **out, struct wn_ctx *ctx, const struct 
 {
 	struct wn__src *s = calloc(1, sizeof *s);
 	*out = NULL;
-	if (!s || wn_ref_dup(&s->ref, ref) != WN_OK || !(s->name = wn_ref_string(ref)) ||
+	if (!s || wn_ref_dup(&s->ref, ref) != WN_OK || !(s->name = wn_ref_string(ref)) || !(s->base = wn_ref_name(ref)) ||
 	    (ref->tag && !(s->tag = strdup(ref->tag))) || (ref->digest && !(s->digest = strdup(ref->digest)))) {
 		if (s)
 			reg_src_free(s);
@@ -221,6 +222,33 @@ int wn__dst_default_tag(struct wn_ctx *ctx, const struct wn__src *s, const struc
 	*out = strdup(r->tag ? r->tag : "latest");
 	wn_ref_free(r);
 	return *out ? WN_OK : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+}
+
+int wn__location_names(struct wn_ctx *ctx, const char *location, struct wn_strlist **out, char **base)
+{
+	struct wn_ref *ref;
+	struct wn_error err;
+	int rc;
+	*out = NULL;
+	*base = NULL;
+	if (has_prefix(location, "oci:"))
+		return wn__layout_names(ctx, location + 4, out, base);
+	if (has_prefix(location, "oci-archive:"))
+		return wn__archive_names(ctx, location + 12, out, base);
+	if (has_prefix(location, "docker-archive:"))
+		return wn__darchive_names(ctx, location + 15, out, base);
+	if ((rc = unsupported_transport(ctx, location)) != WN_OK)
+		return rc;
+	if (wn_ref_parse(&ref, location, WN_REF_NAME_ONLY, &err) != WN_OK)
+		return wn__ctx_take(ctx, &err);
+	if (!(*base = wn_ref_name(ref)))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	else if ((rc = wn_tags_list(out, ctx, ref)) != WN_OK) {
+		free(*base);
+		*base = NULL;
+	}
+	wn_ref_free(ref);
+	return rc;
 }
 
 void wn__src_free(struct wn__src *s)

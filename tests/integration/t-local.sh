@@ -83,3 +83,80 @@ expect 2 "... a destination takes no @N" "$WINCH" pull "$REG/app:single" "oci:$W
 expect 0 "oci:DIR:@DIGEST names an image by digest" "$WINCH" push "oci:$WORK/d:@$dg" "$REG/idx:v3"
 expect 0 "oci:DIR@DIGEST still does (winch's form)" "$WINCH" push "oci:$WORK/d@$dg" "$REG/idx:v4"
 same "... the same image" "$(rd idx:v4)" "${dg#sha256:}"
+
+# ---- the read commands take every location copy takes (the library opens it)
+expect 0 "pull the images into a layout, an oci-archive and a docker-archive" sh -c \
+	"'$WINCH' pull -q '$REG/app:single' 'oci:$WORK/lay:single' && '$WINCH' pull -q '$REG/app:multi' 'oci:$WORK/lay:multi' &&
+	 '$WINCH' pull -q '$REG/app:multi' 'oci-archive:$WORK/m.tar:multi' && '$WINCH' pull -q '$REG/app:single' 'docker-archive:$WORK/d.tar:demo/app:1.0'"
+python3 "$TOP/tests/tools/mkdockersave.py" "$WORK/two.tar"
+want_single=$(skopeo inspect --tls-verify=false "docker://$REG/app:single" | json "d['Digest']")
+want_multi=sha256:$(rd app:multi)
+for loc in "oci:$WORK/lay:single" "oci:$WORK/lay:@$want_single"; do
+	expect 0 "inspect $loc" "$WINCH" inspect --format json "$loc"
+	same "... its digest" "$(printf %s "$OUT" | json "d['digest']")" "$want_single"
+	same "... its layers agree with the registry's" "$(printf %s "$OUT" | json "[l['digest'] for l in d['layers']]")" \
+		"$("$WINCH" inspect --format json "$REG/app:single" | json "[l['digest'] for l in d['layers']]")"
+	same "... named after the layout" "$(printf %s "$OUT" | json "d['name']")" "oci:$WORK/lay"
+done
+same "inspect oci:DIR:NAME shows the name as the tag" "$("$WINCH" inspect --format json "oci:$WORK/lay:single" | json "d['tag']")" single
+expect 0 "digest oci:DIR:NAME" "$WINCH" digest "oci:$WORK/lay:multi"
+same "... is the index's" "$OUT" "$want_multi"
+expect 0 "digest oci-archive:FILE:NAME" "$WINCH" digest "oci-archive:$WORK/m.tar:multi"
+same "... is the index's" "$OUT" "$want_multi"
+expect 0 "manifest oci-archive:FILE:NAME" "$WINCH" manifest "oci-archive:$WORK/m.tar:multi"
+same "... the exact bytes" "sha256:$(printf %s "$OUT" | sha256sum | cut -d' ' -f1)" "$want_multi"
+expect 0 "inspect docker-archive:FILE" "$WINCH" inspect --format json "docker-archive:$WORK/d.tar"
+same "... the config the registry has" "$(printf %s "$OUT" | json "d['config']['digest']")" \
+	"$("$WINCH" inspect --format json "$REG/app:single" | json "d['config']['digest']")"
+expect 0 "digest docker-archive:FILE:REF of an archive of two images" "$WINCH" digest --format json "docker-archive:$WORK/two.tar:demo/tool:2"
+same "... a Docker manifest (the one a push would write)" "$(printf %s "$OUT" | json "d['mediaType']")" \
+	"application/vnd.docker.distribution.manifest.v2+json"
+expect 0 "exists oci:DIR:NAME" "$WINCH" exists "oci:$WORK/lay:single"
+expect 3 "exists oci:DIR:NAME of a name it lacks" "$WINCH" exists "oci:$WORK/lay:nope"
+expect 3 "inspect of a layout that is not there" "$WINCH" inspect "oci:$WORK/nothere:x"
+lacks "... asks no registry (it names the layout)" "$ERR" "docker.io"
+expect 0 "list-tags oci:DIR lists its image names" "$WINCH" list-tags "oci:$WORK/d"
+same "... (a name with ':' and '/' too)" "$OUT" "other.io/x:y"
+expect 0 "list-tags oci:DIR of several" "$WINCH" list-tags --format json "oci:$WORK/lay"
+same "... as JSON, named after the layout" "$(printf %s "$OUT" | json "[d['name'], d['tags']]")" "[\"oci:$WORK/lay\", [\"multi\", \"single\"]]"
+expect 0 "list-tags oci-archive:FILE" "$WINCH" list-tags "oci-archive:$WORK/pod.tar"
+same "... podman's name" "$OUT" "127.0.0.1:38219/small:latest"
+same "... and unpacks nothing" "$(ls -A "${TMPDIR:-/tmp}" | grep -c winch-archive)" 0
+expect 0 "list-tags docker-archive:FILE lists RepoTags (as skopeo list-tags)" "$WINCH" list-tags "docker-archive:$WORK/two.tar"
+same "... every image's" "$(echo $OUT)" "demo/app:1.0 demo/app:latest demo/tool:2"
+same "... as skopeo lists them" "$(echo $OUT)" "$(skopeo list-tags "docker-archive:$WORK/two.tar" | json "' '.join(sorted(d['Tags']))")"
+expect 2 "list-tags oci:DIR:NAME is refused (it names an image)" "$WINCH" list-tags "oci:$WORK/lay:single"
+expect 2 "list-tags still refuses a registry tag" "$WINCH" list-tags "$REG/app:single"
+
+# ---- --platform for inspect, manifest and digest (crane's flag; copy's matching)
+arm=$(skopeo inspect --raw --tls-verify=false "docker://$REG/app:multi" | json "[m['digest'] for m in d['manifests'] if m['platform']['architecture']=='arm64'][0]")
+for loc in "$REG/app:multi" "oci:$WORK/lay:multi" "oci-archive:$WORK/m.tar:multi"; do
+	expect 0 "digest --platform linux/arm64 $loc" "$WINCH" digest --platform linux/arm64 "$loc"
+	same "... is that platform's (arm64/v8, Docker's matching)" "$OUT" "$arm"
+	expect 0 "manifest --platform linux/arm64 $loc" "$WINCH" manifest --platform linux/arm64 "$loc"
+	same "... that platform's exact bytes" "sha256:$(printf %s "$OUT" | sha256sum | cut -d' ' -f1)" "$arm"
+	expect 0 "inspect --platform linux/arm64 $loc" "$WINCH" inspect --format json --platform linux/arm64 "$loc"
+	same "... that platform's image" "$(printf %s "$OUT" | json "[d['digest'], d['architecture'], d['platform']]")" \
+		"[\"$arm\", \"arm64\", \"linux/arm64/v8\"]"
+done
+expect 3 "a platform the index lacks" "$WINCH" inspect --platform linux/s390x "$REG/app:multi"
+contains "... names those it has" "$ERR" "linux/arm/v7"
+expect 2 "a malformed platform is a usage error" "$WINCH" digest --platform linux "$REG/app:multi"
+expect 0 "a single image with --platform is itself (crane)" "$WINCH" digest --platform linux/arm64 "$REG/app:single"
+same "... its digest" "$OUT" "$want_single"
+expect 0 "inspect --raw --platform" "$WINCH" inspect --raw --platform linux/arm/v7 "$REG/app:multi"
+same "... gives the platform's bytes" "sha256:$(printf %s "$OUT" | sha256sum | cut -d' ' -f1)" \
+	"$(skopeo inspect --raw --tls-verify=false "docker://$REG/app:multi" | json "[m['digest'] for m in d['manifests'] if m['platform']['architecture']=='arm'][0]")"
+expect 0 "inspect --config --platform" "$WINCH" inspect --config --platform linux/arm/v7 "$REG/app:multi"
+same "... gives the platform's config" "$(printf %s "$OUT" | json "d['architecture']")" arm
+
+# ---- inspect shows what the image runs
+expect 0 "inspect an image with Entrypoint, Cmd and WorkingDir" "$WINCH" inspect "$REG/app:single"
+contains "... Entrypoint" "$OUT" 'Entrypoint:  ["/sbin/tini","--"]'
+contains "... Cmd" "$OUT" 'Cmd:         ["/bin/app","--serve"]'
+contains "... WorkingDir" "$OUT" "WorkingDir:  /srv/app"
+expect 0 "... as JSON" "$WINCH" inspect --format json "oci:$WORK/lay:single"
+same "... entrypoint, cmd, workingDir" "$(printf %s "$OUT" | json "[d['entrypoint'], d['cmd'], d['workingDir']]")" \
+	'[["/sbin/tini", "--"], ["/bin/app", "--serve"], "/srv/app"]'
+same "... as skopeo's config shows them" "$(printf %s "$OUT" | json "[d['entrypoint'], d['cmd'], d['workingDir']]")" \
+	"$(skopeo inspect --config "oci:$WORK/lay:single" | json "[d['config']['Entrypoint'], d['config']['Cmd'], d['config']['WorkingDir']]")"

@@ -167,6 +167,14 @@ int main(void)
 	CHECK_STR(c->label_keys[0], "a");
 	CHECK_STR(c->label_keys[2], "z");
 	CHECK_STR(c->label_values[2], "1");
+	CHECK(c->cmd == NULL && c->entrypoint == NULL && c->working_dir == NULL); /* not stated */
+	wn_image_config_free(c);
+	/* what the image runs (issue 11): Cmd, Entrypoint, WorkingDir; [] is stated, not absent */
+	const char *run = "{\"config\":{\"Cmd\":[\"/bin/app\",\"--serve\"],\"Entrypoint\":[],\"WorkingDir\":\"/srv\"}}";
+	CHECK(wn_image_config_parse(&c, run, strlen(run), &e) == WN_OK);
+	CHECK(c->n_cmd == 2 && c->cmd && !strcmp(c->cmd[1], "--serve"));
+	CHECK(c->entrypoint != NULL && c->n_entrypoint == 0);
+	CHECK_STR(c->working_dir, "/srv");
 	wn_image_config_free(c);
 	CHECK(wn_image_config_parse(&c, "[1]", 3, &e) == WN_ECORRUPT);
 	/* diff_ids become file names (docker-archive): only well-formed digests pass */
