@@ -91,7 +91,8 @@ static int collect(struct engine *e, struct wn_manifest *m, int depth)
 			if (seen)
 				continue;
 			struct wn_error saved = e->ctx->err;
-			if (e->dst->ops->manifest_digest(e->dst, e->ctx, c->digest, have) == WN_OK) {
+			/* (converted, a child is another manifest: it is fetched to be converted) */
+			if (!e->opt->dest_format && e->dst->ops->manifest_digest(e->dst, e->ctx, c->digest, have) == WN_OK) {
 				continue; /* the destination holds this child and so its blobs */
 			}
 			e->ctx->err = saved;
@@ -442,6 +443,43 @@ static int select_platforms(struct engine *e, struct wn_manifest **root)
 	return WN_OK;
 }
 
+/* --dest-format (convert.c): the manifests collected, converted children
+ * first.  For the main image the result's digest is the converted one; a
+ * destination whose tag (or digest) already holds that is up to date. */
+static int convert(struct engine *e, const char *tag, bool main_image, bool *up_to_date)
+{
+	struct wn_error saved = e->ctx->err;
+	char have[WN_DIGEST_MAX];
+	bool changed;
+	int rc;
+	*up_to_date = false;
+	if (!e->opt->dest_format || !e->n_mans)
+		return WN_OK;
+	if ((rc = wn__convert(e->ctx, e->opt->dest_format, e->mans, e->n_mans, e->src->name, &changed)) != WN_OK)
+		return rc;
+	/* the blob list pointed into the manifests replaced: the same blobs, from the new ones */
+	e->n_blobs = 0;
+	for (size_t i = 0; i < e->n_mans && rc == WN_OK; i++)
+		for (size_t k = 0; !e->mans[i]->is_index && k <= e->mans[i]->n_layers && rc == WN_OK; k++)
+			rc = add_blob(e, k ? &e->mans[i]->layers[k - 1] : &e->mans[i]->config);
+	if (rc != WN_OK)
+		return wn__ctx_fail(e->ctx, WN_ENOMEM, "out of memory");
+	const struct wn_manifest *top = e->mans[e->n_mans - 1];
+	if (main_image) {
+		memcpy(e->res->digest, top->digest, WN_DIGEST_MAX);
+		e->res->converted = changed;
+	}
+	if (e->dst->ops->manifest_digest(e->dst, e->ctx, tag ? tag : top->digest, have) == WN_OK &&
+	    !strcmp(have, top->digest)) {
+		wn__log(e->ctx, WN_LOG_INFO, "%s already holds %s", e->dst->name, top->digest);
+		*up_to_date = true;
+		e->res->up_to_date |= main_image;
+	} else {
+		e->ctx->err = saved;
+	}
+	return WN_OK;
+}
+
 static void engine_reset(struct engine *e)
 {
 	for (size_t i = 0; i < e->n_mans; i++)
@@ -469,8 +507,12 @@ static int copy_ref(struct engine *e, const char *ref, const char *tag, bool fil
 		return rc;
 	}
 	memcpy(e->res->digest, root->digest, WN_DIGEST_MAX);
+	if (filter)
+		memcpy(e->res->source_digest, root->digest, WN_DIGEST_MAX);
 	struct wn_error saved = e->ctx->err;
-	if (e->dst->ops->manifest_digest(e->dst, e->ctx, tag ? tag : root->digest, have) == WN_OK &&
+	bool same = false;
+	/* converted, the destination holds another digest: convert() looks */
+	if (!e->opt->dest_format && e->dst->ops->manifest_digest(e->dst, e->ctx, tag ? tag : root->digest, have) == WN_OK &&
 	    !strcmp(have, root->digest)) {
 		wn__log(e->ctx, WN_LOG_INFO, "%s already holds %s", e->dst->name, root->digest);
 		wn_manifest_free(root);
@@ -479,7 +521,8 @@ static int copy_ref(struct engine *e, const char *ref, const char *tag, bool fil
 		return WN_OK;
 	}
 	e->ctx->err = saved;
-	if ((rc = collect(e, root, 0)) != WN_OK || (rc = run_blobs(e)) != WN_OK)
+	if ((rc = collect(e, root, 0)) != WN_OK || (rc = convert(e, tag, filter, &same)) != WN_OK || same ||
+	    (rc = run_blobs(e)) != WN_OK)
 		goto done;
 	for (size_t i = 0; i < e->n_mans && rc == WN_OK; i++) {
 		bool top = i + 1 == e->n_mans;
@@ -580,6 +623,16 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 		                     : wn__ctx_fail(ctx, WN_EINVAL, "%s holds one image: it cannot take --referrers", e.dst->name);
 		goto done;
 	}
+	if (e.opt->dest_format && (e.opt->referrers || (e.opt->dest_format == WN_FORMAT_OCI && e.dst->single_image) ||
+	                           (e.opt->dest_format != WN_FORMAT_OCI && e.opt->dest_format != WN_FORMAT_DOCKER))) {
+		/* signatures and attestations name the source's digests, which a conversion changes */
+		rc = e.opt->referrers ? wn__ctx_fail(ctx, WN_EINVAL, "a conversion (--dest-format) changes the digests that "
+		                                     "signatures and attestations name: it cannot take --referrers")
+		     : e.dst->single_image ? wn__ctx_fail(ctx, WN_EINVAL, "%s holds Docker's format: --dest-format oci does not apply",
+		                                          e.dst->name)
+		                           : wn__ctx_fail(ctx, WN_EINVAL, "unknown destination format %d", e.opt->dest_format);
+		goto done;
+	}
 	const char *host[2] = { NULL, NULL };
 	struct wn_copy_options single;
 	if (e.dst->single_image && !(e.opt->platforms && e.opt->platforms[0])) {
@@ -591,6 +644,9 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 	}
 	if ((rc = copy_ref(&e, ref, tag, true, src_digest)) != WN_OK)
 		goto done;
+	if (out->converted)
+		wn__log(ctx, WN_LOG_WARN, "converted to %s media types: %s holds %s, which is not the source's digest (%s)",
+		        e.opt->dest_format == WN_FORMAT_OCI ? "OCI" : "Docker", e.dst->name, out->digest, out->source_digest);
 	if (e.dst->digest && strcmp(e.dst->digest, out->digest)) {
 		rc = wn__ctx_fail(ctx, WN_EDIGEST, "digest mismatch: %s was asked for but the copy is %s",
 		                  e.dst->digest, out->digest);

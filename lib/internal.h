@@ -444,6 +444,14 @@ int wn__cleanup_find(const struct wn_cleanup_plan *p, const char *digest);
 /* An untagged manifest of a deleted index, going with it. */
 bool wn__cleanup_is_child(const struct wn_cleanup_item *it);
 
+/* ---- format conversion (convert.c) --------------------------------------- */
+/* Converts mans[0..n) (children before the indexes that list them, as a copy
+ * writes them) to the media types of fmt (WN_FORMAT_OCI or WN_FORMAT_DOCKER),
+ * each index's entries pointing at its converted children; a manifest in the
+ * format already keeps its bytes.  Replaced manifests are freed; *changed
+ * says whether any was.  Errors name `name` (the source). */
+int wn__convert(struct wn_ctx *ctx, int fmt, struct wn_manifest **mans, size_t n, const char *name, bool *changed);
+
 /* ---- manifests -------------------------------------------------------- */
 extern const char *const wn__manifest_accept;
 /* DELETE of a manifest by digest (WN_ENOTFOUND when gone; deletion disabled is named). */

@@ -50,6 +50,7 @@ struct layout {
 	struct wn_strlist committed; /* files renamed into place, for the removal of a fresh DIR */
 	bool indexed;              /* index.json was written: the copy is in the layout */
 	long index;                /* ":@N": index.json's entry N is the image (-1: none) */
+	const char *docker_type;   /* a Docker media type this copy wrote (static), for the warning */
 };
 
 /* Files written but not yet renamed into place (a failed copy unlinks them). */
@@ -713,6 +714,8 @@ static int lay_manifest_put(struct wn__dst *dd, struct wn_ctx *ctx, const struct
 		goto done;
 	}
 	*strrchr(dir, '/') = 0;
+	if (!strcmp(m->media_type, WN_MT_DOCKER_MANIFEST) || !strcmp(m->media_type, WN_MT_DOCKER_LIST))
+		l->docker_type = !strcmp(m->media_type, WN_MT_DOCKER_LIST) ? WN_MT_DOCKER_LIST : WN_MT_DOCKER_MANIFEST;
 	if (stat(p, &st) && !pending(l, p) && (mkdirs(dir, NULL) || (rc = write_file(ctx, l, p, m->data, m->len)) != WN_OK)) {
 		if (rc == WN_OK)
 			rc = wn__write_fail(ctx, "create", dir, errno);
@@ -756,6 +759,15 @@ static int lay_manifest_put(struct wn__dst *dd, struct wn_ctx *ctx, const struct
 	rc = text && ip ? write_atomic(ctx, ip, text, strlen(text)) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	if (rc == WN_OK)
 		l->indexed = true;
+	/* bytes and digests are kept, but not every reader takes Docker's types
+	 * in a layout (containers/image only since 5.35: oci_transport.go
+	 * getManifestDescriptor; umoci 0.6 never) */
+	if (rc == WN_OK && l->docker_type)
+		wn__log(ctx, WN_LOG_WARN, "%s: the image is in Docker's media types (%s), kept as they are: umoci, and "
+		        "skopeo, podman or buildah on containers/image before 5.35 (skopeo before 1.19), read only OCI media "
+		        "types from a layout; --dest-format oci converts it (its digest changes)",
+		        l->name, l->docker_type);
+	l->docker_type = NULL;
 	free(text);
 	free(ip);
 done:

@@ -237,8 +237,17 @@ struct wn_copy_options {
 	int referrers;                   /* also copy signatures, SBOMs and attestations of the image */
 	wn_copy_progress_fn progress;    /* called from several threads, one at a time */
 	void *progress_data;
+	int dest_format;                 /* enum wn_format: the media types the destination gets */
 };
-#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL }
+#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL, 0 }
+
+/* A copy's manifests: as they are (their digests kept), or converted to one
+ * format's media types as `skopeo copy --format` converts them (manifests,
+ * config and layer descriptors, index entries; no blob changes, the config's
+ * bytes included): the manifests' digests change.  What the target format
+ * cannot hold is WN_EUNSUPPORTED: going to Docker, a non-image manifest (an
+ * attestation), zstd or encrypted layers. */
+enum wn_format { WN_FORMAT_KEEP = 0, WN_FORMAT_OCI, WN_FORMAT_DOCKER };
 
 struct wn_copy_result {
 	char digest[WN_DIGEST_MAX];      /* the top manifest at the destination */
@@ -246,6 +255,8 @@ struct wn_copy_result {
 	unsigned blobs_copied, blobs_skipped, blobs_mounted, manifests_put, referrers;
 	uint64_t bytes_copied;
 	int by_digest;                   /* no tag was written: the destination holds it by digest only */
+	int converted;                   /* dest_format changed the manifests: digest is not the source's */
+	char source_digest[WN_DIGEST_MAX]; /* the source's top manifest (with platforms picked) */
 };
 
 /* Copies the image (or index) SRC names to DST.  SRC and DST are locations:

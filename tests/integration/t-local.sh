@@ -160,3 +160,77 @@ same "... entrypoint, cmd, workingDir" "$(printf %s "$OUT" | json "[d['entrypoin
 	'[["/sbin/tini", "--"], ["/bin/app", "--serve"], "/srv/app"]'
 same "... as skopeo's config shows them" "$(printf %s "$OUT" | json "[d['entrypoint'], d['cmd'], d['workingDir']]")" \
 	"$(skopeo inspect --config "oci:$WORK/lay:single" | json "[d['config']['Entrypoint'], d['config']['Cmd'], d['config']['WorkingDir']]")"
+
+# ---- Docker media types in OCI layouts: kept with a warning, or converted (--dest-format)
+mts() { # the media types of an image manifest: manifest config layer...
+	json "' '.join([d.get('mediaType', '')] + [d['config']['mediaType']] + [l['mediaType'] for l in d['layers']])"
+}
+expect 0 "pull a Docker-typed image into a layout" "$WINCH" pull "$REG/app:dsingle" "oci:$WORK/dk:d"
+contains "... warns that its media types are Docker's" "$ERR" "Docker's media types"
+contains "... saying who cannot read them and what converts it" "$ERR" "--dest-format oci"
+same "... keeping its bytes (the registry's digest)" "$(json "d['manifests'][0]['digest']" < "$WORK/dk/index.json")" "sha256:$(rd app:dsingle)"
+expect 1 "... which this skopeo (1.9, containers/image 5.23) cannot read: the warning is right" skopeo inspect "oci:$WORK/dk:d"
+expect 0 "an OCI image into a layout" "$WINCH" pull "$REG/app:single" "oci:$WORK/dk:o"
+lacks "... gets no warning" "$ERR" "Docker's media types"
+expect 0 "pull --dest-format oci of the Docker-typed image" "$WINCH" pull --dest-format oci "$REG/app:dsingle" "oci:$WORK/conv:d"
+lacks "... no warning about Docker types" "$ERR" "Docker's media types"
+contains "... says it converted, and that the digest changed" "$ERR" "converted to OCI media types"
+contains "... naming the source's digest" "$ERR" "sha256:$(rd app:dsingle)"
+man=$(json "d['manifests'][0]['digest'][7:]" < "$WORK/conv/index.json")
+same "... OCI media types: manifest, config, layer" "$(mts < "$WORK/conv/blobs/sha256/$man")" \
+	"application/vnd.oci.image.manifest.v1+json application/vnd.oci.image.config.v1+json application/vnd.oci.image.layer.v1.tar+gzip"
+same "... the same config and layer blobs (only media types change)" \
+	"$(json "[d['config']['digest']] + [l['digest'] for l in d['layers']]" < "$WORK/conv/blobs/sha256/$man")" \
+	"$(skopeo inspect --raw --tls-verify=false "docker://$REG/app:dsingle" | json "[d['config']['digest']] + [l['digest'] for l in d['layers']]")"
+expect 0 "... skopeo reads the converted layout" skopeo inspect "oci:$WORK/conv:d"
+same "umoci lists it" "$(umoci ls --layout "$WORK/conv")" "d"
+expect 0 "umoci unpacks the converted image" umoci unpack --rootless --image "$WORK/conv:d" "$WORK/bundle-d"
+same "... its files" "$(ls "$WORK/bundle-d/rootfs")" "file0-amd64"
+expect 1 "... where the unconverted one is refused by umoci" umoci unpack --rootless --image "$WORK/dk:d" "$WORK/bundle-k"
+rm -rf "$WORK/bundle-d" "$WORK/bundle-k"
+expect 0 "the same pull again" "$WINCH" pull --dest-format oci "$REG/app:dsingle" "oci:$WORK/conv:d"
+contains "... is up to date (the converted digest is there)" "$ERR" "already holds"
+expect 0 "a Docker manifest list, --dest-format oci" "$WINCH" pull --dest-format oci "$REG/app:dmulti" "oci:$WORK/conv:m"
+idx=$(json "[m['digest'][7:] for m in d['manifests'] if m['annotations']['org.opencontainers.image.ref.name']=='m'][0]" < "$WORK/conv/index.json")
+same "... becomes an OCI index of OCI manifests" \
+	"$(json "' '.join([d['mediaType']] + [m['mediaType'] + '@' + m['platform']['architecture'] for m in d['manifests']])" < "$WORK/conv/blobs/sha256/$idx")" \
+	"application/vnd.oci.image.index.v1+json application/vnd.oci.image.manifest.v1+json@amd64 application/vnd.oci.image.manifest.v1+json@arm64"
+same "... each entry the converted child's digest" \
+	"$(for c in $(json "' '.join(m['digest'][7:] for m in d['manifests'])" < "$WORK/conv/blobs/sha256/$idx"); do sha256sum < "$WORK/conv/blobs/sha256/$c" | cut -d' ' -f1; done | tr '\n' ' ')" \
+	"$(json "' '.join(m['digest'][7:] for m in d['manifests'])" < "$WORK/conv/blobs/sha256/$idx") "
+expect 0 "... skopeo copies every platform out of it" skopeo copy -q --all "oci:$WORK/conv:m" "oci:$WORK/sk-m:m"
+expect 0 "... and umoci unpacks one platform converted alone" sh -c \
+	"'$WINCH' pull -q --dest-format oci --platform linux/arm64 '$REG/app:dmulti' 'oci:$WORK/conv:arm' && umoci unpack --rootless --image '$WORK/conv:arm' '$WORK/bundle-a'"
+rm -rf "$WORK/bundle-a"
+expect 0 "push --dest-format docker from the converted layout" "$WINCH" push --dest-format docker "oci:$WORK/conv:m" "$REG/back:m"
+same "... a Docker manifest list in the registry" "$("$WINCH" digest --format json "$REG/back:m" | json "d['mediaType']")" \
+	"application/vnd.docker.distribution.manifest.list.v2+json"
+same "... of Docker manifests with the original blobs" \
+	"$("$WINCH" manifest --platform linux/arm64 "$REG/back:m" | mts) $("$WINCH" inspect --format json --platform linux/arm64 "$REG/back:m" | json "d['config']['digest']")" \
+	"$("$WINCH" manifest --platform linux/arm64 "$REG/app:dmulti" | mts) $("$WINCH" inspect --format json --platform linux/arm64 "$REG/app:dmulti" | json "d['config']['digest']")"
+expect 0 "an OCI image, --dest-format docker, into a layout" "$WINCH" pull --dest-format docker "$REG/app:single" "oci:$WORK/conv:dk"
+contains "... warns: the layout now holds Docker's types" "$ERR" "Docker's media types"
+expect 0 "... as skopeo v2s2 would: it pushes back and skopeo reads it as Docker's" "$WINCH" push "oci:$WORK/conv:dk" "$REG/back:dk"
+same "... Docker v2" "$(skopeo inspect --raw --tls-verify=false "docker://$REG/back:dk" | mts)" \
+	"application/vnd.docker.distribution.manifest.v2+json application/vnd.docker.container.image.v1+json application/vnd.docker.image.rootfs.diff.tar.gzip application/vnd.docker.image.rootfs.diff.tar.gzip"
+expect 0 "Docker's foreign layers become OCI non-distributable ones" "$WINCH" copy --dest-format oci "oci:$IMG:foreign" "oci:$WORK/fo:x"
+same "... (containers/image's mapping)" "$("$WINCH" manifest "oci:$WORK/fo:x" | json "d['layers'][0]['mediaType']")" \
+	"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
+expect 0 "... and back" "$WINCH" copy --dest-format docker "oci:$WORK/fo:x" "oci:$WORK/fo2:x"
+same "... to Docker's foreign type" "$("$WINCH" manifest "oci:$WORK/fo2:x" | json "d['layers'][0]['mediaType']")" \
+	"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+expect 1 "a zstd layer has no Docker type: --dest-format docker is refused" "$WINCH" pull --dest-format docker "$REG/app:zstd" "oci:$WORK/z:x"
+contains "... naming zstd" "$ERR" "zstd"
+same "... leaving nothing in the new directory" "$(ls -d "$WORK/z" 2>/dev/null)" ""
+python3 "$TOP/tests/tools/push-attested.py" "$REG" app att > /dev/null
+expect 1 "an index with attestation manifests, --dest-format docker" "$WINCH" pull --dest-format docker "$REG/app:att" "oci:$WORK/att:x"
+contains "... is refused: Docker's format has no place for them" "$ERR" "attestation manifests"
+same "... leaving nothing" "$(ls -d "$WORK/att" 2>/dev/null)" ""
+expect 0 "... one platform of it converts" "$WINCH" pull --dest-format docker --platform linux/amd64 "$REG/app:att" "oci:$WORK/att:x"
+expect 2 "--dest-format with --referrers is refused" "$WINCH" copy --dest-format oci --referrers "$REG/app:single" "oci:$WORK/r:x"
+expect 2 "--dest-format oci into a docker-archive is refused" "$WINCH" pull --dest-format oci "$REG/app:single" "docker-archive:$WORK/x.tar"
+expect 2 "--dest-format v2s1 is refused" "$WINCH" copy --dest-format v2s1 "$REG/app:single" "$REG/x:y"
+contains "... schema 1" "$ERR" "schema 1"
+expect 2 "--dest-format nonsense is refused" "$WINCH" copy --dest-format nonsense "$REG/app:single" "$REG/x:y"
+expect 0 "--dest-format v2s2 is skopeo's name for docker" "$WINCH" copy --dest-format v2s2 "$REG/app:single" "$REG/v2s2:x"
+same "... Docker v2" "$("$WINCH" digest --format json "$REG/v2s2:x" | json "d['mediaType']")" "application/vnd.docker.distribution.manifest.v2+json"
