@@ -139,6 +139,15 @@ for loc in "$REG/app:multi" "oci:$WORK/lay:multi" "oci-archive:$WORK/m.tar:multi
 	same "... that platform's image" "$(printf %s "$OUT" | json "[d['digest'], d['architecture'], d['platform']]")" \
 		"[\"$arm\", \"arm64\", \"linux/arm64/v8\"]"
 done
+# through the transports, a registry costs what it cost before: inspect two requests, digest a HEAD
+run "$WINCH" -v inspect "$REG/app:single"
+same "inspect of a registry image: two requests (manifest, config)" "$(printf '%s\n' "$ERR" | real_requests)" 2
+run "$WINCH" -v digest "$REG/app:multi"
+same "digest: one request, a HEAD (no GET)" "$(printf '%s\n' "$ERR" | real_requests) $(grep -c 'debug: GET' <<< "$ERR")" "1 0"
+run "$WINCH" -v digest --platform linux/arm64 "$REG/app:multi"
+same "digest --platform: one request (the index's GET; the entry says the rest)" "$(printf '%s\n' "$ERR" | real_requests)" 1
+run "$WINCH" -v inspect --platform linux/arm64 "$REG/app:multi"
+same "inspect --platform: three (index, manifest, config)" "$(printf '%s\n' "$ERR" | real_requests)" 3
 expect 3 "a platform the index lacks" "$WINCH" inspect --platform linux/s390x "$REG/app:multi"
 contains "... names those it has" "$ERR" "linux/arm/v7"
 expect 2 "a malformed platform is a usage error" "$WINCH" digest --platform linux "$REG/app:multi"
