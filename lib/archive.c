@@ -878,8 +878,9 @@ static int need(struct wn_ctx *ctx, struct wn__tar *t, struct jobs *q, const cha
 	return WN_OK;
 }
 
-/* Reads one manifest (its bytes are kept) and puts what it names on the list. */
-static int read_one(struct wn_ctx *ctx, struct wn__tar *t, struct jobs *q, const struct job *j)
+/* Reads one manifest (its bytes are kept) and puts what it names on the list
+ * (layers only with `layers`: the read commands need none). */
+static int read_one(struct wn_ctx *ctx, struct wn__tar *t, struct jobs *q, const struct job *j, bool layers)
 {
 	struct wn_hasher *h;
 	struct wn_manifest *mf = NULL;
@@ -902,7 +903,7 @@ static int read_one(struct wn_ctx *ctx, struct wn__tar *t, struct jobs *q, const
 		rc = need(ctx, t, q, mf->manifests[i].digest, mf->manifests[i].size, mf->manifests[i].media_type, true);
 	if (rc == WN_OK && !mf->is_index && mf->config.digest)
 		rc = need(ctx, t, q, mf->config.digest, mf->config.size, mf->config.media_type, false);
-	for (size_t i = 0; i < mf->n_layers && rc == WN_OK; i++)
+	for (size_t i = 0; i < mf->n_layers && layers && rc == WN_OK; i++)
 		rc = need(ctx, t, q, mf->layers[i].digest, mf->layers[i].size, mf->layers[i].media_type, false);
 	wn_manifest_free(mf);
 	return rc;
@@ -910,7 +911,7 @@ static int read_one(struct wn_ctx *ctx, struct wn__tar *t, struct jobs *q, const
 
 /* Marks for extraction index.json, oci-layout and every blob the images of
  * index.json need, reading manifests as far as the tree goes. */
-static int oci_resolve(struct wn_ctx *ctx, struct wn__tar *t)
+static int oci_resolve(struct wn_ctx *ctx, struct wn__tar *t, bool layers)
 {
 	size_t len = 0;
 	const unsigned char *data = wn__tar_data(t, "index.json", &len);
@@ -960,7 +961,7 @@ static int oci_resolve(struct wn_ctx *ctx, struct wn__tar *t)
 				q.j[i].media_type = NULL; /* moved */
 				continue;
 			}
-			rc = read_one(ctx, t, &q, &j);
+			rc = read_one(ctx, t, &q, &j, layers);
 			tar_drop(t, j.m->name);
 		}
 		/* the jobs done are gone; new ones (from need()) were appended to q */
@@ -1057,7 +1058,8 @@ static int split(struct wn_ctx *ctx, const char *spec, bool dst, char **file, ch
 	return rc;
 }
 
-int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec)
+/* layers: unpack the layers too (a copy); without, manifests and configs (the read commands) */
+static int archive_src(struct wn__src **out, struct wn_ctx *ctx, const char *spec, bool layers)
 {
 	struct wn__src *s = calloc(1, sizeof *s);
 	struct wrapped *w = calloc(1, sizeof *w);
@@ -1078,7 +1080,7 @@ int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *sp
 	if ((rc = split(ctx, spec, false, &w->file, &rest)) != WN_OK || !(w->tmpdir = wn__tmpdir_new(ctx, &w->tmpfd)) ||
 	    (rc = wn__tar_open(ctx, w->file, false, (const char *const[]){ "index.json", "oci-layout", NULL }, INDEX_MAX,
 	                       w->tmpdir, &t)) != WN_OK ||
-	    (rc = oci_resolve(ctx, t)) != WN_OK || (rc = wn__tar_extract(ctx, t, w->tmpdir)) != WN_OK) {
+	    (rc = oci_resolve(ctx, t, layers)) != WN_OK || (rc = wn__tar_extract(ctx, t, w->tmpdir)) != WN_OK) {
 		wn__tar_free(t);
 		goto done;
 	}
@@ -1106,6 +1108,16 @@ done:
 	}
 	*out = s;
 	return WN_OK;
+}
+
+int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec)
+{
+	return archive_src(out, ctx, spec, true);
+}
+
+int wn__archive_src_read(struct wn__src **out, struct wn_ctx *ctx, const char *spec)
+{
+	return archive_src(out, ctx, spec, false);
 }
 
 /* ---- destination ------------------------------------------------------ */

@@ -80,7 +80,7 @@ static int read_named(struct wn_ctx *ctx, const char *location, const char *plat
 			return wn__ctx_take(ctx, &err);
 		wn_platform_clear(&p);
 	}
-	if ((rc = wn__src_open(src, ctx, location)) != WN_OK)
+	if ((rc = wn__src_open_read(src, ctx, location)) != WN_OK)
 		return rc;
 	struct wn__src *s = *src;
 	if ((rc = s->ops->manifest_get(s, ctx, s->digest ? s->digest : s->tag, &m)) != WN_OK)
@@ -125,7 +125,7 @@ int wn_location_digest(struct wn_ctx *ctx, const char *location, const char *pla
 		*media_type = NULL;
 	if (!platform) {
 		/* a registry answers a HEAD: no body */
-		if ((rc = wn__src_open(&s, ctx, location)) == WN_OK && s->ref)
+		if ((rc = wn__src_open_read(&s, ctx, location)) == WN_OK && s->ref)
 			rc = wn_manifest_head(ctx, s->ref, d, media_type, size);
 		else if (rc == WN_OK)
 			rc = s->ops->manifest_get(s, ctx, s->digest ? s->digest : s->tag, &m);

@@ -320,6 +320,9 @@ struct wn__dst {
 };
 
 int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location);
+/* The same for the read commands: manifests and configs only (an oci-archive
+ * unpacks no layer; their blob_stream fails). */
+int wn__src_open_read(struct wn__src **out, struct wn_ctx *ctx, const char *location);
 /* The names of the images a location holds, reading no more than it must:
  * a registry repository's tags (a location naming a tag or digest is
  * WN_EINVAL), the image names of a layout or an oci-archive (index.json
@@ -399,6 +402,7 @@ int wn__write_fail(struct wn_ctx *ctx, const char *what, const char *path, int e
 void wn__layout_set_name(void *layout_impl, const char *name);
 /* "FILE[:TAG]" (the part after "oci-archive:") */
 int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
+int wn__archive_src_read(struct wn__src **out, struct wn_ctx *ctx, const char *spec); /* no layers unpacked */
 int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec);
 
 /* ---- feeds (pipe.c): a blob streamed from a source, verified on the way */

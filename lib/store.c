@@ -161,7 +161,7 @@ static int unsupported_transport(struct wn_ctx *ctx, const char *location)
 	return WN_OK;
 }
 
-int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location)
+static int src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location, bool layers)
 {
 	struct wn_ref *ref;
 	int rc;
@@ -169,7 +169,7 @@ int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location)
 	if (has_prefix(location, "oci:"))
 		return wn__layout_src_new(out, ctx, location + 4);
 	if (has_prefix(location, "oci-archive:"))
-		return wn__archive_src_new(out, ctx, location + 12);
+		return layers ? wn__archive_src_new(out, ctx, location + 12) : wn__archive_src_read(out, ctx, location + 12);
 	if (has_prefix(location, "docker-archive:"))
 		return wn__darchive_src_new(out, ctx, location + 15);
 	if ((rc = unsupported_transport(ctx, location)) != WN_OK)
@@ -181,6 +181,16 @@ int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location)
 	rc = wn__registry_src_new(out, ctx, ref);
 	wn_ref_free(ref);
 	return rc;
+}
+
+int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location)
+{
+	return src_open(out, ctx, location, true);
+}
+
+int wn__src_open_read(struct wn__src **out, struct wn_ctx *ctx, const char *location)
+{
+	return src_open(out, ctx, location, false);
 }
 
 int wn__dst_open(struct wn__dst **out, struct wn_ctx *ctx, const char *location)

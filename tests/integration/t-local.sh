@@ -103,6 +103,10 @@ expect 0 "digest oci:DIR:NAME" "$WINCH" digest "oci:$WORK/lay:multi"
 same "... is the index's" "$OUT" "$want_multi"
 expect 0 "digest oci-archive:FILE:NAME" "$WINCH" digest "oci-archive:$WORK/m.tar:multi"
 same "... is the index's" "$OUT" "$want_multi"
+python3 "$TOP/tests/tools/mkimage.py" "$WORK/big" b --layer-type tar --size 4000000 > /dev/null
+tar -cf "$WORK/big.tar" -C "$WORK/big" . && rm -rf "$WORK/big"
+expect 0 "inspect an oci-archive with a 4 MB layer" "$WINCH" -v inspect "oci-archive:$WORK/big.tar:b"
+same "... unpacks its manifest and config, no layer" "$(grep -o 'unpacked [0-9]* bytes' <<< "$ERR" | awk '{print ($2 < 100000)}')" 1
 expect 0 "manifest oci-archive:FILE:NAME" "$WINCH" manifest "oci-archive:$WORK/m.tar:multi"
 same "... the exact bytes" "sha256:$(printf %s "$OUT" | sha256sum | cut -d' ' -f1)" "$want_multi"
 expect 0 "inspect docker-archive:FILE" "$WINCH" inspect --format json "docker-archive:$WORK/d.tar"
