@@ -81,6 +81,8 @@ expect 3 "... an N past the end" "$WINCH" push "oci:$WORK/d:@1" "$REG/idx:v2"
 contains "... says how many there are" "$ERR" "only 1 entries available"
 expect 2 "... a destination takes no @N" "$WINCH" pull "$REG/app:single" "oci:$WORK/d:@0"
 expect 0 "oci:DIR:@DIGEST names an image by digest" "$WINCH" push "oci:$WORK/d:@$dg" "$REG/idx:v3"
+expect 2 "oci:DIR:@DIGEST with an unsupported algorithm is a usage error" "$WINCH" push "oci:$WORK/d:@foo:${dg#sha256:}" "$REG/idx:v5"
+contains "... saying so" "$ERR" "unsupported digest algorithm"
 expect 0 "oci:DIR@DIGEST still does (winch's form)" "$WINCH" push "oci:$WORK/d@$dg" "$REG/idx:v4"
 same "... the same image" "$(rd idx:v4)" "${dg#sha256:}"
 
