@@ -138,7 +138,7 @@ int cmd_cleanup(int, char **);
 int cmd___complete(int, char **);
 
 extern const struct opt_spec login_opts[], inspect_opts[], list_tags_opts[], catalog_opts[], copy_opts[], transfer_opts[],
-	upload_opts[], delete_opts[], cleanup_opts[];
+	upload_opts[], delete_opts[], cleanup_opts[], manifest_opts[];
 int parse_size(const char *s, size_t *out);
 extern const char *const completion_bash, *const completion_zsh, *const completion_fish;
 

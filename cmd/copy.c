@@ -18,7 +18,7 @@
 
 static struct str_list platforms;
 static int all_platforms, all_tags, referrers;
-static const char *jobs_s, *chunk_s, *digestfile, *match;
+static const char *jobs_s, *chunk_s, *digestfile, *match, *dest_format;
 
 /* what copy, pull and push share */
 const struct opt_spec transfer_opts[] = {
@@ -27,6 +27,8 @@ const struct opt_spec transfer_opts[] = {
 	{ "jobs", 'j', OPT_STR, &jobs_s, "N", "blobs transferred at once (default 4)" },
 	{ "digestfile", 0, OPT_STR, &digestfile, "FILE", "write the destination manifest's digest to FILE" },
 	{ "referrers", 0, OPT_FLAG, &referrers, NULL, "also copy the signatures, SBOMs and attestations of the image" },
+	{ "dest-format", 0, OPT_STR, &dest_format, "oci|docker",
+	  "write the manifests in OCI or Docker media types (their digests change; default: as they are)" },
 	OPT_END,
 };
 
@@ -401,6 +403,15 @@ static int transfer(const char *src, const char *dst)
 	plats[platforms.n] = NULL;
 	o.platforms = platforms.n ? plats : NULL;
 	o.referrers = referrers;
+	/* skopeo's --format names are taken too: v2s2 is Docker's */
+	if (dest_format && !strcmp(dest_format, "oci"))
+		o.dest_format = WN_FORMAT_OCI;
+	else if (dest_format && (!strcmp(dest_format, "docker") || !strcmp(dest_format, "v2s2")))
+		o.dest_format = WN_FORMAT_DOCKER;
+	else if (dest_format && !strcmp(dest_format, "v2s1"))
+		return usage_error(NULL, "--dest-format v2s1: Docker schema 1 is not supported (oci or docker)");
+	else if (dest_format)
+		return usage_error(NULL, "--dest-format takes oci or docker, not \"%s\"", dest_format);
 	if (isatty(2) && !common.quiet && !want_json()) {
 		clock_gettime(CLOCK_MONOTONIC, &ps.start);
 		o.progress = show_progress;

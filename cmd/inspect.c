@@ -1,6 +1,7 @@
 /*
- * inspect.c: `winch inspect REF`: a summary of an image or index; --raw
- * prints the manifest's exact bytes, --config the config blob's.
+ * inspect.c: `winch inspect LOCATION`: a summary of an image or index (a
+ * registry's, a layout's or an archive's); --raw prints the manifest's exact
+ * bytes, --config the config blob's; --platform picks one platform of an index.
  */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -9,12 +10,39 @@
 #include "cmd.h"
 
 static int raw, config;
+static const char *platform;
 
 const struct opt_spec inspect_opts[] = {
 	{ "raw", 0, OPT_FLAG, &raw, NULL, "print the manifest's exact bytes" },
 	{ "config", 0, OPT_FLAG, &config, NULL, "print the image config blob" },
+	{ "platform", 0, OPT_STR, &platform, "OS/ARCH[/VARIANT]", "of an index, inspect this platform's image" },
 	OPT_END,
 };
+
+/* A JSON array of strings, or nothing when the config states none. */
+static void add_strings(cJSON *o, const char *key, char *const *items, size_t n)
+{
+	if (!items)
+		return;
+	cJSON *a = cJSON_AddArrayToObject(o, key);
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(items[i]));
+}
+
+/* Cmd and Entrypoint as JSON arrays on one line (["/bin/sh","-c"]): an
+ * argument with a space stays one argument to the eye. */
+static void print_strings(const char *label, char *const *items, size_t n)
+{
+	if (!items)
+		return;
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(items[i]));
+	char *text = cJSON_PrintUnformatted(a);
+	printf("%-13s%s\n", label, text ? text : "");
+	free(text);
+	cJSON_Delete(a);
+}
 
 static void platform_str(char *buf, size_t n, const char *os, const char *arch, const char *variant)
 {
@@ -54,15 +82,17 @@ static cJSON *desc_json(const struct wn_descriptor *d)
 	return o;
 }
 
-static void print_json_summary(const struct wn_inspect *in, const char *name)
+static void print_json_summary(const struct wn_inspect *in)
 {
 	const struct wn_manifest *m = in->manifest;
 	const struct wn_image_config *c = in->config;
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "name", name);
-	if (in->ref->tag)
-		cJSON_AddStringToObject(o, "tag", in->ref->tag);
-	cJSON_AddStringToObject(o, "digest", in->ref->digest ? in->ref->digest : m->digest);
+	cJSON_AddStringToObject(o, "name", in->name);
+	if (in->tag)
+		cJSON_AddStringToObject(o, "tag", in->tag);
+	cJSON_AddStringToObject(o, "digest", in->digest);
+	if (in->platform)
+		cJSON_AddStringToObject(o, "platform", in->platform);
 	cJSON_AddStringToObject(o, "mediaType", m->media_type);
 	if (m->artifact_type)
 		cJSON_AddStringToObject(o, "artifactType", m->artifact_type);
@@ -88,6 +118,10 @@ static void print_json_summary(const struct wn_inspect *in, const char *name)
 			cJSON *env = cJSON_AddArrayToObject(o, "env");
 			for (size_t i = 0; i < c->n_env; i++)
 				cJSON_AddItemToArray(env, cJSON_CreateString(c->env[i]));
+			add_strings(o, "entrypoint", c->entrypoint, c->n_entrypoint);
+			add_strings(o, "cmd", c->cmd, c->n_cmd);
+			if (c->working_dir)
+				cJSON_AddStringToObject(o, "workingDir", c->working_dir);
 		}
 		cJSON_AddItemToObject(o, "config", desc_json(&m->config));
 		cJSON *layers = cJSON_AddArrayToObject(o, "layers");
@@ -109,15 +143,15 @@ static void print_annotations(char *const *keys, char *const *values, size_t n)
 		printf("  %s=%s\n", keys[i], values[i]);
 }
 
-static void print_text(const struct wn_inspect *in, const char *name)
+static void print_text(const struct wn_inspect *in)
 {
 	const struct wn_manifest *m = in->manifest;
 	const struct wn_image_config *c = in->config;
 	char plat[256];
-	printf("Name:        %s\n", name);
-	if (in->ref->tag)
-		printf("Tag:         %s\n", in->ref->tag);
-	printf("Digest:      %s\n", in->ref->digest ? in->ref->digest : m->digest);
+	printf("Name:        %s\n", in->name);
+	if (in->tag)
+		printf("Tag:         %s\n", in->tag);
+	printf("Digest:      %s\n", in->digest);
 	printf("MediaType:   %s\n", m->media_type);
 	if (m->artifact_type)
 		printf("ArtifactType: %s\n", m->artifact_type);
@@ -168,6 +202,10 @@ static void print_text(const struct wn_inspect *in, const char *name)
 			for (size_t i = 0; i < c->n_env; i++)
 				printf("  %s\n", c->env[i]);
 		}
+		print_strings("Entrypoint:", c->entrypoint, c->n_entrypoint);
+		print_strings("Cmd:", c->cmd, c->n_cmd);
+		if (c->working_dir)
+			printf("WorkingDir:  %s\n", c->working_dir);
 	} else {
 		printf("Config:      %s %s\n", m->config.media_type, m->config.digest);
 	}
@@ -185,23 +223,15 @@ static void print_text(const struct wn_inspect *in, const char *name)
 int cmd_inspect(int argc, char **argv)
 {
 	int rc = 0;
-	struct wn_ref *ref = ref_arg(argv[0], WN_REF_DEFAULT_TAG, &rc);
 	struct wn_ctx *ctx = NULL;
 	struct wn_inspect *in = NULL;
-	char *name = NULL;
-	if (!ref)
-		return rc;
-	if (raw && config) {
-		rc = usage_error(NULL, "inspect: --raw and --config are mutually exclusive");
-		goto done;
-	}
-	if (!(ctx = ctx_open())) {
-		rc = EXIT_ERROR;
-		goto done;
-	}
+	if (raw && config)
+		return usage_error(NULL, "inspect: --raw and --config are mutually exclusive");
+	if (!(ctx = ctx_open()))
+		return EXIT_ERROR;
 	if (raw) {
 		struct wn_manifest *m;
-		if (wn_manifest_get(&m, ctx, ref) != WN_OK) {
+		if (wn_location_manifest(&m, ctx, argv[0], platform) != WN_OK) {
 			rc = fail_ctx(ctx);
 			goto done;
 		}
@@ -209,29 +239,26 @@ int cmd_inspect(int argc, char **argv)
 		wn_manifest_free(m);
 		goto done;
 	}
-	if (wn_inspect_get(&in, ctx, ref) != WN_OK) {
+	if (wn_location_inspect(&in, ctx, argv[0], platform) != WN_OK) {
 		rc = fail_ctx(ctx);
 		goto done;
 	}
 	if (config) {
 		if (!in->config_raw) {
 			warn_msg("%s has no image config (it is %s)", argv[0],
-			         in->manifest->is_index ? "an index: name one platform's digest" : "an artifact");
+			         in->manifest->is_index ? "an index: name one platform with --platform" : "an artifact");
 			rc = EXIT_ERROR;
 			goto done;
 		}
 		fwrite(in->config_raw, 1, in->config_len, stdout);
 		goto done;
 	}
-	name = wn_ref_name(ref);
 	if (want_json())
-		print_json_summary(in, name);
+		print_json_summary(in);
 	else
-		print_text(in, name);
+		print_text(in);
 done:
-	free(name);
 	wn_inspect_free(in);
 	wn_ctx_free(ctx);
-	wn_ref_free(ref);
 	return rc;
 }

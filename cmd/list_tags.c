@@ -1,6 +1,7 @@
 /*
  * list_tags.c: `winch list-tags REPOSITORY`: every tag, one per line, in a
- * stable order (registries return them unsorted).
+ * stable order (registries return them unsorted); for a layout or an
+ * archive, the names of the images it holds.
  */
 #include <stdlib.h>
 #include "cmd.h"
@@ -16,25 +17,20 @@ const struct opt_spec list_tags_opts[] = {
 int cmd_list_tags(int argc, char **argv)
 {
 	int rc = 0;
-	struct wn_ref *ref = ref_arg(argv[0], WN_REF_NAME_ONLY, &rc);
-	struct wn_ctx *ctx = NULL;
+	struct wn_ctx *ctx = ctx_open();
 	struct wn_strlist *tags = NULL;
 	struct wn_error err;
-	if (!ref)
-		return rc;
-	if (!(ctx = ctx_open())) {
-		rc = EXIT_ERROR;
-	} else if (wn_tags_list(&tags, ctx, ref) != WN_OK) {
+	char *name = NULL;
+	if (!ctx)
+		return EXIT_ERROR;
+	if (wn_location_tags(&tags, ctx, argv[0], &name) != WN_OK)
 		rc = fail_ctx(ctx);
-	} else if (wn_tags_sort(tags, sort, &err) != WN_OK) {
+	else if (wn_tags_sort(tags, sort, &err) != WN_OK)
 		rc = fail_err(&err);
-	} else {
-		char *name = wn_ref_name(ref);
+	else
 		rc = print_list("name", name, "tags", tags->items, tags->n, match);
-		free(name);
-	}
+	free(name);
 	wn_strlist_free(tags);
 	wn_ctx_free(ctx);
-	wn_ref_free(ref);
 	return rc;
 }

@@ -1,5 +1,7 @@
 /*
  * small.c: the one-request commands: manifest, digest, exists, version.
+ * They take every location copy takes (registry, oci:, oci-archive:,
+ * docker-archive:): the library reads it.
  */
 #include <archive.h>
 #include <cjson/cJSON.h>
@@ -11,35 +13,40 @@
 #include <zlib.h>
 #include "cmd.h"
 
+static const char *platform;
+
+/* manifest and digest: --platform picks one platform of an index (crane's flag) */
+const struct opt_spec manifest_opts[] = {
+	{ "platform", 0, OPT_STR, &platform, "OS/ARCH[/VARIANT]", "of an index, this platform's manifest" },
+	OPT_END,
+};
+
 int cmd_manifest(int argc, char **argv)
 {
-	struct wn_ref *ref;
-	struct wn_ctx *ctx;
+	struct wn_ctx *ctx = ctx_open();
 	struct wn_manifest *m;
-	int rc = ref_and_ctx(argv[0], WN_REF_DEFAULT_TAG, &ref, &ctx);
-	if (rc)
-		return rc;
-	if (wn_manifest_get(&m, ctx, ref) != WN_OK) {
+	int rc = 0;
+	if (!ctx)
+		return EXIT_ERROR;
+	if (wn_location_manifest(&m, ctx, argv[0], platform) != WN_OK) {
 		rc = fail_ctx(ctx);
 	} else {
 		fwrite(m->data, 1, m->len, stdout);
 		wn_manifest_free(m);
 	}
 	wn_ctx_free(ctx);
-	wn_ref_free(ref);
 	return rc;
 }
 
 int cmd_digest(int argc, char **argv)
 {
-	struct wn_ref *ref;
-	struct wn_ctx *ctx;
+	struct wn_ctx *ctx = ctx_open();
 	char digest[WN_DIGEST_MAX], *mt = NULL;
 	int64_t size = -1;
-	int rc = ref_and_ctx(argv[0], WN_REF_DEFAULT_TAG, &ref, &ctx);
-	if (rc)
-		return rc;
-	if (wn_manifest_head(ctx, ref, digest, &mt, &size) != WN_OK) {
+	int rc = 0;
+	if (!ctx)
+		return EXIT_ERROR;
+	if (wn_location_digest(ctx, argv[0], platform, digest, &mt, &size) != WN_OK) {
 		rc = fail_ctx(ctx);
 	} else if (want_json()) {
 		cJSON *o = cJSON_CreateObject();
@@ -55,18 +62,16 @@ int cmd_digest(int argc, char **argv)
 	}
 	free(mt);
 	wn_ctx_free(ctx);
-	wn_ref_free(ref);
 	return rc;
 }
 
 int cmd_exists(int argc, char **argv)
 {
-	struct wn_ref *ref;
-	struct wn_ctx *ctx;
-	int rc = ref_and_ctx(argv[0], WN_REF_DEFAULT_TAG, &ref, &ctx);
-	if (rc)
-		return rc;
-	if (wn_manifest_head(ctx, ref, NULL, NULL, NULL) != WN_OK) {
+	struct wn_ctx *ctx = ctx_open();
+	int rc = 0;
+	if (!ctx)
+		return EXIT_ERROR;
+	if (wn_location_digest(ctx, argv[0], NULL, NULL, NULL, NULL) != WN_OK) {
 		/* "not there" is an answer, not an error: only -v says more */
 		if (wn_ctx_errcode(ctx) == WN_ENOTFOUND && !common.verbose)
 			rc = EXIT_NOTFOUND;
@@ -74,7 +79,6 @@ int cmd_exists(int argc, char **argv)
 			rc = fail_ctx(ctx);
 	}
 	wn_ctx_free(ctx);
-	wn_ref_free(ref);
 	return rc;
 }
 

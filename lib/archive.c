@@ -878,8 +878,9 @@ static int need(struct wn_ctx *ctx, struct wn__tar *t, struct jobs *q, const cha
 	return WN_OK;
 }
 
-/* Reads one manifest (its bytes are kept) and puts what it names on the list. */
-static int read_one(struct wn_ctx *ctx, struct wn__tar *t, struct jobs *q, const struct job *j)
+/* Reads one manifest (its bytes are kept) and puts what it names on the list
+ * (layers only with `layers`: the read commands need none). */
+static int read_one(struct wn_ctx *ctx, struct wn__tar *t, struct jobs *q, const struct job *j, bool layers)
 {
 	struct wn_hasher *h;
 	struct wn_manifest *mf = NULL;
@@ -902,7 +903,7 @@ static int read_one(struct wn_ctx *ctx, struct wn__tar *t, struct jobs *q, const
 		rc = need(ctx, t, q, mf->manifests[i].digest, mf->manifests[i].size, mf->manifests[i].media_type, true);
 	if (rc == WN_OK && !mf->is_index && mf->config.digest)
 		rc = need(ctx, t, q, mf->config.digest, mf->config.size, mf->config.media_type, false);
-	for (size_t i = 0; i < mf->n_layers && rc == WN_OK; i++)
+	for (size_t i = 0; i < mf->n_layers && layers && rc == WN_OK; i++)
 		rc = need(ctx, t, q, mf->layers[i].digest, mf->layers[i].size, mf->layers[i].media_type, false);
 	wn_manifest_free(mf);
 	return rc;
@@ -910,7 +911,7 @@ static int read_one(struct wn_ctx *ctx, struct wn__tar *t, struct jobs *q, const
 
 /* Marks for extraction index.json, oci-layout and every blob the images of
  * index.json need, reading manifests as far as the tree goes. */
-static int oci_resolve(struct wn_ctx *ctx, struct wn__tar *t)
+static int oci_resolve(struct wn_ctx *ctx, struct wn__tar *t, bool layers)
 {
 	size_t len = 0;
 	const unsigned char *data = wn__tar_data(t, "index.json", &len);
@@ -960,7 +961,7 @@ static int oci_resolve(struct wn_ctx *ctx, struct wn__tar *t)
 				q.j[i].media_type = NULL; /* moved */
 				continue;
 			}
-			rc = read_one(ctx, t, &q, &j);
+			rc = read_one(ctx, t, &q, &j, layers);
 			tar_drop(t, j.m->name);
 		}
 		/* the jobs done are gone; new ones (from need()) were appended to q */
@@ -1028,27 +1029,43 @@ static void arc_src_free(struct wn__src *s)
 	free(s->name);
 	free(s->tag);
 	free(s->digest);
+	free(s->base);
 	free(s);
 }
 
 static const struct wn__src_ops archive_src_ops = { arc_manifest_get, arc_blob_stream, NULL, arc_tags, arc_src_free };
 
-/* Splits "FILE[:TAG]" at the last ':' after the last '/'. */
-static int split(const char *spec, char **file, char **rest)
+/* Splits "FILE[:NAME]" at the first ':', as containers/image does (NAME may
+ * hold ':' and '/': podman names images "127.0.0.1:5000/small:latest"), and
+ * checks NAME before anything is read or written.  *ref: NULL when none. */
+static int split(struct wn_ctx *ctx, const char *spec, bool dst, char **file, char **ref)
 {
-	const char *slash = strrchr(spec, '/'), *colon = strrchr(slash ? slash : spec, ':');
+	const char *colon = strchr(spec, ':');
+	char *name = NULL, *digest = NULL, *where;
+	long index;
 	*file = colon ? strndup(spec, (size_t)(colon - spec)) : strdup(spec);
-	*rest = colon ? strdup(colon) : strdup("");
-	return *file && *rest ? WN_OK : WN_ENOMEM;
+	*ref = colon && colon[1] ? strdup(colon + 1) : NULL;
+	if (!*file || (colon && colon[1] && !*ref))
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (!**file)
+		return wn__ctx_fail(ctx, WN_EINVAL, "oci-archive: needs a file (oci-archive:FILE[:NAME])");
+	if (!(where = wn__sprintf("oci-archive:%s", *file)))
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	int rc = wn__layout_ref_parse(ctx, where, *ref, dst, &name, &digest, &index);
+	free(where);
+	free(name);
+	free(digest);
+	return rc;
 }
 
-int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec)
+/* layers: unpack the layers too (a copy); without, manifests and configs (the read commands) */
+static int archive_src(struct wn__src **out, struct wn_ctx *ctx, const char *spec, bool layers)
 {
 	struct wn__src *s = calloc(1, sizeof *s);
 	struct wrapped *w = calloc(1, sizeof *w);
 	if (w)
 		w->tmpfd = -1;
-	char *rest = NULL, *inner = NULL;
+	char *rest = NULL;
 	int rc;
 	*out = NULL;
 	if (!s || !w) {
@@ -1060,16 +1077,15 @@ int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *sp
 	s->impl = w;
 	struct wn__tar *t = NULL;
 	/* headers first, then what index.json's images need, then only that is written */
-	if ((rc = split(spec, &w->file, &rest)) != WN_OK || !(w->tmpdir = wn__tmpdir_new(ctx, &w->tmpfd)) ||
+	if ((rc = split(ctx, spec, false, &w->file, &rest)) != WN_OK || !(w->tmpdir = wn__tmpdir_new(ctx, &w->tmpfd)) ||
 	    (rc = wn__tar_open(ctx, w->file, false, (const char *const[]){ "index.json", "oci-layout", NULL }, INDEX_MAX,
 	                       w->tmpdir, &t)) != WN_OK ||
-	    (rc = oci_resolve(ctx, t)) != WN_OK || (rc = wn__tar_extract(ctx, t, w->tmpdir)) != WN_OK) {
+	    (rc = oci_resolve(ctx, t, layers)) != WN_OK || (rc = wn__tar_extract(ctx, t, w->tmpdir)) != WN_OK) {
 		wn__tar_free(t);
 		goto done;
 	}
 	wn__tar_free(t);
-	if (!(inner = wn__sprintf("%s%s", w->tmpdir, rest)) ||
-	    (rc = wn__layout_src_new((struct wn__src **)&w->inner, ctx, inner)) != WN_OK)
+	if ((rc = wn__layout_src_at((struct wn__src **)&w->inner, ctx, w->tmpdir, rest)) != WN_OK)
 		goto done;
 	struct wn__src *in = w->inner;
 	char *name = wn__sprintf("oci-archive:%s", w->file);
@@ -1079,17 +1095,29 @@ int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *sp
 	s->tag = wn__strdup(in->tag);
 	s->digest = wn__strdup(in->digest);
 	s->name = wn__sprintf("oci-archive:%s", spec);
+	s->base = wn__sprintf("oci-archive:%s", w->file);
+	if (!s->name || !s->base)
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 done:
 	if (rc == WN_OK && !w->tmpdir)
 		rc = wn_ctx_errcode(ctx);
 	free(rest);
-	free(inner);
 	if (rc != WN_OK) {
 		arc_src_free(s);
 		return rc;
 	}
 	*out = s;
 	return WN_OK;
+}
+
+int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec)
+{
+	return archive_src(out, ctx, spec, true);
+}
+
+int wn__archive_src_read(struct wn__src **out, struct wn_ctx *ctx, const char *spec)
+{
+	return archive_src(out, ctx, spec, false);
 }
 
 /* ---- destination ------------------------------------------------------ */
@@ -1250,7 +1278,7 @@ int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *sp
 	struct wrapped *w = calloc(1, sizeof *w);
 	if (w)
 		w->tmpfd = -1;
-	char *rest = NULL, *inner = NULL;
+	char *rest = NULL;
 	int rc;
 	*out = NULL;
 	if (!d || !w) {
@@ -1260,14 +1288,13 @@ int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *sp
 	}
 	d->ops = &archive_dst_ops;
 	d->impl = w;
-	rc = split(spec, &w->file, &rest);
+	rc = split(ctx, spec, true, &w->file, &rest);
 	if (rc == WN_OK && !(w->tmpdir = wn__tmpdir_new(ctx, &w->tmpfd)))
 		rc = wn_ctx_errcode(ctx);
 	if (rc == WN_OK)
 		wn__tar_clean_beside(w->file);
-	if (rc == WN_OK && (!(inner = wn__sprintf("%s%s", w->tmpdir, rest)) ||
-	                    (rc = wn__layout_dst_new((struct wn__dst **)&w->inner, ctx, inner)) != WN_OK))
-		rc = rc != WN_OK ? rc : WN_ENOMEM;
+	if (rc == WN_OK)
+		rc = wn__layout_dst_at((struct wn__dst **)&w->inner, ctx, w->tmpdir, rest);
 	if (rc == WN_OK) {
 		struct wn__dst *in = w->inner;
 		char *name = wn__sprintf("oci-archive:%s", w->file);
@@ -1279,11 +1306,48 @@ int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *sp
 		d->name = wn__sprintf("oci-archive:%s", spec);
 	}
 	free(rest);
-	free(inner);
 	if (rc != WN_OK) {
 		arc_dst_free(d);
 		return rc;
 	}
 	*out = d;
 	return WN_OK;
+}
+
+int wn__archive_names(struct wn_ctx *ctx, const char *spec, struct wn_strlist **out, char **base)
+{
+	char *file = NULL, *ref = NULL, *tmpdir = NULL;
+	int lock = -1, rc;
+	struct wn__tar *t = NULL;
+	*out = NULL;
+	*base = NULL;
+	/* the header pass alone, keeping index.json: nothing is unpacked */
+	if ((rc = split(ctx, spec, false, &file, &ref)) == WN_OK && ref)
+		rc = wn__ctx_fail(ctx, WN_EINVAL, "oci-archive:%s names an image: the images of an archive are listed from "
+		                  "oci-archive:%s", spec, file);
+	if (rc == WN_OK && !(tmpdir = wn__tmpdir_new(ctx, &lock)))
+		rc = wn_ctx_errcode(ctx);
+	if (rc == WN_OK)
+		rc = wn__tar_open(ctx, file, false, (const char *const[]){ "index.json", NULL }, INDEX_MAX, tmpdir, &t);
+	if (rc == WN_OK) {
+		size_t len = 0;
+		const unsigned char *data = wn__tar_data(t, "index.json", &len);
+		*base = wn__sprintf("oci-archive:%s", file);
+		if (!data)
+			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s has no index.json: not an oci-archive", file);
+		else if (!*base)
+			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+		else
+			rc = wn__layout_index_names(ctx, data, len, *base, out);
+	}
+	if (rc != WN_OK) {
+		free(*base);
+		*base = NULL;
+	}
+	wn__tar_free(t);
+	if (tmpdir)
+		wn__tmpdir_free(tmpdir, lock);
+	free(file);
+	free(ref);
+	return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * config.c: the image configuration blob (created, platform, env, labels,
- * diff_ids), read for inspect and, later, for retention by age.
+ * what it runs, diff_ids), read for inspect, retention by age and archives.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +27,13 @@ void wn_image_config_free(struct wn_image_config *c)
 	for (size_t i = 0; i < c->n_diff_ids; i++)
 		free(c->diff_ids[i]);
 	free(c->diff_ids);
+	for (size_t i = 0; i < c->n_cmd; i++)
+		free(c->cmd[i]);
+	free(c->cmd);
+	for (size_t i = 0; i < c->n_entrypoint; i++)
+		free(c->entrypoint[i]);
+	free(c->entrypoint);
+	free(c->working_dir);
 	free(c);
 }
 
@@ -41,8 +48,8 @@ static int strings(char ***out, size_t *n, const cJSON *arr)
 	if (!*out)
 		return WN_ENOMEM;
 	cJSON_ArrayForEach(e, arr)
-		if (cJSON_IsString(e))
-			(*out)[(*n)++] = strdup(e->valuestring);
+		if (cJSON_IsString(e) && ((*out)[*n] = strdup(e->valuestring)))
+			(*n)++;
 	return WN_OK;
 }
 
@@ -67,6 +74,11 @@ int wn_image_config_parse(struct wn_image_config **out, const void *data, size_t
 	c->variant = wn__strdup(wn__json_str(j, "variant"));
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(j, "config");
 	strings(&c->env, &c->n_env, cJSON_GetObjectItemCaseSensitive(cfg, "Env"));
+	/* what the image runs: kept apart from "not stated" (NULL) and "stated empty" */
+	strings(&c->cmd, &c->n_cmd, cJSON_GetObjectItemCaseSensitive(cfg, "Cmd"));
+	strings(&c->entrypoint, &c->n_entrypoint, cJSON_GetObjectItemCaseSensitive(cfg, "Entrypoint"));
+	const char *wd = wn__json_str(cfg, "WorkingDir");
+	c->working_dir = wd && *wd ? strdup(wd) : NULL;
 	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(cfg, "Labels");
 	if (cJSON_IsObject(labels)) {
 		size_t n = (size_t)cJSON_GetArraySize(labels);

@@ -91,7 +91,8 @@ static int collect(struct engine *e, struct wn_manifest *m, int depth)
 			if (seen)
 				continue;
 			struct wn_error saved = e->ctx->err;
-			if (e->dst->ops->manifest_digest(e->dst, e->ctx, c->digest, have) == WN_OK) {
+			/* (converted, a child is another manifest: it is fetched to be converted) */
+			if (!e->opt->dest_format && e->dst->ops->manifest_digest(e->dst, e->ctx, c->digest, have) == WN_OK) {
 				continue; /* the destination holds this child and so its blobs */
 			}
 			e->ctx->err = saved;
@@ -396,39 +397,10 @@ static int select_platforms(struct engine *e, struct wn_manifest **root)
 	if (!idx->is_index)
 		return check_single(e, idx);
 	for (; want[n_want]; n_want++) {
-		struct wn_platform p;
 		if (n_want == 64)
 			return wn__ctx_fail(e->ctx, WN_EINVAL, "too many --platform values");
-		if (wn_platform_parse(&p, want[n_want], &err) != WN_OK)
-			return wn__ctx_take(e->ctx, &err);
-		picked[n_want] = (size_t)-1;
-		for (size_t i = 0; i < idx->n_manifests; i++)
-			if (idx->manifests[i].platform && !wn_descriptor_attests(&idx->manifests[i]) &&
-			    wn_platform_match(&p, idx->manifests[i].platform)) {
-				picked[n_want] = i;
-				break;
-			}
-		wn_platform_clear(&p);
-		if (picked[n_want] == (size_t)-1) {
-			struct wn__buf have = { .max = 2048 };
-			size_t n = 0, att = 0;
-			for (size_t i = 0; i < idx->n_manifests; i++) {
-				if (wn_descriptor_attests(&idx->manifests[i])) {
-					att++;
-					continue;
-				}
-				char *s = idx->manifests[i].platform ? wn_platform_string(idx->manifests[i].platform) : NULL;
-				wn__buf_puts(&have, n++ ? ", " : "");
-				wn__buf_puts(&have, s ? s : "(none)");
-				free(s);
-			}
-			wn__buf_cstr(&have);
-			rc = wn__ctx_fail(e->ctx, WN_ENOTFOUND, "platform %s is not in %s (it has %s%s)", want[n_want],
-			                  e->src->name, n ? (char *)have.data : "no platforms",
-			                  att ? ", and attestation manifests that go with their images" : "");
-			wn__buf_free(&have);
+		if ((rc = wn__index_pick(e->ctx, idx, want[n_want], e->src->name, &picked[n_want])) != WN_OK)
 			return rc;
-		}
 	}
 	if (n_want == 1) {
 		struct wn_manifest *m;
@@ -471,6 +443,43 @@ static int select_platforms(struct engine *e, struct wn_manifest **root)
 	return WN_OK;
 }
 
+/* --dest-format (convert.c): the manifests collected, converted children
+ * first.  For the main image the result's digest is the converted one; a
+ * destination whose tag (or digest) already holds that is up to date. */
+static int convert(struct engine *e, const char *tag, bool main_image, bool *up_to_date)
+{
+	struct wn_error saved = e->ctx->err;
+	char have[WN_DIGEST_MAX];
+	bool changed;
+	int rc;
+	*up_to_date = false;
+	if (!e->opt->dest_format || !e->n_mans)
+		return WN_OK;
+	if ((rc = wn__convert(e->ctx, e->opt->dest_format, e->mans, e->n_mans, e->src->name, &changed)) != WN_OK)
+		return rc;
+	/* the blob list pointed into the manifests replaced: the same blobs, from the new ones */
+	e->n_blobs = 0;
+	for (size_t i = 0; i < e->n_mans && rc == WN_OK; i++)
+		for (size_t k = 0; !e->mans[i]->is_index && k <= e->mans[i]->n_layers && rc == WN_OK; k++)
+			rc = add_blob(e, k ? &e->mans[i]->layers[k - 1] : &e->mans[i]->config);
+	if (rc != WN_OK)
+		return wn__ctx_fail(e->ctx, WN_ENOMEM, "out of memory");
+	const struct wn_manifest *top = e->mans[e->n_mans - 1];
+	if (main_image) {
+		memcpy(e->res->digest, top->digest, WN_DIGEST_MAX);
+		e->res->converted = changed;
+	}
+	if (e->dst->ops->manifest_digest(e->dst, e->ctx, tag ? tag : top->digest, have) == WN_OK &&
+	    !strcmp(have, top->digest)) {
+		wn__log(e->ctx, WN_LOG_INFO, "%s already holds %s", e->dst->name, top->digest);
+		*up_to_date = true;
+		e->res->up_to_date |= main_image;
+	} else {
+		e->ctx->err = saved;
+	}
+	return WN_OK;
+}
+
 static void engine_reset(struct engine *e)
 {
 	for (size_t i = 0; i < e->n_mans; i++)
@@ -498,8 +507,12 @@ static int copy_ref(struct engine *e, const char *ref, const char *tag, bool fil
 		return rc;
 	}
 	memcpy(e->res->digest, root->digest, WN_DIGEST_MAX);
+	if (filter)
+		memcpy(e->res->source_digest, root->digest, WN_DIGEST_MAX);
 	struct wn_error saved = e->ctx->err;
-	if (e->dst->ops->manifest_digest(e->dst, e->ctx, tag ? tag : root->digest, have) == WN_OK &&
+	bool same = false;
+	/* converted, the destination holds another digest: convert() looks */
+	if (!e->opt->dest_format && e->dst->ops->manifest_digest(e->dst, e->ctx, tag ? tag : root->digest, have) == WN_OK &&
 	    !strcmp(have, root->digest)) {
 		wn__log(e->ctx, WN_LOG_INFO, "%s already holds %s", e->dst->name, root->digest);
 		wn_manifest_free(root);
@@ -508,7 +521,8 @@ static int copy_ref(struct engine *e, const char *ref, const char *tag, bool fil
 		return WN_OK;
 	}
 	e->ctx->err = saved;
-	if ((rc = collect(e, root, 0)) != WN_OK || (rc = run_blobs(e)) != WN_OK)
+	if ((rc = collect(e, root, 0)) != WN_OK || (rc = convert(e, tag, filter, &same)) != WN_OK || same ||
+	    (rc = run_blobs(e)) != WN_OK)
 		goto done;
 	for (size_t i = 0; i < e->n_mans && rc == WN_OK; i++) {
 		bool top = i + 1 == e->n_mans;
@@ -577,7 +591,7 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 {
 	static const struct wn_copy_options defaults = WN_COPY_OPTIONS_INIT;
 	struct engine e = { .ctx = ctx, .opt = opts ? opts : &defaults, .res = out };
-	char src_digest[WN_DIGEST_MAX] = "";
+	char src_digest[WN_DIGEST_MAX] = "", *src_tag = NULL;
 	int rc;
 	memset(out, 0, sizeof *out);
 	pthread_mutex_init(&e.mu, NULL);
@@ -589,7 +603,9 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 	 * none: the image goes by digest only, as crane does, since a "latest"
 	 * nobody asked for would move a tag others rely on.  Only a source with
 	 * neither (an archive's only image) gets docker's default. */
-	const char *tag = e.dst->tag ? e.dst->tag : e.dst->digest ? NULL : e.src->tag;
+	if (!e.dst->tag && !e.dst->digest && (rc = wn__dst_default_tag(ctx, e.src, e.dst, &src_tag)) != WN_OK)
+		goto done;
+	const char *tag = e.dst->tag ? e.dst->tag : e.dst->digest ? NULL : src_tag;
 	if (!tag && !e.dst->digest && !e.src->digest && e.dst->ref)
 		tag = "latest";
 	out->by_digest = !tag;
@@ -607,6 +623,16 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 		                     : wn__ctx_fail(ctx, WN_EINVAL, "%s holds one image: it cannot take --referrers", e.dst->name);
 		goto done;
 	}
+	if (e.opt->dest_format && (e.opt->referrers || (e.opt->dest_format == WN_FORMAT_OCI && e.dst->single_image) ||
+	                           (e.opt->dest_format != WN_FORMAT_OCI && e.opt->dest_format != WN_FORMAT_DOCKER))) {
+		/* signatures and attestations name the source's digests, which a conversion changes */
+		rc = e.opt->referrers ? wn__ctx_fail(ctx, WN_EINVAL, "a conversion (--dest-format) changes the digests that "
+		                                     "signatures and attestations name: it cannot take --referrers")
+		     : e.dst->single_image ? wn__ctx_fail(ctx, WN_EINVAL, "%s holds Docker's format: --dest-format oci does not apply",
+		                                          e.dst->name)
+		                           : wn__ctx_fail(ctx, WN_EINVAL, "unknown destination format %d", e.opt->dest_format);
+		goto done;
+	}
 	const char *host[2] = { NULL, NULL };
 	struct wn_copy_options single;
 	if (e.dst->single_image && !(e.opt->platforms && e.opt->platforms[0])) {
@@ -618,6 +644,9 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 	}
 	if ((rc = copy_ref(&e, ref, tag, true, src_digest)) != WN_OK)
 		goto done;
+	if (out->converted)
+		wn__log(ctx, WN_LOG_WARN, "converted to %s media types: %s holds %s, which is not the source's digest (%s)",
+		        e.opt->dest_format == WN_FORMAT_OCI ? "OCI" : "Docker", e.dst->name, out->digest, out->source_digest);
 	if (e.dst->digest && strcmp(e.dst->digest, out->digest)) {
 		rc = wn__ctx_fail(ctx, WN_EDIGEST, "digest mismatch: %s was asked for but the copy is %s",
 		                  e.dst->digest, out->digest);
@@ -641,6 +670,7 @@ int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, con
 	}
 done:
 	engine_reset(&e);
+	free(src_tag);
 	wn__src_free(e.src);
 	wn__dst_free(e.dst);
 	pthread_mutex_destroy(&e.mu);

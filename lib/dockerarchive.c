@@ -448,6 +448,7 @@ static void da_src_free(struct wn__src *s)
 	free(s->name);
 	free(s->tag);
 	free(s->digest);
+	free(s->base);
 	free(s);
 }
 
@@ -477,8 +478,9 @@ int wn__darchive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *s
 	if (rc == WN_OK)
 		rc = load_image(ctx, a, t, &s->tag);
 	wn__tar_free(t);
-	if (rc == WN_OK && !(s->name = wn__sprintf("docker-archive:%s", spec)))
-		rc = WN_ENOMEM;
+	if (rc == WN_OK && (!(s->name = wn__sprintf("docker-archive:%s", spec)) ||
+	                    !(s->base = wn__sprintf("docker-archive:%s", a->file))))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	if (rc != WN_OK) {
 		da_src_free(s);
 		return rc;
@@ -737,4 +739,62 @@ int wn__darchive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *s
 	}
 	*out = d;
 	return WN_OK;
+}
+
+int wn__darchive_names(struct wn_ctx *ctx, const char *spec, struct wn_strlist **out, char **base)
+{
+	struct darc *a = calloc(1, sizeof *a);
+	struct wn__tar *t = NULL;
+	struct wn_strlist *names = NULL;
+	cJSON *mj = NULL;
+	int rc;
+	*out = NULL;
+	*base = NULL;
+	if (!a)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	a->tmpfd = -1;
+	/* the header pass alone, keeping manifest.json: nothing is unpacked */
+	if ((rc = split(a, spec)) != WN_OK)
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	else if (a->ref)
+		rc = wn__ctx_fail(ctx, WN_EINVAL, "docker-archive:%s names an image: the images of an archive are listed from "
+		                  "docker-archive:%s", spec, a->file);
+	else if (!(a->tmpdir = wn__tmpdir_new(ctx, &a->tmpfd)))
+		rc = wn_ctx_errcode(ctx);
+	if (rc == WN_OK)
+		rc = wn__tar_open(ctx, a->file, true, (const char *const[]){ "manifest.json", NULL }, CONFIG_MAX, a->tmpdir, &t);
+	if (rc == WN_OK) {
+		size_t len = 0;
+		const unsigned char *data = wn__tar_data(t, "manifest.json", &len);
+		const cJSON *e, *tag;
+		mj = data ? wn__json_parse(data, len) : NULL;
+		if (!cJSON_IsArray(mj))
+			rc = wn__ctx_fail(ctx, WN_ECORRUPT, "%s: no manifest.json, or not a docker save manifest", a->file);
+		else if (!(names = calloc(1, sizeof *names)) || !(*base = wn__sprintf("docker-archive:%s", a->file)))
+			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+		/* every image's RepoTags as the archive writes them (skopeo list-tags'
+		 * answer), those that are references: docker-archive:FILE:REF takes them */
+		const cJSON *list = rc == WN_OK ? mj : NULL;
+		cJSON_ArrayForEach(e, list)
+			cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(e, "RepoTags")) {
+				struct wn_ref *r;
+				if (rc != WN_OK || !cJSON_IsString(tag) || wn_ref_parse(&r, tag->valuestring, 0, NULL) != WN_OK)
+					continue;
+				wn_ref_free(r);
+				if (wn__strlist_push(names, tag->valuestring) != WN_OK)
+					rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+			}
+	}
+	if (rc == WN_OK) {
+		*out = names;
+		names = NULL;
+	} else {
+		free(*base);
+		*base = NULL;
+	}
+	wn_strlist_free(names);
+	cJSON_Delete(mj);
+	wn__tar_free(t);
+	darc_free(a);
+	return rc;
 }

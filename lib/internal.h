@@ -325,6 +325,8 @@ struct wn__src {
 	char *name;               /* for messages */
 	char *tag, *digest;       /* what the location names; both NULL: its only image */
 	void *impl;               /* the transport's own state */
+	char *base;               /* the location without the image it names: "registry/repository",
+	                             "oci:DIR", "oci-archive:FILE", "docker-archive:FILE" */
 };
 
 struct wn__feed;
@@ -357,14 +359,45 @@ struct wn__dst {
 };
 
 int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location);
+/* The same for the read commands: manifests and configs only (an oci-archive
+ * unpacks no layer; their blob_stream fails). */
+int wn__src_open_read(struct wn__src **out, struct wn_ctx *ctx, const char *location);
+/* The names of the images a location holds, reading no more than it must:
+ * a registry repository's tags (a location naming a tag or digest is
+ * WN_EINVAL), the image names of a layout or an oci-archive (index.json
+ * alone), a docker-archive's RepoTags (manifest.json alone).  *base gets the
+ * location's name without an image part (see struct wn__src). */
+int wn__location_names(struct wn_ctx *ctx, const char *location, struct wn_strlist **out, char **base);
+int wn__layout_names(struct wn_ctx *ctx, const char *spec, struct wn_strlist **out, char **base);
+/* The image names an index.json (data) gives, each once, those a layout location can name. */
+int wn__layout_index_names(struct wn_ctx *ctx, const void *data, size_t len, const char *where,
+                           struct wn_strlist **out);
+int wn__archive_names(struct wn_ctx *ctx, const char *spec, struct wn_strlist **out, char **base);
+int wn__darchive_names(struct wn_ctx *ctx, const char *spec, struct wn_strlist **out, char **base);
 int wn__dst_open(struct wn__dst **out, struct wn_ctx *ctx, const char *location);
 void wn__src_free(struct wn__src *s);
+/* The tag a copy writes at d when d names neither tag nor digest: the
+ * source's (*out NULL when it names none).  A layout takes any image name; a
+ * registry only a tag, so a layout's name that is a whole reference, as podman
+ * writes them ("127.0.0.1:5000/small:latest"), gives its tag ("latest" when
+ * it has none), and any other name is WN_EINVAL. */
+int wn__dst_default_tag(struct wn_ctx *ctx, const struct wn__src *s, const struct wn__dst *d, char **out);
 void wn__dst_free(struct wn__dst *d);
 int wn__registry_src_new(struct wn__src **out, struct wn_ctx *ctx, const struct wn_ref *ref);
 int wn__registry_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const struct wn_ref *ref);
-/* "DIR[:TAG]" or "DIR@DIGEST" (the part after "oci:") */
+/* "DIR[:NAME]", "DIR:@N", "DIR:@DIGEST" or "DIR@DIGEST" (the part after
+ * "oci:"): DIR ends at the first ':' (see layout.c split) */
 int wn__layout_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
 int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec);
+/* The same with the directory and what follows its ':' (NULL: nothing) apart
+ * (an archive's private copy: its path may hold any character). */
+int wn__layout_src_at(struct wn__src **out, struct wn_ctx *ctx, const char *dir, const char *ref);
+int wn__layout_dst_at(struct wn__dst **out, struct wn_ctx *ctx, const char *dir, const char *ref);
+/* Reads what follows "oci:DIR:" (or "oci-archive:FILE:"): an image name as
+ * containers/image takes it (or any valid tag) into *name, "@DIGEST" into
+ * *digest, "@N" (sources only) into *index (else -1).  WN_EINVAL names `where`. */
+int wn__layout_ref_parse(struct wn_ctx *ctx, const char *where, const char *ref, bool dst, char **name, char **digest,
+                         long *index);
 /* "FILE[:REF]" (the part after "docker-archive:") */
 int wn__darchive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
 int wn__darchive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec);
@@ -408,6 +441,7 @@ int wn__write_fail(struct wn_ctx *ctx, const char *what, const char *path, int e
 void wn__layout_set_name(void *layout_impl, const char *name);
 /* "FILE[:TAG]" (the part after "oci-archive:") */
 int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
+int wn__archive_src_read(struct wn__src **out, struct wn_ctx *ctx, const char *spec); /* no layers unpacked */
 int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec);
 
 /* ---- feeds (pipe.c): a blob streamed from a source, verified on the way */
@@ -456,6 +490,14 @@ int wn__cleanup_find(const struct wn_cleanup_plan *p, const char *digest);
 /* An untagged manifest of a deleted index, going with it. */
 bool wn__cleanup_is_child(const struct wn_cleanup_item *it);
 
+/* ---- format conversion (convert.c) --------------------------------------- */
+/* Converts mans[0..n) (children before the indexes that list them, as a copy
+ * writes them) to the media types of fmt (WN_FORMAT_OCI or WN_FORMAT_DOCKER),
+ * each index's entries pointing at its converted children; a manifest in the
+ * format already keeps its bytes.  Replaced manifests are freed; *changed
+ * says whether any was.  Errors name `name` (the source). */
+int wn__convert(struct wn_ctx *ctx, int fmt, struct wn_manifest **mans, size_t n, const char *name, bool *changed);
+
 /* ---- manifests -------------------------------------------------------- */
 extern const char *const wn__manifest_accept;
 /* DELETE of a manifest by digest (WN_ENOTFOUND when gone; deletion disabled is named). */
@@ -466,6 +508,19 @@ int wn__manifest_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *
 /* Is this a manifest media type winch handles (OCI/Docker image or index)? */
 bool wn__mt_is_manifest(const char *mt);
 bool wn__mt_is_index(const char *mt);
+/* The withdrawn OCI artifact manifest (image-spec 1.1.0-rc1/rc2). */
+#define WN__MT_OCI_ARTIFACT "application/vnd.oci.artifact.manifest.v1+json"
+/* WN_EUNSUPPORTED (err says why) for a manifest of a kind winch refuses by its
+ * type alone: Docker schema 1, signed or not, and the OCI artifact manifest;
+ * else WN_OK.  Called before a digest check, which a signed schema 1
+ * manifest fails (its digest covers the JWS payload, not the bytes). */
+int wn__manifest_refuse(const void *data, size_t len, const char *content_type, struct wn_error *err);
+/* The entry of index idx for the platform `want` ("os/arch[/variant]"): the
+ * first whose platform matches with Docker's normalisation (wn_platform_match);
+ * attestation manifests (wn_descriptor_attests) are never a platform.
+ * WN_ENOTFOUND names the platforms idx has (`name`: where idx came from);
+ * a malformed `want` is WN_EINVAL. */
+int wn__index_pick(struct wn_ctx *ctx, const struct wn_manifest *idx, const char *want, const char *name, size_t *out);
 
 /* ---- per-registry knowledge (lib/registries/) ------------------------- */
 enum wn__vendor {

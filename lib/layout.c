@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #define INDEX_MAX (16u << 20)
 #define READ_CHUNK (256u << 10)
 #define WRITEBACK_STEP (8u << 20)
+#define NAME_MAX_LEN 4096         /* an image name in index.json (a reference is at most 1024) */
 
 struct layout {
 	char *dir;
@@ -47,6 +49,8 @@ struct layout {
 	bool fresh;                /* DIR held no layout when opened: what a failure leaves is removed */
 	struct wn_strlist committed; /* files renamed into place, for the removal of a fresh DIR */
 	bool indexed;              /* index.json was written: the copy is in the layout */
+	long index;                /* ":@N": index.json's entry N is the image (-1: none) */
+	const char *docker_type;   /* a Docker media type this copy wrote (static), for the warning */
 };
 
 /* Files written but not yet renamed into place (a failed copy unlinks them). */
@@ -142,25 +146,38 @@ static const char *entry_name(const cJSON *entry)
 	return wn__json_str(cJSON_GetObjectItemCaseSensitive(entry, "annotations"), REF_NAME);
 }
 
-/* The index.json entry a tag names (or the only entry when tag is NULL). */
+/* The index.json entry an image name names: the first whose ref.name it is,
+ * as containers/image picks; with no name, entry N of ":@N", else the only
+ * entry. */
 static int find_entry(struct wn_ctx *ctx, const struct layout *l, const cJSON *idx, const char *tag, const cJSON **out)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(idx, "manifests"), *e;
+	int n = cJSON_GetArraySize(arr);
 	*out = NULL;
+	if (!tag && l->index >= 0) {
+		if (l->index < n) {
+			*out = cJSON_GetArrayItem(arr, (int)l->index);
+			return WN_OK;
+		}
+		return wn__ctx_fail(ctx, WN_ENOTFOUND, "%s: index %ld is too large, only %d entries available", l->name,
+		                    l->index, n);
+	}
 	if (!tag) {
-		if (cJSON_GetArraySize(arr) == 1) {
+		if (n == 1) {
 			*out = cJSON_GetArrayItem(arr, 0);
 			return WN_OK;
 		}
-		return wn__ctx_fail(ctx, cJSON_GetArraySize(arr) ? WN_EINVAL : WN_ENOTFOUND,
-		                    "%s holds %d images: name one as %s:TAG", l->name, cJSON_GetArraySize(arr), l->name);
+		return wn__ctx_fail(ctx, n ? WN_EINVAL : WN_ENOTFOUND, "%s holds %d images: name one as %s:NAME (or :@N)",
+		                    l->name, n, l->name);
 	}
 	cJSON_ArrayForEach(e, arr) {
-		const char *n = entry_name(e);
-		if (n && !strcmp(n, tag))
+		const char *name = entry_name(e);
+		if (name && !strcmp(name, tag)) {
 			*out = e;
+			break;
+		}
 	}
-	return *out ? WN_OK : wn__ctx_fail(ctx, WN_ENOTFOUND, "%s has no tag %s", l->name, tag);
+	return *out ? WN_OK : wn__ctx_fail(ctx, WN_ENOTFOUND, "%s has no image named %s", l->name, tag);
 }
 
 /* Opens a blob to read it.  Not through a symbolic link: a layout made by
@@ -233,6 +250,11 @@ static int read_manifest(struct wn_ctx *ctx, const struct layout *l, const char 
 		return rc;
 	struct wn_hasher *h;
 	char got[WN_DIGEST_MAX];
+	/* a signed schema 1 manifest's digest is over its JWS payload: refuse it for what it is first */
+	if (wn__manifest_refuse(data, len, media_type, &err) != WN_OK) {
+		free(data);
+		return wn__ctx_take(ctx, &err);
+	}
 	if ((rc = wn_hasher_new(&h, digest, &err)) != WN_OK) {
 		free(data);
 		return wn__ctx_take(ctx, &err);
@@ -250,11 +272,19 @@ static int read_manifest(struct wn_ctx *ctx, const struct layout *l, const char 
 
 /* ---- source ----------------------------------------------------------- */
 
+/* What the copy engine hands a layout is a digest or an image name, and a
+ * name may hold ':' ("127.0.0.1:5000/small:latest"): only a well-formed
+ * digest is a digest (so is a name that is one, "sha256:<64 hex>"). */
+static bool is_digest(const char *ref)
+{
+	return ref && wn_digest_validate(ref, NULL) == WN_OK;
+}
+
 static int lay_manifest_get(struct wn__src *s, struct wn_ctx *ctx, const char *ref, struct wn_manifest **out)
 {
 	struct layout *l = s->impl;
 	*out = NULL;
-	if (ref && strchr(ref, ':'))
+	if (is_digest(ref))
 		return read_manifest(ctx, l, ref, NULL, out);
 	cJSON *idx;
 	const cJSON *e;
@@ -312,6 +342,8 @@ done:
 	return rc;
 }
 
+static bool name_ok(const char *name);
+
 static int lay_tags(struct wn__src *s, struct wn_ctx *ctx, struct wn_strlist **out)
 {
 	struct layout *l = s->impl;
@@ -364,6 +396,7 @@ static void lay_src_free(struct wn__src *s)
 	free(s->name);
 	free(s->tag);
 	free(s->digest);
+	free(s->base);
 	free(s);
 }
 
@@ -642,7 +675,7 @@ done:
 static int lay_manifest_digest(struct wn__dst *dd, struct wn_ctx *ctx, const char *ref, char digest[WN_DIGEST_MAX])
 {
 	struct layout *l = dd->impl;
-	if (strchr(ref, ':')) {
+	if (is_digest(ref)) {
 		char *p = blob_path(l, ref);
 		struct stat st;
 		bool have = p && !stat(p, &st);
@@ -681,6 +714,8 @@ static int lay_manifest_put(struct wn__dst *dd, struct wn_ctx *ctx, const struct
 		goto done;
 	}
 	*strrchr(dir, '/') = 0;
+	if (!strcmp(m->media_type, WN_MT_DOCKER_MANIFEST) || !strcmp(m->media_type, WN_MT_DOCKER_LIST))
+		l->docker_type = !strcmp(m->media_type, WN_MT_DOCKER_LIST) ? WN_MT_DOCKER_LIST : WN_MT_DOCKER_MANIFEST;
 	if (stat(p, &st) && !pending(l, p) && (mkdirs(dir, NULL) || (rc = write_file(ctx, l, p, m->data, m->len)) != WN_OK)) {
 		if (rc == WN_OK)
 			rc = wn__write_fail(ctx, "create", dir, errno);
@@ -724,6 +759,15 @@ static int lay_manifest_put(struct wn__dst *dd, struct wn_ctx *ctx, const struct
 	rc = text && ip ? write_atomic(ctx, ip, text, strlen(text)) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	if (rc == WN_OK)
 		l->indexed = true;
+	/* bytes and digests are kept, but not every reader takes Docker's types
+	 * in a layout (containers/image only since 5.35: oci_transport.go
+	 * getManifestDescriptor; umoci 0.6 never) */
+	if (rc == WN_OK && l->docker_type)
+		wn__log(ctx, WN_LOG_WARN, "%s: the image is in Docker's media types (%s), kept as they are: umoci, and "
+		        "skopeo, podman or buildah on containers/image before 5.35 (skopeo before 1.19), read only OCI media "
+		        "types from a layout; --dest-format oci converts it (its digest changes)",
+		        l->name, l->docker_type);
+	l->docker_type = NULL;
 	free(text);
 	free(ip);
 done:
@@ -746,50 +790,136 @@ static void lay_dst_free(struct wn__dst *d)
 static const struct wn__dst_ops layout_dst_ops = { lay_blob_exists, lay_blob_write, lay_manifest_digest,
 	                                               lay_manifest_put, NULL, lay_dst_free };
 
-/* "DIR[:TAG]" (or "DIR@DIGEST" for a source) */
-static int parse(struct wn_ctx *ctx, const char *spec, struct layout **l, char **tag, char **digest)
+/* A name containers/image takes after "oci:DIR:" (oci_util.go
+ * ValidateImageName): components of letters and digits joined by one of
+ * "-._:@+" or by "--", separated by '/' ("127.0.0.1:5000/small:latest",
+ * as podman writes them). */
+static bool alnum(char c)
 {
-	const char *at = strchr(spec, '@'), *colon = at ? NULL : strrchr(spec, ':');
-	struct wn_error err;
-	size_t n = at ? (size_t)(at - spec) : colon ? (size_t)(colon - spec) : strlen(spec);
-	*tag = *digest = NULL;
-	*l = calloc(1, sizeof **l);
-	if (!*l || !((*l)->dir = strndup(spec, n)))
-		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	pthread_mutex_init(&(*l)->mu, NULL);
-	if (!((*l)->name = wn__sprintf("oci:%s", (*l)->dir)))
-		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	if (!n)
-		return wn__ctx_fail(ctx, WN_EINVAL, "oci: needs a directory (oci:DIR[:TAG])");
-	while (n > 1 && (*l)->dir[n - 1] == '/')
-		(*l)->dir[--n] = 0;
-	if (at) {
-		if (wn_digest_validate(at + 1, &err) != WN_OK)
-			return wn__ctx_take(ctx, &err);
-		*digest = strdup(at + 1);
-	} else if (colon) {
-		if (wn_tag_validate(colon + 1, &err) != WN_OK)
-			return wn__ctx_take(ctx, &err);
-		*tag = strdup(colon + 1);
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool cimage_name_ok(const char *p)
+{
+	for (;;) {
+		if (!alnum(*p))
+			return false;
+		while (alnum(*p))
+			p++;
+		for (;;) {
+			if (p[0] == '-' && p[1] == '-' && alnum(p[2]))
+				p += 2;
+			else if (*p && strchr("-._:@+", *p) && alnum(p[1]))
+				p++;
+			else
+				break;
+			while (alnum(*p))
+				p++;
+		}
+		if (!*p)
+			return true;
+		if (*p++ != '/')
+			return false;
 	}
+}
+
+/* An image name a layout takes: containers/image's, or any valid tag (a tag
+ * such as "v1__rc" or "_tmp" is no containers/image name, yet a pull of it
+ * names its image so). */
+static bool name_ok(const char *name)
+{
+	return *name && strlen(name) <= NAME_MAX_LEN && (cimage_name_ok(name) || wn_tag_validate(name, NULL) == WN_OK);
+}
+
+int wn__layout_ref_parse(struct wn_ctx *ctx, const char *where, const char *ref, bool dst, char **name, char **digest,
+                         long *index)
+{
+	struct wn_error err;
+	*name = *digest = NULL;
+	*index = -1;
+	if (!ref || !*ref)
+		return WN_OK;
+	if (ref[0] != '@') {
+		if (!name_ok(ref))
+			return wn__ctx_fail(ctx, WN_EINVAL,
+			                    "invalid image name \"%.300s\" in %s: letters and digits joined by one of -._:@+ "
+			                    "or --, parts separated by /, or a valid tag",
+			                    ref, where);
+		return (*name = strdup(ref)) ? WN_OK : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	}
+	if (strchr(ref, ':')) { /* winch's ":@DIGEST" */
+		if (wn_digest_validate(ref + 1, &err) != WN_OK)
+			return wn__ctx_fail(ctx, WN_EINVAL, "%s: %s", where, err.msg);
+		return (*digest = strdup(ref + 1)) ? WN_OK : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	}
+	/* containers/image's source index ":@N" */
+	char *end;
+	errno = 0;
+	long n = strtol(ref + 1, &end, 10);
+	if (!ref[1] || *end || errno || ref[1] == '+' || ref[1] == ' ')
+		return wn__ctx_fail(ctx, WN_EINVAL, "invalid source index %s in %s: not an integer", ref, where);
+	if (n < 0 || ref[1] == '-')
+		return wn__ctx_fail(ctx, WN_EINVAL, "invalid source index %s in %s: must not be negative", ref, where);
+	if (dst)
+		return wn__ctx_fail(ctx, WN_EINVAL, "%s: a destination takes an image name, not a source index (%s)", where,
+		                    ref);
+	*index = n > INT_MAX ? INT_MAX : n;
 	return WN_OK;
 }
 
-int wn__layout_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec)
+/* The layout of `dir`, for the image `ref` names (see wn__layout_ref_parse). */
+static int layout_new(struct wn_ctx *ctx, const char *dir, size_t n, const char *ref, bool dst, struct layout **out,
+                      char **name, char **digest)
 {
-	struct wn__src *s = calloc(1, sizeof *s);
-	struct layout *l = NULL;
+	struct layout *l = calloc(1, sizeof *l);
+	*out = l;
+	*name = *digest = NULL;
+	if (!l || !(l->dir = strndup(dir, n)))
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	pthread_mutex_init(&l->mu, NULL);
+	l->index = -1;
+	while (n > 1 && l->dir[n - 1] == '/')
+		l->dir[--n] = 0;
+	if (!(l->name = wn__sprintf("oci:%s", l->dir)))
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (!n)
+		return wn__ctx_fail(ctx, WN_EINVAL, "oci: needs a directory (oci:DIR[:NAME])");
+	return wn__layout_ref_parse(ctx, l->name, ref, dst, name, digest, &l->index);
+}
+
+/* "DIR[:NAME]": DIR ends at the first ':', as containers/image reads it, and
+ * NAME may hold ':' and '/'.  winch's "DIR@sha256:HEX" stays: when the text
+ * before the first ':' ends in "@sha256" or "@sha512", what follows '@' is a
+ * digest (a directory whose name ends so is written "DIR/"). */
+static int split(struct wn_ctx *ctx, const char *spec, bool dst, struct layout **l, char **name, char **digest)
+{
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	static const char *const algs[] = { "@sha256", "@sha512" };
+	for (size_t i = 0; colon && i < 2; i++) {
+		size_t k = strlen(algs[i]);
+		if (n >= k && !memcmp(spec + n - k, algs[i], k)) {
+			char *ref = wn__sprintf("@%s", spec + n - k + 1);
+			int rc = ref ? layout_new(ctx, spec, n - k, ref, dst, l, name, digest)
+			             : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+			free(ref);
+			return rc;
+		}
+	}
+	return layout_new(ctx, spec, n, colon ? colon + 1 : NULL, dst, l, name, digest);
+}
+
+static int src_open(struct wn__src **out, struct wn_ctx *ctx, struct wn__src *s, struct layout *l, int rc,
+                    const char *spec)
+{
 	struct stat st;
 	*out = NULL;
-	if (!s)
-		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	s->ops = &layout_src_ops;
-	int rc = parse(ctx, spec, &l, &s->tag, &s->digest);
 	s->impl = l;
 	if (rc == WN_OK && (stat(l->dir, &st) || !S_ISDIR(st.st_mode)))
 		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "%s: no such directory", l->name);
-	if (rc == WN_OK && !(s->name = wn__sprintf("oci:%s", spec)))
-		rc = WN_ENOMEM;
+	if (rc == WN_OK && (!(s->name = wn__sprintf("oci:%s", spec)) || !(s->base = strdup(l->name))))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	if (rc != WN_OK) {
 		lay_src_free(s);
 		return rc;
@@ -798,15 +928,31 @@ int wn__layout_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spe
 	return WN_OK;
 }
 
-int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec)
+int wn__layout_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec)
 {
-	struct wn__dst *d = calloc(1, sizeof *d);
+	struct wn__src *s = calloc(1, sizeof *s);
 	struct layout *l = NULL;
-	*out = NULL;
-	if (!d)
+	if (!s)
 		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	int rc = split(ctx, spec, false, &l, &s->tag, &s->digest);
+	return src_open(out, ctx, s, l, rc, spec);
+}
+
+int wn__layout_src_at(struct wn__src **out, struct wn_ctx *ctx, const char *dir, const char *ref)
+{
+	struct wn__src *s = calloc(1, sizeof *s);
+	struct layout *l = NULL;
+	if (!s)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	int rc = layout_new(ctx, dir, strlen(dir), ref, false, &l, &s->tag, &s->digest);
+	return src_open(out, ctx, s, l, rc, dir);
+}
+
+static int dst_open(struct wn__dst **out, struct wn_ctx *ctx, struct wn__dst *d, struct layout *l, int rc,
+                    const char *spec)
+{
+	*out = NULL;
 	d->ops = &layout_dst_ops;
-	int rc = parse(ctx, spec, &l, &d->tag, &d->digest);
 	d->impl = l;
 	if (l)
 		l->dst = true;
@@ -838,6 +984,26 @@ int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spe
 	return WN_OK;
 }
 
+int wn__layout_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec)
+{
+	struct wn__dst *d = calloc(1, sizeof *d);
+	struct layout *l = NULL;
+	if (!d)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	int rc = split(ctx, spec, true, &l, &d->tag, &d->digest);
+	return dst_open(out, ctx, d, l, rc, spec);
+}
+
+int wn__layout_dst_at(struct wn__dst **out, struct wn_ctx *ctx, const char *dir, const char *ref)
+{
+	struct wn__dst *d = calloc(1, sizeof *d);
+	struct layout *l = NULL;
+	if (!d)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	int rc = layout_new(ctx, dir, strlen(dir), ref, true, &l, &d->tag, &d->digest);
+	return dst_open(out, ctx, d, l, rc, dir);
+}
+
 void wn__layout_set_name(void *src_or_dst_impl, const char *name)
 {
 	struct layout *l = src_or_dst_impl;
@@ -847,4 +1013,68 @@ void wn__layout_set_name(void *src_or_dst_impl, const char *name)
 		free(l->name);
 		l->name = n;
 	}
+}
+
+int wn__layout_index_names(struct wn_ctx *ctx, const void *data, size_t len, const char *where,
+                           struct wn_strlist **out)
+{
+	cJSON *idx = wn__json_parse(data, len);
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(idx, "manifests"), *e;
+	struct wn_strlist *t = NULL;
+	int rc = WN_OK;
+	*out = NULL;
+	if (!cJSON_IsObject(idx) || !cJSON_IsArray(arr)) {
+		cJSON_Delete(idx);
+		return wn__ctx_fail(ctx, WN_ECORRUPT, "%s: index.json is not an OCI image index", where);
+	}
+	if (!(t = calloc(1, sizeof *t)))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	/* the names oci:DIR:NAME can name (whoever wrote index.json chose them:
+	 * others are left out), each once */
+	cJSON_ArrayForEach(e, arr) {
+		const char *n = entry_name(e);
+		bool seen = false;
+		for (size_t i = 0; t && n && i < t->n && !seen; i++)
+			seen = !strcmp(t->items[i], n);
+		if (rc == WN_OK && n && !seen && name_ok(n) && wn__strlist_push(t, n) != WN_OK)
+			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	}
+	cJSON_Delete(idx);
+	if (rc != WN_OK) {
+		wn_strlist_free(t);
+		return rc;
+	}
+	*out = t;
+	return WN_OK;
+}
+
+int wn__layout_names(struct wn_ctx *ctx, const char *spec, struct wn_strlist **out, char **base)
+{
+	struct wn__src *s;
+	unsigned char *data = NULL;
+	size_t len = 0;
+	char *p = NULL;
+	*out = NULL;
+	*base = NULL;
+	int rc = wn__layout_src_new(&s, ctx, spec);
+	if (rc != WN_OK)
+		return rc;
+	struct layout *l = s->impl;
+	if (s->tag || s->digest || l->index >= 0)
+		rc = wn__ctx_fail(ctx, WN_EINVAL, "oci:%s names an image: the images of a layout are listed from %s", spec,
+		                  l->name);
+	else if (!(p = wn__sprintf("%s/index.json", l->dir)) || !(*base = strdup(l->name)))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	else if ((rc = wn__file_read(ctx, p, INDEX_MAX, &data, &len)) == WN_ENOTFOUND)
+		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "%s is no OCI image layout (it has no index.json)", l->name);
+	if (rc == WN_OK)
+		rc = wn__layout_index_names(ctx, data, len, l->name, out);
+	if (rc != WN_OK) {
+		free(*base);
+		*base = NULL;
+	}
+	free(data);
+	free(p);
+	wn__src_free(s);
+	return rc;
 }

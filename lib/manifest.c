@@ -191,6 +191,51 @@ static int desc_array(struct wn_descriptor **out, size_t *n, const cJSON *arr, c
 	return WN_OK;
 }
 
+/* The media type of a Content-Type header: parameters and spaces left out. */
+static void content_type_base(char *out, size_t size, const char *content_type)
+{
+	*out = 0;
+	if (!content_type)
+		return;
+	size_t n = strcspn(content_type, ";");
+	snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), content_type);
+	while (*out && out[strlen(out) - 1] == ' ')
+		out[strlen(out) - 1] = 0;
+}
+
+/* Kinds of manifest winch refuses by their type, before any other check
+ * (digest included: a signed schema 1 manifest's digest covers its JWS
+ * payload, not its bytes, so a digest check would call it corrupt):
+ * Docker schema 1, signed or not (by Content-Type, mediaType or
+ * schemaVersion 1), and the OCI artifact manifest of image-spec
+ * 1.1.0-rc1/rc2, withdrawn before 1.1.0 (it has no schemaVersion). */
+static int refuse_type(const cJSON *j, const char *ctype, struct wn_error *err)
+{
+	static const char v1_prefix[] = "application/vnd.docker.distribution.manifest.v1";
+	const cJSON *sv = cJSON_GetObjectItemCaseSensitive(j, "schemaVersion");
+	const char *mt = wn__json_str(j, "mediaType");
+	if ((cJSON_IsNumber(sv) && sv->valuedouble == 1) || (mt && !strncmp(mt, v1_prefix, sizeof v1_prefix - 1)) ||
+	    !strncmp(ctype, v1_prefix, sizeof v1_prefix - 1))
+		return wn__error_set(err, WN_EUNSUPPORTED,
+		                     "Docker schema 1 manifests are not supported (deprecated since 2019: re-push the image)");
+	if ((mt && !strcmp(mt, WN__MT_OCI_ARTIFACT)) || !strcmp(ctype, WN__MT_OCI_ARTIFACT))
+		return wn__error_set(err, WN_EUNSUPPORTED,
+		                     "unsupported manifest type " WN__MT_OCI_ARTIFACT " (the OCI artifact manifest of "
+		                     "image-spec 1.1.0-rc1 and rc2, withdrawn before 1.1.0: re-push the artifact as an "
+		                     "image manifest with an artifactType)");
+	return WN_OK;
+}
+
+int wn__manifest_refuse(const void *data, size_t len, const char *content_type, struct wn_error *err)
+{
+	char ctype[128];
+	cJSON *j = len <= WN__MANIFEST_MAX ? wn__json_parse(data, len) : NULL;
+	content_type_base(ctype, sizeof ctype, content_type);
+	int rc = refuse_type(j, ctype, err);
+	cJSON_Delete(j);
+	return rc;
+}
+
 int wn_manifest_parse(struct wn_manifest **out, const void *data, size_t len, const char *content_type,
                       struct wn_error *err)
 {
@@ -207,20 +252,10 @@ int wn_manifest_parse(struct wn_manifest **out, const void *data, size_t len, co
 	}
 	const cJSON *sv = cJSON_GetObjectItemCaseSensitive(j, "schemaVersion");
 	const char *mt = wn__json_str(j, "mediaType");
-	char ctype[128] = "";
-	if (content_type) {
-		size_t n = strcspn(content_type, ";");
-		snprintf(ctype, sizeof ctype, "%.*s", (int)(n < sizeof ctype ? n : sizeof ctype - 1), content_type);
-		while (n && ctype[strlen(ctype) - 1] == ' ')
-			ctype[strlen(ctype) - 1] = 0;
-	}
-	static const char v1_prefix[] = "application/vnd.docker.distribution.manifest.v1";
-	if ((cJSON_IsNumber(sv) && sv->valueint == 1) || (mt && !strncmp(mt, v1_prefix, sizeof v1_prefix - 1)) ||
-	    !strncmp(ctype, v1_prefix, sizeof v1_prefix - 1)) {
-		rc = wn__error_set(err, WN_EUNSUPPORTED,
-		                   "Docker schema 1 manifests are not supported (deprecated since 2019: re-push the image)");
+	char ctype[128];
+	content_type_base(ctype, sizeof ctype, content_type);
+	if ((rc = refuse_type(j, ctype, err)) != WN_OK)
 		goto done;
-	}
 	if (!cJSON_IsNumber(sv) || sv->valueint != 2) {
 		rc = wn__error_set(err, WN_ECORRUPT, "malformed manifest: schemaVersion is not 2");
 		goto done;
@@ -284,5 +319,41 @@ int wn_manifest_parse(struct wn_manifest **out, const void *data, size_t len, co
 done:
 	cJSON_Delete(j);
 	wn_manifest_free(m);
+	return rc;
+}
+
+int wn__index_pick(struct wn_ctx *ctx, const struct wn_manifest *idx, const char *want, const char *name, size_t *out)
+{
+	struct wn_platform p;
+	struct wn_error err;
+	if (wn_platform_parse(&p, want, &err) != WN_OK)
+		return wn__ctx_take(ctx, &err);
+	*out = (size_t)-1;
+	for (size_t i = 0; i < idx->n_manifests; i++)
+		if (idx->manifests[i].platform && !wn_descriptor_attests(&idx->manifests[i]) &&
+		    wn_platform_match(&p, idx->manifests[i].platform)) {
+			*out = i;
+			break;
+		}
+	wn_platform_clear(&p);
+	if (*out != (size_t)-1)
+		return WN_OK;
+	struct wn__buf have = { .max = 2048 };
+	size_t n = 0, att = 0;
+	for (size_t i = 0; i < idx->n_manifests; i++) {
+		if (wn_descriptor_attests(&idx->manifests[i])) {
+			att++;
+			continue;
+		}
+		char *s = idx->manifests[i].platform ? wn_platform_string(idx->manifests[i].platform) : NULL;
+		wn__buf_puts(&have, n++ ? ", " : "");
+		wn__buf_puts(&have, s ? s : "(none)");
+		free(s);
+	}
+	wn__buf_cstr(&have);
+	int rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "platform %s is not in %s (it has %s%s)", want, name,
+	                      n && have.data ? (char *)have.data : "no platforms",
+	                      att ? ", and attestation manifests that go with their images" : "");
+	wn__buf_free(&have);
 	return rc;
 }

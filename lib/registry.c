@@ -86,6 +86,12 @@ int wn_manifest_get(struct wn_manifest **out, struct wn_ctx *ctx, const struct w
 		                  ref->repository);
 		goto done_resp;
 	}
+	/* schema 1 is refused for what it is before the digest check: a signed
+	 * one's digest is over its JWS payload, and would be called a mismatch */
+	if (wn__manifest_refuse(resp.body.data, resp.body.len, resp.content_type, &err) != WN_OK) {
+		rc = wn__ctx_take(ctx, &err);
+		goto done_resp;
+	}
 	if ((rc = check_digest(ctx, ref, resp.body.data, resp.body.len, resp.docker_digest)) != WN_OK)
 		goto done_resp;
 	if ((rc = wn_manifest_parse(out, resp.body.data, resp.body.len, resp.content_type, &err)) != WN_OK)

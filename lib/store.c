@@ -44,6 +44,7 @@ static void reg_src_free(struct wn__src *s)
 	free(s->name);
 	free(s->tag);
 	free(s->digest);
+	free(s->base);
 	free(s);
 }
 
@@ -108,7 +109,7 @@ int wn__registry_src_new(struct wn__src **out, struct wn_ctx *ctx, const struct 
 {
 	struct wn__src *s = calloc(1, sizeof *s);
 	*out = NULL;
-	if (!s || wn_ref_dup(&s->ref, ref) != WN_OK || !(s->name = wn_ref_string(ref)) ||
+	if (!s || wn_ref_dup(&s->ref, ref) != WN_OK || !(s->name = wn_ref_string(ref)) || !(s->base = wn_ref_name(ref)) ||
 	    (ref->tag && !(s->tag = strdup(ref->tag))) || (ref->digest && !(s->digest = strdup(ref->digest)))) {
 		if (s)
 			reg_src_free(s);
@@ -160,7 +161,7 @@ static int unsupported_transport(struct wn_ctx *ctx, const char *location)
 	return WN_OK;
 }
 
-int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location)
+static int src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location, bool layers)
 {
 	struct wn_ref *ref;
 	int rc;
@@ -168,7 +169,7 @@ int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location)
 	if (has_prefix(location, "oci:"))
 		return wn__layout_src_new(out, ctx, location + 4);
 	if (has_prefix(location, "oci-archive:"))
-		return wn__archive_src_new(out, ctx, location + 12);
+		return layers ? wn__archive_src_new(out, ctx, location + 12) : wn__archive_src_read(out, ctx, location + 12);
 	if (has_prefix(location, "docker-archive:"))
 		return wn__darchive_src_new(out, ctx, location + 15);
 	if ((rc = unsupported_transport(ctx, location)) != WN_OK)
@@ -180,6 +181,16 @@ int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location)
 	rc = wn__registry_src_new(out, ctx, ref);
 	wn_ref_free(ref);
 	return rc;
+}
+
+int wn__src_open(struct wn__src **out, struct wn_ctx *ctx, const char *location)
+{
+	return src_open(out, ctx, location, true);
+}
+
+int wn__src_open_read(struct wn__src **out, struct wn_ctx *ctx, const char *location)
+{
+	return src_open(out, ctx, location, false);
 }
 
 int wn__dst_open(struct wn__dst **out, struct wn_ctx *ctx, const char *location)
@@ -198,6 +209,54 @@ int wn__dst_open(struct wn__dst **out, struct wn_ctx *ctx, const char *location)
 	if ((rc = parse_registry_location(ctx, location, &ref)) != WN_OK)
 		return rc;
 	rc = wn__registry_dst_new(out, ctx, ref);
+	wn_ref_free(ref);
+	return rc;
+}
+
+int wn__dst_default_tag(struct wn_ctx *ctx, const struct wn__src *s, const struct wn__dst *d, char **out)
+{
+	struct wn_ref *r = NULL;
+	*out = NULL;
+	if (!s->tag)
+		return WN_OK;
+	/* a layout takes any image name; a registry a tag */
+	if (!d->ref || wn_tag_validate(s->tag, NULL) == WN_OK)
+		return (*out = strdup(s->tag)) ? WN_OK : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	/* an image name that is a whole reference, as podman writes them
+	 * ("127.0.0.1:5000/small:latest"): its tag, or docker's "latest" */
+	if (wn_ref_parse(&r, s->tag, 0, NULL) != WN_OK || (r->digest && !r->tag)) {
+		wn_ref_free(r);
+		return wn__ctx_fail(ctx, WN_EINVAL, "%s names its image \"%s\", which gives no tag: give the destination %s one",
+		                    s->name, s->tag, d->name);
+	}
+	*out = strdup(r->tag ? r->tag : "latest");
+	wn_ref_free(r);
+	return *out ? WN_OK : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+}
+
+int wn__location_names(struct wn_ctx *ctx, const char *location, struct wn_strlist **out, char **base)
+{
+	struct wn_ref *ref;
+	struct wn_error err;
+	int rc;
+	*out = NULL;
+	*base = NULL;
+	if (has_prefix(location, "oci:"))
+		return wn__layout_names(ctx, location + 4, out, base);
+	if (has_prefix(location, "oci-archive:"))
+		return wn__archive_names(ctx, location + 12, out, base);
+	if (has_prefix(location, "docker-archive:"))
+		return wn__darchive_names(ctx, location + 15, out, base);
+	if ((rc = unsupported_transport(ctx, location)) != WN_OK)
+		return rc;
+	if (wn_ref_parse(&ref, location, WN_REF_NAME_ONLY, &err) != WN_OK)
+		return wn__ctx_take(ctx, &err);
+	if (!(*base = wn_ref_name(ref)))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	else if ((rc = wn_tags_list(out, ctx, ref)) != WN_OK) {
+		free(*base);
+		*base = NULL;
+	}
 	wn_ref_free(ref);
 	return rc;
 }

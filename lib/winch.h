@@ -237,8 +237,17 @@ struct wn_copy_options {
 	int referrers;                   /* also copy signatures, SBOMs and attestations of the image */
 	wn_copy_progress_fn progress;    /* called from several threads, one at a time */
 	void *progress_data;
+	int dest_format;                 /* enum wn_format: the media types the destination gets */
 };
-#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL }
+#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL, 0 }
+
+/* A copy's manifests: as they are (their digests kept), or converted to one
+ * format's media types as `skopeo copy --format` converts them (manifests,
+ * config and layer descriptors, index entries; no blob changes, the config's
+ * bytes included): the manifests' digests change.  What the target format
+ * cannot hold is WN_EUNSUPPORTED: going to Docker, a non-image manifest (an
+ * attestation), zstd or encrypted layers. */
+enum wn_format { WN_FORMAT_KEEP = 0, WN_FORMAT_OCI, WN_FORMAT_DOCKER };
 
 struct wn_copy_result {
 	char digest[WN_DIGEST_MAX];      /* the top manifest at the destination */
@@ -246,6 +255,8 @@ struct wn_copy_result {
 	unsigned blobs_copied, blobs_skipped, blobs_mounted, manifests_put, referrers;
 	uint64_t bytes_copied;
 	int by_digest;                   /* no tag was written: the destination holds it by digest only */
+	int converted;                   /* dest_format changed the manifests: digest is not the source's */
+	char source_digest[WN_DIGEST_MAX]; /* the source's top manifest (with platforms picked) */
 };
 
 /* Copies the image (or index) SRC names to DST.  SRC and DST are locations:
@@ -432,6 +443,13 @@ struct wn_image_config {
 	size_t n_labels;
 	char **diff_ids;
 	size_t n_diff_ids;
+	/* what the image runs (config.Cmd, config.Entrypoint): NULL when the
+	 * config states none, an empty list when it states [] */
+	char **cmd;
+	size_t n_cmd;
+	char **entrypoint;
+	size_t n_entrypoint;
+	char *working_dir;    /* config.WorkingDir, NULL when none or empty */
 };
 WN_API int wn_image_config_parse(struct wn_image_config **out, const void *data, size_t len,
                                  struct wn_error *err);
@@ -439,14 +457,47 @@ WN_API void wn_image_config_free(struct wn_image_config *c);
 
 /* ---- inspect ---------------------------------------------------------- */
 struct wn_inspect {
-	struct wn_ref *ref;
+	struct wn_ref *ref;                 /* a registry location's reference; NULL for a local one */
 	struct wn_manifest *manifest;
 	struct wn_image_config *config;     /* NULL for an index or an artifact */
 	unsigned char *config_raw;          /* the config blob's bytes, NULL for an index */
 	size_t config_len;
+	char *name;                         /* the location without its image part: "registry/repository",
+	                                       "oci:DIR", "oci-archive:FILE", "docker-archive:FILE" */
+	char *tag;                          /* the tag or image name the location gives; NULL: none */
+	char digest[WN_DIGEST_MAX];         /* the digest of the manifest shown (a digest the location
+	                                       names; with a platform, that platform's entry's) */
+	char *platform;                     /* the index entry's platform a platform picked, NULL: none */
 };
 WN_API int wn_inspect_get(struct wn_inspect **out, struct wn_ctx *ctx, const struct wn_ref *ref);
 WN_API void wn_inspect_free(struct wn_inspect *in);
+
+/* ---- locations: the read commands on whatever copy takes -------------- */
+/* A location is what wn_copy takes: a registry reference ("docker://"
+ * optional; neither tag nor digest means ":latest"), "oci:DIR[:NAME]",
+ * "oci-archive:FILE[:NAME]" or "docker-archive:FILE[:REF]" (the image winch
+ * would push: its layers gzipped).  `platform` ("os/arch[/variant]", NULL:
+ * none) picks that platform's manifest of an index as wn_copy does (Docker's
+ * matching, the first entry that matches; attestation manifests are no
+ * platform); a single image is taken as it is, as crane does.  A platform the
+ * index lacks is WN_ENOTFOUND, naming those it has. */
+/* The manifest (its exact bytes) the location names. */
+WN_API int wn_location_manifest(struct wn_manifest **out, struct wn_ctx *ctx, const char *location,
+                                const char *platform);
+/* Its digest, media type and size (any out pointer may be NULL): for a
+ * registry without a platform a HEAD, with one the index's entry (no
+ * request for the child). */
+WN_API int wn_location_digest(struct wn_ctx *ctx, const char *location, const char *platform,
+                              char digest[WN_DIGEST_MAX], char **media_type, int64_t *size);
+/* The manifest and, for an image, its config (read and verified). */
+WN_API int wn_location_inspect(struct wn_inspect **out, struct wn_ctx *ctx, const char *location,
+                               const char *platform);
+/* The names of the images a location holds: a registry repository's tags
+ * (the location names no tag or digest), a layout's or an oci-archive's image
+ * names (index.json alone is read), a docker-archive's RepoTags
+ * (manifest.json alone), in the source's order.  *name (may be NULL) gets
+ * the location's name as in struct wn_inspect; caller frees. */
+WN_API int wn_location_tags(struct wn_strlist **out, struct wn_ctx *ctx, const char *location, char **name);
 
 /* ---- string lists ----------------------------------------------------- */
 struct wn_strlist {

@@ -4,7 +4,11 @@
 mkimage.py DIR TAG [--layers N] [--size BYTES] [--platforms linux/amd64,linux/arm64/v8]
            [--created 2024-01-02T03:04:05Z] [--label k=v ...] [--env K=V ...] [--seed S]
            [--docker]   (Docker media types instead of OCI)
-           [--layer-type gzip|tar|zstd]
+           [--layer-type gzip|tar|zstd|foreign] [--config JSON]
+
+--config JSON is merged into the config's "config" object ({"Cmd": [...]}).
+--layer-type foreign (with --docker): a gzip layer typed as Docker's foreign
+layer (application/vnd.docker.image.rootfs.foreign.diff.tar.gzip).
 
 Several platforms make an index whose children are full images.  Layer bytes
 are random (seeded) so sizes are honest and digests differ per seed.
@@ -29,7 +33,7 @@ def layer(rng, size, name, kind="gzip"):
         ti.mtime = 0
         t.addfile(ti, io.BytesIO(content))
     diff = "sha256:" + hashlib.sha256(raw.getvalue()).hexdigest()
-    if kind != "gzip":  # "tar": uncompressed; "zstd": labelled zstd (the bytes are never unpacked here)
+    if kind not in ("gzip", "foreign"):  # "tar": uncompressed; "zstd": labelled zstd (the bytes are never unpacked here)
         return raw.getvalue(), diff
     gz = gzip.compress(raw.getvalue(), compresslevel=1, mtime=0)
     return gz, diff
@@ -41,6 +45,8 @@ def image(d, a, rng, plat, docker):
         mt_layer = "application/vnd.oci.image.layer.v1.tar"
     elif a.layer_type == "zstd":
         mt_layer = "application/vnd.oci.image.layer.v1.tar+zstd"
+    elif a.layer_type == "foreign":
+        mt_layer = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
     mt_cfg = "application/vnd.docker.container.image.v1+json" if docker else "application/vnd.oci.image.config.v1+json"
     mt_man = "application/vnd.docker.distribution.manifest.v2+json" if docker else "application/vnd.oci.image.manifest.v1+json"
     layers, diffs = [], []
@@ -50,7 +56,8 @@ def image(d, a, rng, plat, docker):
         layers.append({"mediaType": mt_layer, "digest": dg, "size": n})
         diffs.append(diff)
     cfg = {"created": a.created, "architecture": arch, "os": os_,
-           "config": {"Env": a.env or ["PATH=/usr/bin:/bin"], "Labels": dict(l.split("=", 1) for l in a.label)},
+           "config": dict({"Env": a.env or ["PATH=/usr/bin:/bin"], "Labels": dict(l.split("=", 1) for l in a.label)},
+                          **json.loads(a.config)),
            "rootfs": {"type": "layers", "diff_ids": diffs}, "history": []}
     if var:
         cfg["variant"] = var[0]
@@ -73,7 +80,8 @@ def main():
     ap.add_argument("--env", action="append", default=[])
     ap.add_argument("--seed", default="1")
     ap.add_argument("--docker", action="store_true")
-    ap.add_argument("--layer-type", choices=("gzip", "tar", "zstd"), default="gzip")
+    ap.add_argument("--layer-type", choices=("gzip", "tar", "zstd", "foreign"), default="gzip")
+    ap.add_argument("--config", default="{}")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     os.makedirs(a.dir, exist_ok=True)

@@ -75,6 +75,21 @@ int main(void)
 	CHECK(wn_manifest_parse(&m, v1, strlen(v1), NULL, &e) == WN_EUNSUPPORTED && m == NULL);
 	CHECK(strstr(e.msg, "schema 1") != NULL);
 	CHECK(wn_manifest_parse(&m, "{}", 2, "application/vnd.docker.distribution.manifest.v1+prettyjws", &e) == WN_EUNSUPPORTED);
+	/* a signed schema 1 manifest: refused as schema 1 whatever its shape (issue 11) */
+	const char *v1s = "{\"schemaVersion\":1,\"name\":\"x\",\"fsLayers\":[],\"signatures\":[{\"protected\":\"e30\"}]}";
+	CHECK(wn_manifest_parse(&m, v1s, strlen(v1s), "application/vnd.docker.distribution.manifest.v1+prettyjws", &e) ==
+	      WN_EUNSUPPORTED);
+	CHECK(strstr(e.msg, "schema 1") != NULL);
+
+	/* the withdrawn OCI artifact manifest (no schemaVersion): a clear refusal, not "malformed" (issue 11) */
+	const char *am = "{\"mediaType\":\"application/vnd.oci.artifact.manifest.v1+json\",\"artifactType\":\"a/b\","
+	                 "\"blobs\":[{\"mediaType\":\"a/b\",\"digest\":\"" D1 "\",\"size\":1}]}";
+	CHECK(wn_manifest_parse(&m, am, strlen(am), NULL, &e) == WN_EUNSUPPORTED && m == NULL);
+	CHECK(strstr(e.msg, "unsupported manifest type application/vnd.oci.artifact.manifest.v1+json") != NULL);
+	const char *am_nomt = "{\"artifactType\":\"a/b\",\"blobs\":[]}";
+	CHECK(wn_manifest_parse(&m, am_nomt, strlen(am_nomt), "application/vnd.oci.artifact.manifest.v1+json; charset=utf-8",
+	                        &e) == WN_EUNSUPPORTED);
+	CHECK(strstr(e.msg, "unsupported manifest type") != NULL);
 
 	const char *bad[] = {
 		"", "[]", "{\"schemaVersion\":2}", "not json",
@@ -152,6 +167,14 @@ int main(void)
 	CHECK_STR(c->label_keys[0], "a");
 	CHECK_STR(c->label_keys[2], "z");
 	CHECK_STR(c->label_values[2], "1");
+	CHECK(c->cmd == NULL && c->entrypoint == NULL && c->working_dir == NULL); /* not stated */
+	wn_image_config_free(c);
+	/* what the image runs (issue 11): Cmd, Entrypoint, WorkingDir; [] is stated, not absent */
+	const char *run = "{\"config\":{\"Cmd\":[\"/bin/app\",\"--serve\"],\"Entrypoint\":[],\"WorkingDir\":\"/srv\"}}";
+	CHECK(wn_image_config_parse(&c, run, strlen(run), &e) == WN_OK);
+	CHECK(c->n_cmd == 2 && c->cmd && !strcmp(c->cmd[1], "--serve"));
+	CHECK(c->entrypoint != NULL && c->n_entrypoint == 0);
+	CHECK_STR(c->working_dir, "/srv");
 	wn_image_config_free(c);
 	CHECK(wn_image_config_parse(&c, "[1]", 3, &e) == WN_ECORRUPT);
 	/* diff_ids become file names (docker-archive): only well-formed digests pass */
