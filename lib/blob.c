@@ -1,10 +1,10 @@
 /*
  * blob.c: blobs on a registry: HEAD, streamed GET that resumes with Range,
  * and uploads.  An upload tries a cross-repository mount first when the
- * blob is on the same registry, sends small blobs in one PUT and large ones
- * in PATCH chunks; a chunk that breaks is resumed from the offset the
- * registry reports, and an upload whose source turns out wrong is abandoned
- * (DELETE) so the registry never stores it.
+ * blob is on the same registry (a refused mount is uploaded instead), sends
+ * small blobs in one PUT and large ones in PATCH chunks; a chunk that breaks
+ * is resumed from the offset the registry reports, and an upload whose
+ * source turns out wrong is abandoned (DELETE) so the registry never stores it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -178,7 +178,22 @@ static int open_session(struct wn_ctx *ctx, const struct wn_ref *repo, const str
 		scope = scope_of(repo, "pull,push");
 	}
 	struct wn__req req = { .method = "POST", .registry = repo->registry, .path = path, .scope = scope };
+	struct wn_error saved = ctx->err;
 	rc = path && scope ? wn__http_do(ctx, &req, &resp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (from && (rc == WN_EAUTH || rc == WN_EDENIED || (rc == WN_OK && (resp.status == 401 || resp.status == 403)))) {
+		/* the mount is refused: these credentials may push here but not pull
+		 * there (distribution answers 401 insufficient_scope; a copy with
+		 * two identities meets it).  A plain upload needs no access there:
+		 * fall back to it, as docker and containers/image do. */
+		wn__log(ctx, WN_LOG_DEBUG, "mount of %s from %s refused (%s): uploading it", d->digest, from->repository,
+		        rc == WN_OK ? (resp.status == 401 ? "401" : "403") : ctx->err.msg);
+		if (rc == WN_OK)
+			wn__resp_free(&resp);
+		ctx->err = saved;
+		free(path);
+		free(scope);
+		return open_session(ctx, repo, d, NULL, loc, mounted);
+	}
 	if (rc == WN_OK) {
 		char *name = wn_ref_name(repo);
 		if (from && resp.status == 201) {
