@@ -155,3 +155,12 @@ wait "$pid"
 same "SIGINT during a copy with two identities exits 130" "$?" 130
 same "... within a second" "$(( ($(date +%s%N) - t0) / 1000000 < 1000 ))" 1
 expect 3 "... and the destination has no manifest" "$WINCH" exists --creds writer:writer-pw "$E/dst:slow"
+
+# completion: the side options and their boolean values
+comp() { # comp WORD... : what bash completes for the last word, run from $TOP
+	(cd "$TOP" && PATH=/usr/bin:/bin bash -c '. completions/winch.bash; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _winch; echo "${COMPREPLY[*]}"' _ "$@")
+}
+same "bash completes copy's --src- options" "$(comp ./winch copy --src-c)" "--src-creds --src-cert-dir"
+same "... --src-tls-verify=" "$(comp ./winch copy --src-tls-verify = '')" "true false"
+same "... --dest-plain-http=" "$(comp ./winch push --dest-plain-http = '')" "true false"
+same "... and still --tls-verify=" "$(comp ./winch copy --tls-verify = '')" "true false"
