@@ -56,6 +56,8 @@ struct cmd {
 #define GROUP_FORMAT   0x2  /* --format */
 #define GROUP_TRANSFER 0x4  /* --platform, --jobs, --digestfile ... (copy, pull, push) */
 #define GROUP_UPLOAD   0x8  /* --chunk-size (copy, push: a pull uploads nothing) */
+#define GROUP_SRC      0x10 /* --src-creds, --src-tls-verify ... (copy, pull: the source is a registry) */
+#define GROUP_DEST     0x20 /* --dest-creds, --dest-tls-verify ... (copy, push) */
 
 /* common option values */
 struct common {
@@ -92,8 +94,21 @@ void opt_global_words(FILE *f);
 /* Every option word of a command (for completion and the man-page test). */
 void opt_words(const struct cmd *c, FILE *f);
 
+/* One side of a copy's registry options (--src-*, --dest-*): NULL, or -1 for
+ * the ints, when not given; the common option applies then. */
+struct side_opts {
+	const char *authfile, *creds, *cert_dir;
+	int tls_verify, plain_http;
+};
+#define SIDE_OPTS_INIT { NULL, NULL, NULL, -1, -1 }
+extern struct side_opts src_side, dest_side;
+/* Was any option of this side given? */
+bool side_given(const struct side_opts *s);
+
 /* context from the common options; prints the error and returns NULL on failure */
 struct wn_ctx *ctx_open(void);
+/* the same, each option of `side` (may be NULL) replacing the common one */
+struct wn_ctx *ctx_open_side(const struct side_opts *side);
 /* prints "winch: MESSAGE" and returns the exit code of the context's error */
 int fail_ctx(struct wn_ctx *ctx);
 int fail_err(const struct wn_error *err);
@@ -138,7 +153,7 @@ int cmd_cleanup(int, char **);
 int cmd___complete(int, char **);
 
 extern const struct opt_spec login_opts[], inspect_opts[], list_tags_opts[], catalog_opts[], copy_opts[], transfer_opts[],
-	upload_opts[], delete_opts[], cleanup_opts[], manifest_opts[];
+	upload_opts[], src_opts[], dest_opts[], delete_opts[], cleanup_opts[], manifest_opts[];
 int parse_size(const char *s, size_t *out);
 extern const char *const completion_bash, *const completion_zsh, *const completion_fish;
 

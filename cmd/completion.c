@@ -22,6 +22,8 @@ int cmd_completion(int argc, char **argv)
 	return 0;
 }
 
+static const char *const bool_values[] = { "true", "false", NULL };
+
 /* The values an option takes, where there is a fixed set (or common ones). */
 static const struct {
 	const char *option;
@@ -51,7 +53,8 @@ static const char *const *values_of(const struct opt_spec *o)
 	for (size_t i = 0; o && i < sizeof option_values / sizeof *option_values; i++)
 		if (!strcmp(option_values[i].option, o->lng))
 			return option_values[i].values;
-	return NULL;
+	/* every boolean: --tls-verify=, --src-tls-verify=, --dest-plain-http= ... */
+	return o && o->type == OPT_BOOL ? bool_values : NULL;
 }
 
 static void print_words(const char *prefix, const char *const *w)

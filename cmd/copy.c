@@ -38,6 +38,55 @@ const struct opt_spec upload_opts[] = {
 	OPT_END,
 };
 
+/* Each side's registry options (skopeo's names; --src-plain-http and
+ * --dest-plain-http are winch's, skopeo has no plain-HTTP switch).  The
+ * common --authfile, --creds, --cert-dir, --tls-verify and --plain-http serve
+ * both sides; a side's own option replaces it for that side.  Given any, the
+ * copy runs with two contexts, one per side. */
+struct side_opts src_side = SIDE_OPTS_INIT, dest_side = SIDE_OPTS_INIT;
+
+const struct opt_spec src_opts[] = {
+	{ "src-authfile", 0, OPT_STR, &src_side.authfile, "FILE",
+	  "the source registry's credentials from FILE (default: --authfile)" },
+	{ "src-creds", 0, OPT_STR, &src_side.creds, "USER:PASS", "credentials for the source registry (default: --creds)" },
+	{ "src-cert-dir", 0, OPT_STR, &src_side.cert_dir, "DIR",
+	  "the source registry's CA and client certificate (default: --cert-dir)" },
+	{ "src-tls-verify", 0, OPT_BOOL, &src_side.tls_verify, NULL,
+	  "verify the source registry's TLS certificate (default: --tls-verify)" },
+	{ "src-plain-http", 0, OPT_BOOL, &src_side.plain_http, NULL,
+	  "use http:// for the source registry (default: --plain-http)" },
+	OPT_END,
+};
+
+const struct opt_spec dest_opts[] = {
+	{ "dest-authfile", 0, OPT_STR, &dest_side.authfile, "FILE",
+	  "the destination registry's credentials from FILE (default: --authfile)" },
+	{ "dest-creds", 0, OPT_STR, &dest_side.creds, "USER:PASS",
+	  "credentials for the destination registry (default: --creds)" },
+	{ "dest-cert-dir", 0, OPT_STR, &dest_side.cert_dir, "DIR",
+	  "the destination registry's CA and client certificate (default: --cert-dir)" },
+	{ "dest-tls-verify", 0, OPT_BOOL, &dest_side.tls_verify, NULL,
+	  "verify the destination registry's TLS certificate (default: --tls-verify)" },
+	{ "dest-plain-http", 0, OPT_BOOL, &dest_side.plain_http, NULL,
+	  "use http:// for the destination registry (default: --plain-http)" },
+	OPT_END,
+};
+
+bool side_given(const struct side_opts *s)
+{
+	return s->authfile || s->creds || s->cert_dir || s->tls_verify >= 0 || s->plain_http >= 0;
+}
+
+/* --src-authfile and --dest-authfile name files to read, as --authfile does:
+ * a missing one is a mistake (exit 2), not "no credentials".  Returns 0 or an exit code. */
+static int side_authfile_check(const char *side, const struct side_opts *s)
+{
+	if (!s->authfile || !access(s->authfile, R_OK))
+		return 0;
+	warn_msg("--%s-authfile %s: %s", side, s->authfile, strerror(errno));
+	return EXIT_USAGE;
+}
+
 const struct opt_spec copy_opts[] = {
 	{ "all-tags", 'a', OPT_FLAG, &all_tags, NULL, "copy every tag of SRC (a repository) to DEST (a repository)" },
 	{ "match", 0, OPT_STR, &match, "REGEX", "with --all-tags: only tags matching this extended regex" },
@@ -385,7 +434,7 @@ static int transfer(const char *src, const char *dst)
 	struct wn_copy_result r;
 	struct progress_state ps = { .shown = false };
 	const char *plats[65];
-	struct wn_ctx *ctx;
+	struct wn_ctx *ctx, *dctx = NULL;
 	int rc = 0;
 	size_t v;
 
@@ -419,10 +468,21 @@ static int transfer(const char *src, const char *dst)
 	}
 	if (digestfile && (rc = digestfile_check(digestfile)))
 		return rc;
-	if (!(ctx = ctx_open()))
+	if ((rc = side_authfile_check("src", &src_side)) || (rc = side_authfile_check("dest", &dest_side)))
+		return rc;
+	/* a side's own option: a context per side (the library keeps their
+	 * credentials, TLS settings and tokens apart), else one for both */
+	bool two = side_given(&src_side) || side_given(&dest_side);
+	if (!(ctx = ctx_open_side(two ? &src_side : NULL)))
 		return EXIT_ERROR;
+	if (two && !(dctx = ctx_open_side(&dest_side))) {
+		wn_ctx_free(ctx);
+		return EXIT_ERROR;
+	}
+	o.dest_ctx = dctx;
 	if (all_tags) {
 		rc = copy_all_tags(ctx, argv[0], argv[1], &o, &ps);
+		wn_ctx_free(dctx);
 		wn_ctx_free(ctx);
 		return rc;
 	}
@@ -469,6 +529,7 @@ static int transfer(const char *src, const char *dst)
 		if (digestfile)
 			rc = write_digestfile(digestfile, r.digest);
 	}
+	wn_ctx_free(dctx);
 	wn_ctx_free(ctx);
 	return rc;
 }

@@ -24,13 +24,13 @@ const struct cmd commands[] = {
 	  GROUP_REGISTRY, 0, 1 },
 	{ "logout", cmd_logout, "[REGISTRY]", "Remove a registry's stored credentials.", logout_opts, 0, 0, 1 },
 	{ "copy", cmd_copy, "SRC DEST", "Copy an image (or, with --all-tags, a repository) to another place.", copy_opts,
-	  GROUP_TRANSFER | GROUP_UPLOAD | GROUP_REGISTRY | GROUP_FORMAT, 2, 2 },
+	  GROUP_TRANSFER | GROUP_UPLOAD | GROUP_REGISTRY | GROUP_SRC | GROUP_DEST | GROUP_FORMAT, 2, 2 },
 	{ "pull", cmd_pull, "REF [oci:DIR[:TAG]|oci-archive:FILE[:TAG]|docker-archive:FILE[:REF]]",
 	  "Copy a registry image to a local place (default: oci:REPO:TAG here).", no_opts,
-	  GROUP_TRANSFER | GROUP_REGISTRY | GROUP_FORMAT, 1, 2 },
+	  GROUP_TRANSFER | GROUP_REGISTRY | GROUP_SRC | GROUP_FORMAT, 1, 2 },
 	{ "push", cmd_push, "oci:DIR[:TAG]|oci-archive:FILE[:TAG]|docker-archive:FILE[:REF] REF",
 	  "Copy a local image (an OCI layout, an oci-archive or a docker-archive) to a registry.", no_opts,
-	  GROUP_TRANSFER | GROUP_UPLOAD | GROUP_REGISTRY | GROUP_FORMAT, 2, 2 },
+	  GROUP_TRANSFER | GROUP_UPLOAD | GROUP_REGISTRY | GROUP_DEST | GROUP_FORMAT, 2, 2 },
 	{ "tag", cmd_tag, "REF NEWTAG...", "Point more tags at the manifest REF names, moving no blobs.", no_opts,
 	  GROUP_REGISTRY, 2, -1 },
 	{ "delete", cmd_delete, "REF", "Delete a tag (keeping the image and its other tags), or a manifest.", delete_opts,
@@ -208,13 +208,21 @@ static void log_stderr(void *data, enum wn_log_level level, const char *msg)
 
 struct wn_ctx *ctx_open(void)
 {
+	return ctx_open_side(NULL);
+}
+
+/* A side's option, where given, replaces the common one for that side only
+ * (the common one serves both sides of a copy: winch's choice, see man winch-copy). */
+struct wn_ctx *ctx_open_side(const struct side_opts *side)
+{
 	struct wn_ctx_options o = WN_CTX_OPTIONS_INIT;
 	struct wn_ctx *ctx = NULL;
-	o.tls_verify = common.tls_verify != 0;
-	o.plain_http = common.plain_http;
-	o.cert_dir = common.cert_dir;
-	o.authfile = common.authfile;
-	o.creds = common.creds;
+	int tls_verify = side && side->tls_verify >= 0 ? side->tls_verify : common.tls_verify;
+	o.tls_verify = tls_verify != 0;
+	o.plain_http = side && side->plain_http >= 0 ? side->plain_http : common.plain_http;
+	o.cert_dir = side && side->cert_dir ? side->cert_dir : common.cert_dir;
+	o.authfile = side && side->authfile ? side->authfile : common.authfile;
+	o.creds = side && side->creds ? side->creds : common.creds;
 	o.certs_d = getenv("WINCH_CERTS_D");
 	const char *h2 = getenv("WINCH_HTTP2");
 	o.http2 = h2 && !strcmp(h2, "1");

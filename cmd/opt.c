@@ -33,7 +33,7 @@ const struct opt_spec format_opts[] = {
 	OPT_END,
 };
 
-#define N_TABLES 6
+#define N_TABLES 8
 static const struct opt_spec *tables(const struct cmd *c, int i)
 {
 	switch (i) {
@@ -42,7 +42,9 @@ static const struct opt_spec *tables(const struct cmd *c, int i)
 	case 2: return c->groups & GROUP_UPLOAD ? upload_opts : NULL;
 	case 3: return c->groups & GROUP_FORMAT ? format_opts : NULL;
 	case 4: return c->groups & GROUP_REGISTRY ? registry_opts : NULL;
-	case 5: return common_opts;
+	case 5: return c->groups & GROUP_SRC ? src_opts : NULL;
+	case 6: return c->groups & GROUP_DEST ? dest_opts : NULL;
+	case 7: return common_opts;
 	}
 	return NULL;
 }

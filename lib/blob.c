@@ -1,7 +1,7 @@
 /*
  * blob.c: blobs on a registry: HEAD, streamed GET that resumes with Range,
  * and uploads.  An upload tries a cross-repository mount first when the
- * blob is on the same registry, then sends the blob the way
+ * blob is on the same registry (a refused mount is uploaded instead), then sends the blob the way
  * registries/uploads.c plans: in one request by default (a PUT, or one
  * streamed PATCH and the commit), in PATCH chunks where asked for or needed
  * and taken.  A chunk that breaks is resumed from the offset the registry
@@ -199,7 +199,22 @@ static int open_session(struct wn_ctx *ctx, const struct wn_ref *repo, const str
 		scope = scope_of(repo, "pull,push");
 	}
 	struct wn__req req = { .method = "POST", .registry = repo->registry, .path = path, .scope = scope };
+	struct wn_error saved = ctx->err;
 	rc = path && scope ? wn__http_do(ctx, &req, &resp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (from && (rc == WN_EAUTH || rc == WN_EDENIED || (rc == WN_OK && (resp.status == 401 || resp.status == 403)))) {
+		/* the mount is refused: these credentials may push here but not pull
+		 * there (distribution answers 401 insufficient_scope; a copy with
+		 * two identities meets it).  A plain upload needs no access there:
+		 * fall back to it, as docker and containers/image do. */
+		wn__log(ctx, WN_LOG_DEBUG, "mount of %s from %s refused (%s): uploading it", d->digest, from->repository,
+		        rc == WN_OK ? (resp.status == 401 ? "401" : "403") : ctx->err.msg);
+		if (rc == WN_OK)
+			wn__resp_free(&resp);
+		ctx->err = saved;
+		free(path);
+		free(scope);
+		return open_session(ctx, repo, d, NULL, loc, mounted, chunk_min);
+	}
 	if (rc == WN_OK) {
 		char *name = wn_ref_name(repo);
 		if (from && resp.status == 201) {
@@ -462,9 +477,6 @@ static const char *size_words(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
-/* copy.c hands 32 MiB when its caller set no chunk size (wn_copy_options: "0: 32 MiB", the
- * former default): that value asks for no chunks, as 0 does (winch-copy(1), --chunk-size). */
-#define ASKED_NONE (32u << 20)
 #define CAP_STEPS 8 /* smaller caps tried for one blob: 4 GiB down to the floor in halves */
 
 int wn__blob_upload(struct wn_ctx *ctx, const struct wn_ref *repo, const struct wn_descriptor *d,
@@ -473,7 +485,7 @@ int wn__blob_upload(struct wn_ctx *ctx, const struct wn_ref *repo, const struct 
 	struct upload u = { .ctx = ctx, .repo = repo, .d = d, .feed = feed, .size = (uint64_t)d->size };
 	struct wn__host *host = wn__ctx_host(ctx, repo->registry);
 	const struct wn__upload_rules *rules = wn__upload_rules(wn__vendor_of(repo->registry));
-	uint64_t asked = chunk_size == ASKED_NONE ? 0 : chunk_size;
+	uint64_t asked = chunk_size; /* 0: no chunks asked for */
 	int rc = WN_OK, tries = 0, steps = 0;
 	bool fell_back = false;
 	char a[32], b[32];

@@ -8,6 +8,12 @@
  * last: a destination never holds a manifest whose blobs are missing.
  * Manifests are copied byte for byte, so digests are kept; only a
  * platform-filtered index is new.
+ *
+ * The two sides may have contexts of their own (wn_copy_options.dest_ctx):
+ * two identities, TLS settings and token caches, even for one registry.
+ * Every source operation then runs on the source's context (or a fork of
+ * it), every destination operation on the destination's, and an error is
+ * moved to the source's, where the caller reads it.
  */
 #include <regex.h>
 #include <stdlib.h>
@@ -16,11 +22,11 @@
 
 #define DEFAULT_JOBS 4
 #define MAX_JOBS 64
-#define DEFAULT_CHUNK (32u << 20)
 #define MAX_DEPTH 4
 
 struct engine {
-	struct wn_ctx *ctx;
+	struct wn_ctx *ctx;             /* the source's context; the copy's errors end up here */
+	struct wn_ctx *dctx;            /* the destination's: ctx, unless the copy has two */
 	struct wn__src *src;
 	struct wn__dst *dst;
 	const struct wn_copy_options *opt;
@@ -34,9 +40,19 @@ struct engine {
 	pthread_mutex_t mu;             /* the pool's state and the progress below */
 	size_t next;
 	bool abort;
+	bool no_mount;                  /* two contexts: a blob did not mount, upload the rest */
 	struct wn_error err;
 	struct wn_copy_progress prog;
 };
+
+/* With two contexts an operation's error is on the side it ran on: moves it
+ * to the context the caller of the step reads (`to`).  Returns rc. */
+static int moved(struct wn_ctx *to, struct wn_ctx *from, int rc)
+{
+	if (rc != WN_OK && to != from)
+		wn__ctx_take(to, &from->err);
+	return rc;
+}
 
 static int push_manifest(struct engine *e, struct wn_manifest *m)
 {
@@ -90,12 +106,12 @@ static int collect(struct engine *e, struct wn_manifest *m, int depth)
 				seen = !strcmp(e->mans[k]->digest, c->digest);
 			if (seen)
 				continue;
-			struct wn_error saved = e->ctx->err;
+			struct wn_error saved = e->dctx->err;
 			/* (converted, a child is another manifest: it is fetched to be converted) */
-			if (!e->opt->dest_format && e->dst->ops->manifest_digest(e->dst, e->ctx, c->digest, have) == WN_OK) {
+			if (!e->opt->dest_format && e->dst->ops->manifest_digest(e->dst, e->dctx, c->digest, have) == WN_OK) {
 				continue; /* the destination holds this child and so its blobs */
 			}
-			e->ctx->err = saved;
+			e->dctx->err = saved;
 			struct wn_manifest *child;
 			if ((rc = e->src->ops->manifest_get(e->src, e->ctx, c->digest, &child)) == WN_OK)
 				rc = collect(e, child, depth + 1);
@@ -182,11 +198,14 @@ static void inflight_end(struct wn_ctx *ctx, const char *key)
 	wn__unlock(ctx);
 }
 
-/* HEAD, then mount or stream it. */
-static int send_blob(struct engine *e, struct wn_ctx *ctx, const struct wn_descriptor *d)
+/* HEAD, then mount or stream it: `ctx` is the worker's context for the
+ * destination (its errors are read there), `sctx` for the source (the feed
+ * streams on a fork of it); one and the same with one context. */
+static int send_blob(struct engine *e, struct wn_ctx *sctx, struct wn_ctx *ctx, const struct wn_descriptor *d)
 {
 	bool have = false, mounted = false;
 	struct wn__feed *feed = NULL;
+	const struct wn__src *from;
 	int rc = e->dst->ops->blob_exists(e->dst, ctx, d, &have);
 	if (rc != WN_OK || have) {
 		if (have)
@@ -200,11 +219,20 @@ static int send_blob(struct engine *e, struct wn_ctx *ctx, const struct wn_descr
 		return rc;
 	}
 	struct blob_progress bp = { e, 0 };
-	if ((rc = wn__feed_new(&feed, ctx, e->src, d, progress, &bp)) != WN_OK)
-		return rc;
-	rc = e->dst->ops->blob_write(e->dst, ctx, d, feed, e->src, &mounted);
+	if ((rc = wn__feed_new(&feed, sctx, e->src, d, progress, &bp)) != WN_OK)
+		return moved(ctx, sctx, rc);
+	/* A mount (same registry) is asked for with the destination's
+	 * credentials, and needs pull on the source repository as well.  With two
+	 * identities that may not be granted: a refused mount is uploaded (blob.c),
+	 * and after one blob that did not mount the rest are uploaded at once. */
+	pthread_mutex_lock(&e->mu);
+	from = e->no_mount ? NULL : e->src;
+	pthread_mutex_unlock(&e->mu);
+	rc = e->dst->ops->blob_write(e->dst, ctx, d, feed, from, &mounted);
 	wn__feed_free(feed);
 	pthread_mutex_lock(&e->mu);
+	if (rc == WN_OK && from && !mounted && e->dctx != e->ctx)
+		e->no_mount = true;
 	if (rc == WN_OK && mounted) {
 		e->res->blobs_mounted++;
 		e->prog.bytes_total -= (uint64_t)d->size;
@@ -216,14 +244,14 @@ static int send_blob(struct engine *e, struct wn_ctx *ctx, const struct wn_descr
 	return rc;
 }
 
-static int copy_blob(struct engine *e, struct wn_ctx *ctx, size_t i)
+static int copy_blob(struct engine *e, struct wn_ctx *sctx, struct wn_ctx *ctx, size_t i)
 {
 	const struct wn_descriptor *d = e->blobs[i];
 	char *key = e->dst->ref ? wn__sprintf("%s/%s@%s", e->dst->ref->registry, e->dst->ref->repository, d->digest)
 	                        : NULL;
 	while (key && !inflight_begin(ctx, key))
 		; /* another copy was sending it: look again (its HEAD will find it) */
-	int rc = send_blob(e, ctx, d);
+	int rc = send_blob(e, sctx, ctx, d);
 	if (key) {
 		inflight_end(ctx, key);
 		free(key);
@@ -234,8 +262,11 @@ static int copy_blob(struct engine *e, struct wn_ctx *ctx, size_t i)
 static void *worker(void *arg)
 {
 	struct engine *e = arg;
-	struct wn_ctx *ctx;
-	if (wn__ctx_fork(&ctx, e->ctx) != WN_OK) {
+	struct wn_ctx *sctx = NULL, *ctx = NULL;
+	/* a fork of each side's context (one with one context); errors are read on ctx */
+	if (wn__ctx_fork(&sctx, e->ctx) != WN_OK ||
+	    (e->dctx == e->ctx ? (ctx = sctx) == NULL : wn__ctx_fork(&ctx, e->dctx) != WN_OK)) {
+		wn_ctx_free(sctx);
 		pthread_mutex_lock(&e->mu);
 		if (!e->abort) {
 			e->abort = true;
@@ -253,7 +284,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&e->mu);
 		if (stop)
 			break;
-		if (copy_blob(e, ctx, i) != WN_OK) {
+		if (copy_blob(e, sctx, ctx, i) != WN_OK) {
 			pthread_mutex_lock(&e->mu);
 			if (!e->abort) { /* the first failure is the one reported */
 				e->abort = true;
@@ -268,7 +299,9 @@ static void *worker(void *arg)
 			e->opt->progress(e->opt->progress_data, &e->prog);
 		pthread_mutex_unlock(&e->mu);
 	}
-	wn_ctx_free(ctx);
+	if (ctx != sctx)
+		wn_ctx_free(ctx);
+	wn_ctx_free(sctx);
 	return NULL;
 }
 
@@ -448,7 +481,7 @@ static int select_platforms(struct engine *e, struct wn_manifest **root)
  * destination whose tag (or digest) already holds that is up to date. */
 static int convert(struct engine *e, const char *tag, bool main_image, bool *up_to_date)
 {
-	struct wn_error saved = e->ctx->err;
+	struct wn_error saved = e->dctx->err;
 	char have[WN_DIGEST_MAX];
 	bool changed;
 	int rc;
@@ -469,13 +502,13 @@ static int convert(struct engine *e, const char *tag, bool main_image, bool *up_
 		memcpy(e->res->digest, top->digest, WN_DIGEST_MAX);
 		e->res->converted = changed;
 	}
-	if (e->dst->ops->manifest_digest(e->dst, e->ctx, tag ? tag : top->digest, have) == WN_OK &&
+	if (e->dst->ops->manifest_digest(e->dst, e->dctx, tag ? tag : top->digest, have) == WN_OK &&
 	    !strcmp(have, top->digest)) {
 		wn__log(e->ctx, WN_LOG_INFO, "%s already holds %s", e->dst->name, top->digest);
 		*up_to_date = true;
 		e->res->up_to_date |= main_image;
 	} else {
-		e->ctx->err = saved;
+		e->dctx->err = saved;
 	}
 	return WN_OK;
 }
@@ -509,10 +542,10 @@ static int copy_ref(struct engine *e, const char *ref, const char *tag, bool fil
 	memcpy(e->res->digest, root->digest, WN_DIGEST_MAX);
 	if (filter)
 		memcpy(e->res->source_digest, root->digest, WN_DIGEST_MAX);
-	struct wn_error saved = e->ctx->err;
+	struct wn_error saved = e->dctx->err;
 	bool same = false;
 	/* converted, the destination holds another digest: convert() looks */
-	if (!e->opt->dest_format && e->dst->ops->manifest_digest(e->dst, e->ctx, tag ? tag : root->digest, have) == WN_OK &&
+	if (!e->opt->dest_format && e->dst->ops->manifest_digest(e->dst, e->dctx, tag ? tag : root->digest, have) == WN_OK &&
 	    !strcmp(have, root->digest)) {
 		wn__log(e->ctx, WN_LOG_INFO, "%s already holds %s", e->dst->name, root->digest);
 		wn_manifest_free(root);
@@ -520,13 +553,13 @@ static int copy_ref(struct engine *e, const char *ref, const char *tag, bool fil
 			e->res->up_to_date = 1;
 		return WN_OK;
 	}
-	e->ctx->err = saved;
+	e->dctx->err = saved;
 	if ((rc = collect(e, root, 0)) != WN_OK || (rc = convert(e, tag, filter, &same)) != WN_OK || same ||
 	    (rc = run_blobs(e)) != WN_OK)
 		goto done;
 	for (size_t i = 0; i < e->n_mans && rc == WN_OK; i++) {
 		bool top = i + 1 == e->n_mans;
-		rc = e->dst->ops->manifest_put(e->dst, e->ctx, e->mans[i], top ? tag : NULL, top);
+		rc = moved(e->ctx, e->dctx, e->dst->ops->manifest_put(e->dst, e->dctx, e->mans[i], top ? tag : NULL, top));
 		if (rc == WN_OK)
 			e->res->manifests_put++;
 	}
@@ -553,9 +586,9 @@ static int copy_referrers_api(struct engine *e, const char *subject, const char 
 			e->res->referrers++;
 	bool api = false;
 	if (rc == WN_OK && idx->n_manifests && e->dst->ops->referrers_api)
-		rc = e->dst->ops->referrers_api(e->dst, e->ctx, subject, &api);
+		rc = moved(e->ctx, e->dctx, e->dst->ops->referrers_api(e->dst, e->dctx, subject, &api));
 	if (rc == WN_OK && idx->n_manifests && !api)
-		rc = e->dst->ops->manifest_put(e->dst, e->ctx, idx, fallback_tag, true);
+		rc = moved(e->ctx, e->dctx, e->dst->ops->manifest_put(e->dst, e->dctx, idx, fallback_tag, true));
 	wn_manifest_free(idx);
 	return rc;
 }
@@ -586,18 +619,20 @@ static int copy_referrers(struct engine *e, const struct wn_strlist *tags, const
 	return rc;
 }
 
-int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, const char *dst,
-            const struct wn_copy_options *opts)
+/* wn_copy with the source's context ctx and the destination's dctx (the same one, or forks of two). */
+static int copy_sides(struct wn_copy_result *out, struct wn_ctx *ctx, struct wn_ctx *dctx, const char *src,
+                      const char *dst, const struct wn_copy_options *opts)
 {
 	static const struct wn_copy_options defaults = WN_COPY_OPTIONS_INIT;
-	struct engine e = { .ctx = ctx, .opt = opts ? opts : &defaults, .res = out };
+	struct engine e = { .ctx = ctx, .dctx = dctx, .opt = opts ? opts : &defaults, .res = out };
 	char src_digest[WN_DIGEST_MAX] = "", *src_tag = NULL;
 	int rc;
 	memset(out, 0, sizeof *out);
 	pthread_mutex_init(&e.mu, NULL);
-	if ((rc = wn__src_open(&e.src, ctx, src)) != WN_OK || (rc = wn__dst_open(&e.dst, ctx, dst)) != WN_OK)
+	if ((rc = wn__src_open(&e.src, ctx, src)) != WN_OK ||
+	    (rc = moved(ctx, dctx, wn__dst_open(&e.dst, dctx, dst))) != WN_OK)
 		goto done;
-	e.dst->chunk_size = e.opt->chunk_size ? e.opt->chunk_size : DEFAULT_CHUNK;
+	e.dst->chunk_size = e.opt->chunk_size;
 	const char *ref = e.src->digest ? e.src->digest : e.src->tag;
 	/* DST without a tag takes SRC's.  A source named by digest alone gives
 	 * none: the image goes by digest only, as crane does, since a "latest"
@@ -677,6 +712,35 @@ done:
 	return rc;
 }
 
+int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, const char *dst,
+            const struct wn_copy_options *opts)
+{
+	struct wn_ctx *dctx = opts && opts->dest_ctx ? opts->dest_ctx : ctx, *sf = NULL, *df = NULL;
+	int rc;
+	if (dctx == ctx)
+		return copy_sides(out, ctx, ctx, src, dst, opts);
+	/* Two contexts: the copy runs on a fork of each that also watches the
+	 * other's cancel flag, so that an interrupt given to either side stops
+	 * the transfers of both (a stalled source would otherwise hold a
+	 * destination's upload, and the other way round). */
+	memset(out, 0, sizeof *out);
+	if ((rc = wn__ctx_fork(&sf, ctx)) != WN_OK)
+		return rc;
+	if ((rc = wn__ctx_fork(&df, dctx)) != WN_OK) {
+		wn_ctx_free(sf);
+		return wn__ctx_take(ctx, &dctx->err);
+	}
+	if (dctx->opt.cancel)
+		sf->cancel_also = dctx->opt.cancel;
+	if (ctx->opt.cancel)
+		df->cancel_also = ctx->opt.cancel;
+	if ((rc = copy_sides(out, sf, df, src, dst, opts)) != WN_OK)
+		wn__ctx_take(ctx, &sf->err);
+	wn_ctx_free(df);
+	wn_ctx_free(sf);
+	return rc;
+}
+
 struct tag_job {
 	char *src, *dst;
 	int rc;
@@ -685,7 +749,7 @@ struct tag_job {
 };
 
 struct tags_pool {
-	struct wn_ctx *ctx;
+	struct wn_ctx *ctx, *dctx;       /* the source's and the destination's (the same, or two) */
 	const struct wn_copy_options *opts;
 	struct tag_job *jobs;
 	size_t n, next;
@@ -695,9 +759,18 @@ struct tags_pool {
 static void *tags_worker(void *arg)
 {
 	struct tags_pool *p = arg;
-	struct wn_ctx *ctx;
+	struct wn_ctx *ctx, *dctx = NULL;
+	struct wn_copy_options o = WN_COPY_OPTIONS_INIT;
 	if (wn__ctx_fork(&ctx, p->ctx) != WN_OK)
 		return NULL;
+	/* each side's own fork: the destination's shares the blobs in flight with the other tags' */
+	if (p->dctx != p->ctx && wn__ctx_fork(&dctx, p->dctx) != WN_OK) {
+		wn_ctx_free(ctx);
+		return NULL;
+	}
+	if (p->opts)
+		o = *p->opts;
+	o.dest_ctx = dctx;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		size_t i = p->next++;
@@ -706,9 +779,10 @@ static void *tags_worker(void *arg)
 			break;
 		struct tag_job *j = &p->jobs[i];
 		/* the copy's own check (source manifest, destination HEAD) finds a mirrored tag */
-		j->rc = wn_copy(&j->res, ctx, j->src, j->dst, p->opts);
+		j->rc = wn_copy(&j->res, ctx, j->src, j->dst, &o);
 		snprintf(j->msg, sizeof j->msg, "%s", j->rc == WN_OK ? "" : wn_ctx_errmsg(ctx));
 	}
+	wn_ctx_free(dctx);
 	wn_ctx_free(ctx);
 	return NULL;
 }
@@ -719,7 +793,8 @@ int wn_copy_all_tags(struct wn_ctx *ctx, const char *src_repo, const char *dst_r
 	struct wn_ref *sref = NULL, *dref = NULL;
 	struct wn_strlist *tags = NULL;
 	struct wn_error err;
-	struct tags_pool pool = { .ctx = ctx, .opts = opts, .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct tags_pool pool = { .ctx = ctx, .dctx = opts && opts->dest_ctx ? opts->dest_ctx : ctx, .opts = opts,
+		                      .mu = PTHREAD_MUTEX_INITIALIZER };
 	regex_t re;
 	bool have_re = false;
 	unsigned failed = 0;

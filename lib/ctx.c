@@ -67,6 +67,7 @@ int wn__ctx_fork(struct wn_ctx **out, struct wn_ctx *parent)
 	c->user_agent = parent->user_agent;
 	c->sh = parent->sh;
 	c->is_fork = true;
+	c->cancel_also = parent->cancel_also;
 	*out = c;
 	return WN_OK;
 }

@@ -121,7 +121,7 @@ enum wn_err wn_ctx_errcode(const struct wn_ctx *ctx)
 
 bool wn__cancelled(const struct wn_ctx *ctx)
 {
-	return ctx && ctx->opt.cancel && *ctx->opt.cancel;
+	return ctx && ((ctx->opt.cancel && *ctx->opt.cancel) || (ctx->cancel_also && *ctx->cancel_also));
 }
 
 int wn__check_cancel(struct wn_ctx *ctx)

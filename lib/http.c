@@ -483,7 +483,7 @@ static CURLcode perform(struct wn_ctx *ctx, struct xfer *x, const struct hop *hp
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-	if (ctx->opt.cancel) {
+	if (ctx->opt.cancel || ctx->cancel_also) {
 		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 		curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
 		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);

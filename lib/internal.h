@@ -294,6 +294,8 @@ struct wn_ctx {
 	struct wn__shared *sh;
 	struct wn_error err;       /* this context's own */
 	bool is_fork;
+	const volatile int *cancel_also; /* forks of a copy with two contexts: the other side's
+	                                    wn_ctx_options.cancel, so either side's stops both */
 };
 struct wn__host *wn__ctx_host(struct wn_ctx *ctx, const char *registry);
 void wn__lock(struct wn_ctx *ctx);

@@ -142,6 +142,8 @@ static void stop_producer(struct wn__feed *f)
 	f->started = false;
 }
 
+/* ctx is the source's side: the producer streams on a fork of it (in a copy
+ * with two contexts, one that also stops when the destination's is cancelled). */
 int wn__feed_new(struct wn__feed **out, struct wn_ctx *ctx, struct wn__src *src, const struct wn_descriptor *desc,
                  wn__progress_fn progress, void *progress_data)
 {

@@ -233,13 +233,14 @@ typedef void (*wn_copy_progress_fn)(void *data, const struct wn_copy_progress *p
 struct wn_copy_options {
 	unsigned jobs;                   /* blobs transferred at once; 0: 4 */
 	const char *const *platforms;    /* NULL-terminated "os/arch[/variant]"; NULL: every platform */
-	size_t chunk_size;               /* blobs larger than this are uploaded in chunks; 0: 32 MiB */
+	size_t chunk_size;               /* blobs larger than this go in PATCH chunks where taken; 0: none asked for */
 	int referrers;                   /* also copy signatures, SBOMs and attestations of the image */
 	wn_copy_progress_fn progress;    /* called from several threads, one at a time */
 	void *progress_data;
 	int dest_format;                 /* enum wn_format: the media types the destination gets */
+	struct wn_ctx *dest_ctx;         /* the destination's context; NULL: ctx for both sides (see wn_copy) */
 };
-#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL, 0 }
+#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL, 0, NULL }
 
 /* A copy's manifests: as they are (their digests kept), or converted to one
  * format's media types as `skopeo copy --format` converts them (manifests,
@@ -264,7 +265,19 @@ struct wn_copy_result {
  * parallel, verified while they stream), manifests last, children before
  * their index; a destination tag that already holds the result is left alone.
  * DST without a tag takes SRC's tag; when SRC names a digest and no tag, the
- * image goes by digest only (out->by_digest), never under a default tag. */
+ * image goes by digest only (out->by_digest), never under a default tag.
+ *
+ * Two identities: with opts->dest_ctx, ctx is the source's context and
+ * dest_ctx the destination's.  Each side's requests then use only its own
+ * context's credentials, TLS settings, tokens and learned schemes (one
+ * registry may be both sides, with two users); the destination's context is
+ * never asked to read the source, except that on one registry a blob is
+ * first mounted from the source repository with the destination's
+ * credentials (a refused mount is uploaded instead, and after one blob that
+ * does not mount the others are uploaded at once).  Either context's cancel
+ * flag stops the whole copy.  Errors are reported on ctx.  The two contexts
+ * must not be used by other threads meanwhile.  wn_copy_all_tags takes
+ * dest_ctx the same way. */
 WN_API int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, const char *dst,
                    const struct wn_copy_options *opts);
 

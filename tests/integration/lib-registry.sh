@@ -1,6 +1,7 @@
 # lib-registry.sh: starts Debian's docker-registry on 127.0.0.1 on a free port.
 #   reg_start MODE      MODE: plain | basic | tls | token   (REG_DELETE=false: deletion disabled)
 #   front_start NAME                 a registry personality in front of a plain one (below)
+#   TOKEN_USERS (token mode): more "user:password:actions" lines for the token server
 # sets: REG (host:port), REG_DIR, REG_MODE, REG_USER/REG_PASS (basic, token),
 #       REG_CA (tls), SKOPEO_DEST/SKOPEO_SRC/SKOPEO_RD (skopeo flags for this registry as copy
 #       destination, copy source, and inspect/list-tags),
@@ -81,6 +82,8 @@ reg_start() {
 		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=winch token signer" \
 			-keyout "$REG_DIR/token.key" -out "$REG_DIR/token.crt" 2>/dev/null
 		printf '%s:%s:*\nreader:reader-pw:pull\n' "$REG_USER" "$REG_PASS" > "$REG_DIR/users"
+		# TOKEN_USERS: more "user:password:actions" lines (see token-server.py)
+		[ -z "${TOKEN_USERS:-}" ] || printf '%s\n' "$TOKEN_USERS" >> "$REG_DIR/users"
 		TOKEN_LOG=$REG_DIR/token.log
 		: > "$TOKEN_LOG"
 		python3 "$TOP/tests/tools/token-server.py" --port "$tport" --key "$REG_DIR/token.key" \

@@ -4,8 +4,12 @@
 token-server.py --port P --key KEY.pem --cert CERT.pem --users FILE [--anon-pull] [--log FILE]
                 [--issuer I] [--service S] [--expires SECONDS]
 
-FILE has lines "user:password:actions" (actions "*" for all, or "pull").  A
-user also has the refresh token "rt-<user>" for the OAuth2 POST form.
+FILE has lines "user:password:actions": actions "*" for all, "pull", or
+per repository "REPO=ACTIONS;REPO=ACTIONS..." (ACTIONS "*" or a comma list
+such as "pull,push"; a repository not listed gets nothing), as a real token
+server with per-repository ACLs (Harbor's projects, GitLab's, docker_auth's
+acl rules) grants each requested scope the subset of its actions the user
+holds.  A user also has the refresh token "rt-<user>" for the OAuth2 POST form.
 Tokens are RS256 JWTs signed with KEY (by `openssl dgst`), carrying CERT in
 x5c so the registry can check them against its rootcertbundle.  Every token
 request is logged as one line "METHOD user scope" to --log, so tests can
@@ -37,7 +41,11 @@ class Handler(BaseHTTPRequestHandler):
             if len(parts) < 3:
                 continue
             typ, name, actions = parts[0], ":".join(parts[1:-1]), parts[-1].split(",")
-            if acl == "*":
+            if "=" in acl:
+                per = dict(e.split("=", 1) for e in acl.split(";") if "=" in e)
+                have = per.get(name, "") if typ == "repository" else ""
+                ok = actions if have == "*" else [a for a in actions if a in have.split(",")]
+            elif acl == "*":
                 ok = actions
             elif acl == "pull":
                 ok = [a for a in actions if a == "pull"] if typ == "repository" else []
