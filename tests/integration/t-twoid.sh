@@ -25,7 +25,7 @@ for o in authfile creds cert-dir tls-verify plain-http; do
 done
 run "$WINCH" pull -h
 contains "pull -h lists the source's options (its registry side)" "$OUT" "--src-creds"
-lacks "... not the destination's" "$OUT" "--dest-"
+for o in authfile creds cert-dir tls-verify plain-http; do lacks "... not the destination's --dest-$o" "$OUT" "--dest-$o"; done
 run "$WINCH" push -h
 contains "push -h lists the destination's options" "$OUT" "--dest-creds"
 lacks "... not the source's" "$OUT" "--src-"
