@@ -499,13 +499,19 @@ static int copy_ref(struct engine *e, const char *ref, const char *tag, bool fil
 	}
 	memcpy(e->res->digest, root->digest, WN_DIGEST_MAX);
 	struct wn_error saved = e->ctx->err;
-	if (e->dst->ops->manifest_digest(e->dst, e->ctx, tag ? tag : root->digest, have) == WN_OK &&
-	    !strcmp(have, root->digest)) {
+	int hrc = e->dst->ops->manifest_digest(e->dst, e->ctx, tag ? tag : root->digest, have);
+	if (hrc == WN_OK && !strcmp(have, root->digest)) {
 		wn__log(e->ctx, WN_LOG_INFO, "%s already holds %s", e->dst->name, root->digest);
 		wn_manifest_free(root);
 		if (filter) /* only the main image decides "nothing to do" */
 			e->res->up_to_date = 1;
 		return WN_OK;
+	}
+	if (filter && tag && e->opt->no_clobber && hrc != WN_ENOTFOUND) {
+		/* the tag exists and holds something else (or cannot be checked): nothing is sent */
+		wn_manifest_free(root);
+		return hrc != WN_OK ? hrc : wn__ctx_fail(e->ctx, WN_EREFUSED, "refusing to move %s: the tag %s holds %s, "
+		                                         "not %s (--no-clobber)", e->dst->name, tag, have, e->res->digest);
 	}
 	e->ctx->err = saved;
 	if ((rc = collect(e, root, 0)) != WN_OK || (rc = run_blobs(e)) != WN_OK)
@@ -533,6 +539,10 @@ static int copy_referrers_api(struct engine *e, const char *subject, const char 
 		if (rc == WN_EUNSUPPORTED)
 			e->ctx->err = saved;
 		return rc;
+	}
+	if (!idx->n_manifests) { /* none listed: the tag schema may still hold some (an API that lags) */
+		wn_manifest_free(idx);
+		return WN_EUNSUPPORTED;
 	}
 	for (size_t i = 0; i < idx->n_manifests && rc == WN_OK; i++)
 		if ((rc = copy_ref(e, idx->manifests[i].digest, NULL, false, NULL)) == WN_OK)
