@@ -22,6 +22,7 @@ enum exit_code {
 	EXIT_NETWORK = 6,
 	EXIT_DIGEST = 7,
 	EXIT_PARTIAL = 8,
+	EXIT_NOAPI = 9,
 };
 int exit_code_for(enum wn_err e);
 const char *exit_code_name(int code);
@@ -150,10 +151,13 @@ int cmd_tag(int, char **);
 int cmd_delete(int, char **);
 int cmd_index(int, char **);
 int cmd_cleanup(int, char **);
+int cmd_ratelimit(int, char **);
 int cmd___complete(int, char **);
 
 extern const struct opt_spec login_opts[], inspect_opts[], list_tags_opts[], catalog_opts[], copy_opts[], transfer_opts[],
-	upload_opts[], src_opts[], dest_opts[], delete_opts[], cleanup_opts[], manifest_opts[];
+	upload_opts[], src_opts[], dest_opts[], delete_opts[], cleanup_opts[], manifest_opts[], tag_opts[];
+/* Adds "rateLimit" (the last rate-limit headers the context saw, or null) to a JSON object (ratelimit.c). */
+void json_add_ratelimit(void *cjson, struct wn_ctx *ctx);
 int parse_size(const char *s, size_t *out);
 extern const char *const completion_bash, *const completion_zsh, *const completion_fish;
 

@@ -18,6 +18,7 @@
 
 static struct str_list platforms;
 static int all_platforms, all_tags, referrers;
+static int no_clobber; /* copy --no-clobber */
 static const char *jobs_s, *chunk_s, *digestfile, *match, *dest_format;
 
 /* what copy, pull and push share */
@@ -90,6 +91,7 @@ static int side_authfile_check(const char *side, const struct side_opts *s)
 const struct opt_spec copy_opts[] = {
 	{ "all-tags", 'a', OPT_FLAG, &all_tags, NULL, "copy every tag of SRC (a repository) to DEST (a repository)" },
 	{ "match", 0, OPT_STR, &match, "REGEX", "with --all-tags: only tags matching this extended regex" },
+	{ "no-clobber", 0, OPT_FLAG, &no_clobber, NULL, "refuse to move a DEST tag that exists and points elsewhere" },
 	OPT_END,
 };
 
@@ -369,6 +371,7 @@ static int copy_all_tags(struct wn_ctx *ctx, const char *src, const char *dst, c
 			cJSON_AddStringToObject(env, "source", src);
 			cJSON_AddStringToObject(env, "destination", dst);
 			add_envelope(env, st.results, &st.t);
+			json_add_ratelimit(env, ctx);
 			st.results = NULL;
 			print_json(env);
 			cJSON_Delete(env);
@@ -461,6 +464,7 @@ static int transfer(const char *src, const char *dst)
 		return usage_error(NULL, "--dest-format v2s1: Docker schema 1 is not supported (oci or docker)");
 	else if (dest_format)
 		return usage_error(NULL, "--dest-format takes oci or docker, not \"%s\"", dest_format);
+	o.no_clobber = no_clobber;
 	if (isatty(2) && !common.quiet && !want_json()) {
 		clock_gettime(CLOCK_MONOTONIC, &ps.start);
 		o.progress = show_progress;
@@ -518,6 +522,7 @@ static int transfer(const char *src, const char *dst)
 			cJSON *j = result_json(sname, dname, NULL, lrc, NULL, &r), *results = cJSON_CreateArray();
 			cJSON_AddItemToArray(results, cJSON_Duplicate(j, 1));
 			add_envelope(j, results, &t);
+			json_add_ratelimit(j, ctx);
 			print_json(j);
 			cJSON_Delete(j);
 		} else {

@@ -31,7 +31,7 @@ const struct cmd commands[] = {
 	{ "push", cmd_push, "oci:DIR[:TAG]|oci-archive:FILE[:TAG]|docker-archive:FILE[:REF] REF",
 	  "Copy a local image (an OCI layout, an oci-archive or a docker-archive) to a registry.", no_opts,
 	  GROUP_TRANSFER | GROUP_UPLOAD | GROUP_REGISTRY | GROUP_DEST | GROUP_FORMAT, 2, 2 },
-	{ "tag", cmd_tag, "REF NEWTAG...", "Point more tags at the manifest REF names, moving no blobs.", no_opts,
+	{ "tag", cmd_tag, "REF NEWTAG...", "Point more tags at the manifest REF names, moving no blobs.", tag_opts,
 	  GROUP_REGISTRY, 2, -1 },
 	{ "delete", cmd_delete, "REF", "Delete a tag (keeping the image and its other tags), or a manifest.", delete_opts,
 	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
@@ -49,6 +49,8 @@ const struct cmd commands[] = {
 	{ "digest", cmd_digest, "REF", "Print the digest of the manifest REF names.", manifest_opts,
 	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
 	{ "exists", cmd_exists, "REF", "Exit 0 when REF exists, 3 when it does not.", no_opts, GROUP_REGISTRY, 1, 1 },
+	{ "ratelimit", cmd_ratelimit, "REF", "Show the registry's rate limit (one HEAD: no pull is counted).", no_opts,
+	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
 	{ "version", cmd_version, "", "Print winch's version and its libraries'.", no_opts, GROUP_FORMAT, 0, 0 },
 	{ "completion", cmd_completion, "bash|zsh|fish", "Print a shell completion script.", no_opts, 0, 1, 1 },
 	{ NULL, NULL, NULL, NULL, NULL, 0, 0, 0 },
@@ -68,6 +70,7 @@ int exit_code_for(enum wn_err e)
 	case WN_EDIGEST:
 	case WN_ECORRUPT: return EXIT_DIGEST;
 	case WN_EPARTIAL: return EXIT_PARTIAL;
+	case WN_ENOAPI: return EXIT_NOAPI;
 	case WN_ERROR:
 	case WN_ENOMEM:
 	case WN_EUNSUPPORTED:
@@ -93,6 +96,7 @@ const char *exit_code_name(int code)
 	case EXIT_NETWORK: return "network or TLS failure";
 	case EXIT_DIGEST: return "digest mismatch or corrupt content";
 	case EXIT_PARTIAL: return "partial failure of a multi-target operation";
+	case EXIT_NOAPI: return "the registry does not support this (it lacks the API)";
 	}
 	return NULL;
 }

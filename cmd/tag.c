@@ -6,15 +6,25 @@
 #include <string.h>
 #include "cmd.h"
 
+static int tag_no_clobber;
+
+const struct opt_spec tag_opts[] = {
+	{ "no-clobber", 0, OPT_FLAG, &tag_no_clobber, NULL,
+	  "refuse to move a tag that exists and points at another manifest (nothing is written)" },
+	OPT_END,
+};
+
 int cmd_tag(int argc, char **argv)
 {
 	struct wn_ref *ref;
 	struct wn_ctx *ctx;
+	struct wn_tag_options o = WN_TAG_OPTIONS_INIT;
 	char digest[WN_DIGEST_MAX];
 	int rc = ref_and_ctx(argv[0], WN_REF_DEFAULT_TAG, &ref, &ctx);
 	if (rc)
 		return rc;
-	if (wn_tag_add(ctx, ref, (const char *const *)argv + 1, (size_t)argc - 1, digest) != WN_OK) {
+	o.no_clobber = tag_no_clobber;
+	if (wn_tag_add_opts(ctx, ref, (const char *const *)argv + 1, (size_t)argc - 1, &o, digest) != WN_OK) {
 		rc = fail_ctx(ctx);
 	} else {
 		char *name = wn_ref_name(ref);

@@ -702,6 +702,49 @@ int wn__auth_on_401(struct wn_ctx *ctx, const char *registry, const char *scope,
 	return rc;
 }
 
+int wn__auth_on_denied(struct wn_ctx *ctx, const char *registry, const char *scope, const char *sent)
+{
+	struct wn__host *h = wn__ctx_host(ctx, registry);
+	char *now = NULL;
+	bool retry = false;
+	if (!h)
+		return WN_ENOMEM;
+	wn__lock(ctx);
+	/* Basic only: a Bearer token that is refused is a token without the
+	 * right, which the same credentials would get again */
+	if (h->auth && h->auth->scheme == SCHEME_BASIC) {
+		const struct wn_creds *c = wn__creds_get(ctx, registry, scope);
+		now = c && c->username ? basic_header(c->username, c->password) : NULL;
+		if (now && sent && strcmp(now, sent)) {
+			/* another transfer already read them again: use those */
+			retry = true;
+			wn__log(ctx, WN_LOG_INFO, "%s refused the credentials with 403: another transfer read new ones",
+			        registry);
+		} else if (now) {
+			wn__creds_forget(ctx, registry);
+			c = wn__creds_get(ctx, registry, scope);
+			wn__free_secret(now);
+			now = c && c->username ? basic_header(c->username, c->password) : NULL;
+			retry = now && sent && strcmp(now, sent);
+			wn__log(ctx, WN_LOG_INFO, "%s refused the credentials with 403: read again from %s%s", registry,
+			        c && c->source ? c->source : "nowhere", retry ? ", new ones" : ", the same ones");
+		}
+	}
+	wn__unlock(ctx);
+	wn__free_secret(now);
+	return retry ? WN_OK : WN_EDENIED;
+}
+
+/* "; PLUS HINT" for a message about rejected credentials of `user`, or "". */
+static const char *with_hint(char *buf, size_t n, const char *user)
+{
+	const char *h = user ? wn__user_hint(user) : NULL;
+	if (!h)
+		return "";
+	snprintf(buf, n, "; %s", h);
+	return buf;
+}
+
 int wn__auth_check(struct wn_ctx *ctx, const char *registry, const char *user, const char *pass)
 {
 	struct wn__resp resp;
@@ -735,6 +778,12 @@ int wn__auth_check(struct wn_ctx *ctx, const char *registry, const char *user, c
 		struct wn__auth_state tmp = { SCHEME_BEARER, ch.realm, ch.service, NULL };
 		rc = fetch_token(ctx, registry, &tmp, "", user, pass, NULL, "the given credentials");
 		tokens_free(tmp.tokens);
+		char hint[512];
+		if (rc == WN_EAUTH && *with_hint(hint, sizeof hint, user)) {
+			char msg[sizeof ctx->err.msg];
+			snprintf(msg, sizeof msg, "%s", ctx->err.msg);
+			rc = wn__ctx_fail(ctx, rc, "%s%s", msg, hint);
+		}
 	} else {
 		struct wn__resp r2;
 		struct wn__req req2 = { .method = "GET", .registry = registry, .path = "/v2/", .no_auth = true,
@@ -745,8 +794,11 @@ int wn__auth_check(struct wn_ctx *ctx, const char *registry, const char *user, c
 			rc = wn__ctx_fail(ctx, WN_EAUTH, "unauthorized: %s redirected /v2/ to another host (%s); the "
 			                  "credentials are not sent there", registry, rh ? rh : "?");
 			free(rh);
-		} else if (rc == WN_OK && r2.status == 401)
-			rc = wn__ctx_fail(ctx, WN_EAUTH, "unauthorized: the credentials for %s were rejected", registry);
+		} else if (rc == WN_OK && r2.status == 401) {
+			char hint[512];
+			rc = wn__ctx_fail(ctx, WN_EAUTH, "unauthorized: the credentials for %s were rejected%s", registry,
+			                  with_hint(hint, sizeof hint, user));
+		}
 		else if (rc == WN_OK && (r2.status < 200 || r2.status >= 300))
 			rc = wn__http_fail(ctx, &r2, registry);
 		wn__resp_free(&r2);

@@ -544,18 +544,34 @@ static int copy_ref(struct engine *e, const char *ref, const char *tag, bool fil
 		memcpy(e->res->source_digest, root->digest, WN_DIGEST_MAX);
 	struct wn_error saved = e->dctx->err;
 	bool same = false;
+	int hrc = e->dst->ops->manifest_digest(e->dst, e->dctx, tag ? tag : root->digest, have);
 	/* converted, the destination holds another digest: convert() looks */
-	if (!e->opt->dest_format && e->dst->ops->manifest_digest(e->dst, e->dctx, tag ? tag : root->digest, have) == WN_OK &&
-	    !strcmp(have, root->digest)) {
+	if (!e->opt->dest_format && hrc == WN_OK && !strcmp(have, root->digest)) {
 		wn__log(e->ctx, WN_LOG_INFO, "%s already holds %s", e->dst->name, root->digest);
 		wn_manifest_free(root);
 		if (filter) /* only the main image decides "nothing to do" */
 			e->res->up_to_date = 1;
 		return WN_OK;
 	}
+	/* --no-clobber: the tag exists and holds something else (or cannot be
+	 * checked): nothing is sent.  Converted, what it holds is compared with
+	 * the conversion's digest once convert() made it. */
+	bool clobber = filter && tag && e->opt->no_clobber && hrc != WN_ENOTFOUND;
+	if (clobber && (hrc != WN_OK || !e->opt->dest_format)) {
+		wn_manifest_free(root);
+		return hrc != WN_OK ? moved(e->ctx, e->dctx, hrc)
+		                    : wn__ctx_fail(e->ctx, WN_EREFUSED, "refusing to move %s: the tag %s holds %s, not %s "
+		                                   "(--no-clobber)", e->dst->name, tag, have, e->res->digest);
+	}
 	e->dctx->err = saved;
-	if ((rc = collect(e, root, 0)) != WN_OK || (rc = convert(e, tag, filter, &same)) != WN_OK || same ||
-	    (rc = run_blobs(e)) != WN_OK)
+	if ((rc = collect(e, root, 0)) != WN_OK || (rc = convert(e, tag, filter, &same)) != WN_OK || same)
+		goto done;
+	if (clobber) {
+		rc = wn__ctx_fail(e->ctx, WN_EREFUSED, "refusing to move %s: the tag %s holds %s, not %s (--no-clobber)",
+		                  e->dst->name, tag, have, e->res->digest);
+		goto done;
+	}
+	if ((rc = run_blobs(e)) != WN_OK)
 		goto done;
 	for (size_t i = 0; i < e->n_mans && rc == WN_OK; i++) {
 		bool top = i + 1 == e->n_mans;
@@ -580,6 +596,10 @@ static int copy_referrers_api(struct engine *e, const char *subject, const char 
 		if (rc == WN_EUNSUPPORTED)
 			e->ctx->err = saved;
 		return rc;
+	}
+	if (!idx->n_manifests) { /* none listed: the tag schema may still hold some (an API that lags) */
+		wn_manifest_free(idx);
+		return WN_EUNSUPPORTED;
 	}
 	for (size_t i = 0; i < idx->n_manifests && rc == WN_OK; i++)
 		if ((rc = copy_ref(e, idx->manifests[i].digest, NULL, false, NULL)) == WN_OK)

@@ -30,6 +30,7 @@ const char *wn_err_name(enum wn_err code)
 	case WN_ECORRUPT: return "corrupt";
 	case WN_ECANCELED: return "canceled";
 	case WN_EREFUSED: return "refused";
+	case WN_ENOAPI: return "no-api";
 	case WN__ERR_COUNT: break;
 	}
 	return "unknown";

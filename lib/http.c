@@ -48,6 +48,7 @@ static void resp_reset(struct wn__resp *r)
 	wn__resp_free(r);
 	r->content_length = -1;
 	r->retry_after = -1;
+	wn__ratelimit_clear(&r->ratelimit);
 }
 
 struct xfer {
@@ -184,6 +185,13 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *data)
 		r->retry_after = parse_retry_after(v);
 		free(v);
 	}
+	static const char *const rl_names[] = { "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset",
+		                                    "docker-ratelimit-source" };
+	for (size_t i = 0; i < sizeof rl_names / sizeof *rl_names; i++)
+		if ((v = header_value(p, n, rl_names[i]))) {
+			wn__ratelimit_header(&r->ratelimit, rl_names[i], v);
+			free(v);
+		}
 	return n;
 }
 
@@ -707,6 +715,26 @@ static int rejected(struct wn_ctx *ctx, const struct wn__req *req, const struct 
 	return rc;
 }
 
+/* A 401 or 403 to credentials: are they renewed now (a fresh token, a
+ * helper's new password), so that the request is worth sending again?
+ * Not for a 401 asking for a scope the credentials do not have. */
+static bool renewed(struct wn_ctx *ctx, const struct wn__req *req, const struct wn__resp *resp, const char *auth)
+{
+	struct wn_error saved = ctx->err;
+	bool ok;
+	if (resp->status == 403)
+		return wn__auth_on_denied(ctx, req->registry, req->scope, auth) == WN_OK;
+	struct wn__challenge ch;
+	struct wn_error err;
+	if (wn__challenge_parse(&ch, resp->www_authenticate, &err) != WN_OK)
+		return false;
+	ok = !(ch.error && !strcmp(ch.error, "insufficient_scope"));
+	wn__challenge_free(&ch);
+	ok = ok && wn__auth_on_401(ctx, req->registry, req->scope, resp->www_authenticate, true) == WN_OK;
+	ctx->err = saved;
+	return ok;
+}
+
 /* Did a TLS server answer a plain-HTTP request?  Go's net/http (the
  * distribution registry) answers a bare "HTTP/1.0 400" with "Client sent an
  * HTTP request to an HTTPS server.", nginx a 400 page saying "The plain HTTP
@@ -874,8 +902,25 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 		}
 
 		long st = resp->status;
-		if (x.consumed) /* a streamed body cannot be sent again: the caller resumes */
+		if (resp->ratelimit.set) {
+			/* the registry's, or the host a redirect led to */
+			char *rh = req->registry && !left ? NULL : url_hostport(url);
+			wn__ratelimit_note(ctx, rh ? rh : req->registry, &resp->ratelimit);
+			free(rh);
+		}
+		if (x.consumed) {
+			/* a streamed body cannot be sent again: the caller resumes (blob.c
+			 * starts an upload again on WN_ENET).  Credentials that expired while
+			 * it was on its way (a long push outliving ECR's password or a token)
+			 * are renewed first, and the caller is told to send it again. */
+			if ((st == 401 || st == 403) && reg_same && auth && !req->no_auth && !req->basic_user &&
+			    renewed(ctx, req, resp, auth)) {
+				rc = wn__ctx_fail(ctx, WN_ENET, "%s refused the credentials (%ld) while the body of %s was on its "
+				                  "way; they were renewed: it is to be sent again", req->registry, st, method);
+				goto done;
+			}
 			break;
+		}
 		if (st >= 300 && st < 400 && st != 304 && resp->location) {
 			char *next = NULL;
 			if ((rc = wn__url_ref(ctx, url, resp->location, "a redirect", &next)) != WN_OK)
@@ -903,6 +948,14 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 			rc = arc;
 			goto done;
 		}
+		/* a 403 to Basic credentials: ECR's answer to an expired password
+		 * (403 DENIED "Your authorization token has expired"): read them
+		 * again, and send the request again when they changed */
+		if (st == 403 && reg_same && auth && !req->no_auth && !req->basic_user && auth_retries < MAX_AUTH_RETRIES &&
+		    wn__auth_on_denied(ctx, req->registry, req->scope, auth) == WN_OK) {
+			auth_retries++;
+			continue;
+		}
 		if (tls_port_answer(&x, url, method)) {
 			char *h2 = url_hostport(url);
 			rc = wn__ctx_fail(ctx, WN_ETLS, "tls: %s speaks HTTPS, not plain HTTP%s", h2 ? h2 : url,
@@ -912,7 +965,11 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 		}
 		/* a body past its cap is not asked for again; nor is a wait longer
 		 * than winch is willing to sleep (wn__http_fail says when to retry) */
-		if (retryable_status(st) && !x.overflow && retries < MAX_RETRIES && !x.delivered &&
+		/* nor a spent quota that says so (remaining 0, no Retry-After: Docker
+		 * Hub's pull limit, which seconds of waiting do not bring back), nor
+		 * an optional API's probe */
+		bool spent = st == 429 && resp->retry_after < 0 && resp->ratelimit.remaining == 0;
+		if (retryable_status(st) && !x.overflow && retries < MAX_RETRIES && !x.delivered && !spent && !req->probe &&
 		    (idempotent(method) || st == 429) && resp->retry_after <= WN__RETRY_AFTER_MAX) {
 			long ms = backoff_ms(retries++, resp->retry_after);
 			say_wait(ctx, url, method, st, ms, resp->retry_after, retries);
@@ -964,7 +1021,7 @@ int wn__http_fail(struct wn_ctx *ctx, const struct wn__resp *resp, const char *w
 		return wn__ctx_fail(ctx, WN_EUNSUPPORTED, "unsupported: the registry does not allow this on %s%s", what,
 		                    extra);
 	case 429: {
-		char when[128] = "";
+		char when[384] = "";
 		if (resp->retry_after >= 0) {
 			time_t t = time(NULL) + resp->retry_after;
 			struct tm tm;
@@ -973,6 +1030,9 @@ int wn__http_fail(struct wn_ctx *ctx, const struct wn__resp *resp, const char *w
 				strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 			snprintf(when, sizeof when, "; retry after %s (Retry-After: %ld s%s)", ts, resp->retry_after,
 			         resp->retry_after > WN__RETRY_AFTER_MAX ? ", longer than winch waits" : "");
+		} else {
+			/* no Retry-After: what the rate-limit headers say of the quota */
+			wn__ratelimit_when(when, sizeof when, &resp->ratelimit, resp->retry_after);
 		}
 		return wn__ctx_fail(ctx, WN_ERATELIMIT, "rate limited: too many requests for %s%s%s", what, extra, when);
 	}

@@ -112,6 +112,8 @@ struct wn__req {
 	const char *basic_pass;
 	bool stream;               /* a blob transfer (implied by sink or reader) or its commit: only the
 	                              stall limit applies, not the total deadline of small requests */
+	bool probe;                /* asks whether an optional API works (referrers): an answer is taken
+	                              as it comes, no 429/5xx is retried and no Retry-After waited out */
 };
 
 struct wn__resp {
@@ -130,6 +132,7 @@ struct wn__resp {
 	char *effective_url;        /* the URL that gave this answer (after redirects) */
 	bool foreign;               /* that URL is on another origin (scheme, host, port) than the
 	                               request's first one: no credentials went to it */
+	struct wn_ratelimit ratelimit; /* its rate-limit headers (lib/registries/ratelimit.c) */
 };
 void wn__resp_free(struct wn__resp *r);
 
@@ -186,6 +189,12 @@ char *wn__auth_header(struct wn_ctx *ctx, const char *registry, const char *scop
  * WN_OK means retrying the request is worthwhile. */
 int wn__auth_on_401(struct wn_ctx *ctx, const char *registry, const char *scope,
                     const char *www_authenticate, bool had_auth);
+/* Reacts to a 403 to a request that carried Basic credentials `sent` (the
+ * Authorization value; ECR answers an expired password with 403 DENIED, not
+ * 401): reads the credentials again (a helper mints a fresh password), unless
+ * another transfer already did.  WN_OK when they differ from those sent, so
+ * that sending the request again is worthwhile; nothing is set on the context. */
+int wn__auth_on_denied(struct wn_ctx *ctx, const char *registry, const char *scope, const char *sent);
 /* Checks explicit credentials: a token (Bearer) or a 2xx on /v2/ (Basic). */
 int wn__auth_check(struct wn_ctx *ctx, const char *registry, const char *user, const char *pass);
 
@@ -268,6 +277,7 @@ struct wn__host {               /* what the context learned about one registry *
 	int creds_loaded;
 	struct wn__repo_creds *repo_creds; /* creds_scoped: per repository (see wn__creds_get) */
 	int creds_scoped;
+	bool no_referrers_api;      /* its referrers API was found missing or broken: not asked again */
 	struct wn__host *next;
 	/* uploads (blob.c): what this run learned of the registry's upload protocol; under the lock */
 	struct wn__upload_known up;
@@ -285,6 +295,7 @@ struct wn__shared {
 	unsigned long requests;
 	struct wn__inflight *inflight;
 	pthread_cond_t inflight_done;
+	struct wn_ratelimit ratelimit;  /* the last rate-limit headers seen (wn_ctx_ratelimit) */
 };
 
 struct wn_ctx {
@@ -346,7 +357,9 @@ struct wn__dst_ops {
 	 * `top` marks the last manifest of a copy (a layout lists it in index.json) */
 	int (*manifest_put)(struct wn__dst *d, struct wn_ctx *ctx, const struct wn_manifest *m, const char *tag,
 	                    bool top);
-	/* *yes when the destination indexes referrers itself (OCI referrers API). May be NULL. */
+	/* *yes when the destination indexes referrers itself: its OCI referrers API answers
+	 * an index listing referrers of `digest` (called after some were pushed, so an empty
+	 * or broken answer is no API, whatever OCI-Subject said).  May be NULL. */
 	int (*referrers_api)(struct wn__dst *d, struct wn_ctx *ctx, const char *digest, bool *yes);
 	void (*free)(struct wn__dst *d);
 };
@@ -535,6 +548,38 @@ struct wn__vendor_info {
 	const char *name;         /* "ghcr": WINCH_REGISTRY_VENDOR's word */
 	const char *display;      /* "GitHub Container Registry": for messages */
 };
+/* ---- what winch knows of each product's APIs (issue 12) ---------------
+ * Missing APIs, immutable tags, rate limits, user names: lib/registries/apis.c
+ * and lib/registries/ratelimit.c.  Each entry says where it comes from. */
+enum wn__api { WN__API_DELETE, WN__API_CATALOG, WN__API_REFERRERS };
+/* What to use instead of an API the vendor lacks; NULL when it has it (or winch
+ * does not know that it lacks it). */
+const char *wn__vendor_lacks(enum wn__vendor v, enum wn__api api);
+/* Fails with WN_ENOAPI: "REGISTRY has no NAME API (OBSERVED): what to do instead". */
+int wn__noapi_fail(struct wn_ctx *ctx, const char *registry, enum wn__api api, const char *observed);
+/* A denial of an API that only some accounts get (Harbor's catalog): what it means, or NULL. */
+const char *wn__vendor_denied_hint(enum wn__vendor v, enum wn__api api);
+/* Is this answer to a manifest PUT a registry refusing to move an immutable
+ * tag (ECR's 400 TAG_INVALID, Harbor's 412 PRECONDITION)? */
+bool wn__answer_immutable(long status, const struct wn__regerr *re);
+/* Does this answer to a digest DELETE ask for the tags to go first
+ * (Google's 400 GOOGLE_MANIFEST_DANGLING_TAG)? */
+bool wn__answer_untag_first(long status, const struct wn__regerr *re);
+/* For rejected credentials: a hint when the user name looks like a Harbor
+ * robot account ("robot$project+name") whose "$..." a shell expanded; NULL otherwise. */
+const char *wn__user_hint(const char *user);
+/* Reads one response header line into rl when it is a rate-limit header
+ * (ratelimit-limit, ratelimit-remaining, ratelimit-reset, docker-ratelimit-source);
+ * values are parsed defensively: an empty or garbled one stays -1. */
+void wn__ratelimit_header(struct wn_ratelimit *rl, const char *name, const char *value);
+/* Resets rl to "nothing said" (every number -1). */
+void wn__ratelimit_clear(struct wn_ratelimit *rl);
+/* Remembers rl as the context's last seen (from `registry`) and logs it at -v. */
+void wn__ratelimit_note(struct wn_ctx *ctx, const char *registry, const struct wn_ratelimit *rl);
+/* " (the limit of 100 pulls per 6 h for SOURCE is used up; ... by TIME at the latest)": what
+ * a 429 says of when the quota comes back, into buf; "" when it says nothing. */
+void wn__ratelimit_when(char *buf, size_t n, const struct wn_ratelimit *rl, long retry_after);
+
 /* The vendor of a registry ("host[:port]"): by its name, else as
  * WINCH_REGISTRY_VENDOR says; WN__V_GENERIC when neither knows. */
 enum wn__vendor wn__vendor_of(const char *registry);

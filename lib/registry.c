@@ -402,7 +402,56 @@ int wn_catalog_list(struct wn_strlist **out, struct wn_ctx *ctx, const char *reg
 	int rc = what ? list_pages(ctx, registry, "/v2/_catalog?n=1000", "registry:catalog:*", "repositories", what, out)
 	              : WN_ENOMEM;
 	free(what);
+	enum wn__vendor v = wn__vendor_of(registry);
+	const char *hint;
+	if (rc == WN_ENOTFOUND) {
+		/* no such endpoint: GHCR's "404 page not found", a registry with it switched off */
+		rc = wn__noapi_fail(ctx, registry, WN__API_CATALOG, "GET /v2/_catalog answered 404");
+	} else if ((rc == WN_EAUTH || rc == WN_EDENIED) && wn__vendor_lacks(v, WN__API_CATALOG)) {
+		/* Docker Hub: the scope is asked for and never granted, to anyone */
+		rc = wn__noapi_fail(ctx, registry, WN__API_CATALOG, "it never grants registry:catalog:*");
+	} else if ((rc == WN_EAUTH || rc == WN_EDENIED) && (hint = wn__vendor_denied_hint(v, WN__API_CATALOG))) {
+		char msg[sizeof ctx->err.msg];
+		snprintf(msg, sizeof msg, "%s", ctx->err.msg);
+		rc = wn__ctx_fail(ctx, rc, "%s; %s", msg, hint);
+	}
 	return rc;
+}
+
+/* A refused manifest PUT, said so that the reader knows what to do: an
+ * immutable tag is not a retryable failure, and a referrer a registry will
+ * not take (ECR's 405 for a referrer of an index) names its subject. */
+static int manifest_put_fail(struct wn_ctx *ctx, const struct wn__resp *resp, const struct wn_ref *repo,
+                             const char *ref, const void *data, size_t len, const char *name)
+{
+	struct wn__regerr re;
+	wn__regerr_parse(&re, resp->body.data, resp->body.len);
+	const char *who = wn__vendor_info(wn__vendor_of(repo->registry))->display;
+	if (!strchr(ref, ':') && wn__answer_immutable(resp->status, &re))
+		return wn__ctx_fail(ctx, WN_EREFUSED, "tag %s of %s/%s is immutable: the registry (%s) refuses to move it "
+		                    "(%s: %s); push under a new tag, or change the repository's tag immutability",
+		                    ref, repo->registry, repo->repository, who, re.code, re.message);
+	if (resp->status == 405) {
+		cJSON *j = wn__json_parse(data, len);
+		const cJSON *subj = cJSON_GetObjectItemCaseSensitive(j, "subject");
+		const char *sd = cJSON_IsObject(subj) ? wn__json_str(subj, "digest") : NULL;
+		const char *smt = cJSON_IsObject(subj) ? wn__json_str(subj, "mediaType") : NULL;
+		int rc;
+		if (sd)
+			/* ECR: 405 on a referrer whose subject is an index (aws/containers-roadmap#2783) */
+			rc = wn__ctx_fail(ctx, WN_ENOAPI, "%s (%s) refused the referrer %s of %s%s with 405 (%s%s%s): it does "
+			                  "not take referrers of this subject; copy without --referrers, or sign and attach to "
+			                  "the platform images instead", repo->registry, who, ref, sd,
+			                  smt && wn__mt_is_index(smt) ? " (an index)" : "", re.code[0] ? re.code : "405",
+			                  re.message[0] ? ": " : "", re.message);
+		else
+			rc = wn__ctx_fail(ctx, WN_ENOAPI, "%s (%s) does not accept a manifest PUT of %s (405%s%s%s%s)",
+			                  repo->registry, who, name, re.code[0] ? " " : "", re.code, re.message[0] ? ": " : "",
+			                  re.message);
+		cJSON_Delete(j);
+		return rc;
+	}
+	return wn__http_fail(ctx, resp, name);
 }
 
 int wn__manifest_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag_or_digest, const void *data,
@@ -421,7 +470,7 @@ int wn__manifest_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *
 	if (rc == WN_OK) {
 		char *name = wn__sprintf("%s/%s:%s", repo->registry, repo->repository, tag_or_digest);
 		if (resp.status != 201 && resp.status != 200)
-			rc = wn__http_fail(ctx, &resp, name ? name : tag_or_digest);
+			rc = manifest_put_fail(ctx, &resp, repo, tag_or_digest, data, len, name ? name : tag_or_digest);
 		else if (resp.docker_digest && strcmp(resp.docker_digest, digest))
 			rc = wn__ctx_fail(ctx, WN_EDIGEST, "digest mismatch: %s stored the manifest %s as %s", repo->registry,
 			                  digest, resp.docker_digest);
@@ -439,29 +488,101 @@ int wn__manifest_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *
 int wn__referrers_get(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest, struct wn_manifest **out)
 {
 	static const char *const hdrs[] = { "Accept: " WN_MT_OCI_INDEX, NULL };
-	char *path = wn__sprintf("/v2/%s/referrers/%s", repo->repository, digest), *scope = repo_scope(repo, "pull");
+	char *path = NULL, *scope = NULL;
 	struct wn__resp resp;
 	struct wn_error err;
+	struct wn__host *host = wn__ctx_host(ctx, repo->registry);
+	bool known_missing = false;
 	int rc;
 	*out = NULL;
+	if (host) {
+		wn__lock(ctx);
+		known_missing = host->no_referrers_api;
+		wn__unlock(ctx);
+	}
+	if (known_missing)
+		return WN_EUNSUPPORTED; /* found out earlier in this run */
+	path = wn__sprintf("/v2/%s/referrers/%s", repo->repository, digest);
+	scope = repo_scope(repo, "pull");
+	/* a probe: a referrers API that is not there, or that answers something
+	 * else than an index (GHCR's 303 to a rate-limited host on another domain,
+	 * followed without credentials, artifacthub/hub#4785), is no API, at once */
 	struct wn__req req = { .method = "GET", .registry = repo->registry, .path = path, .scope = scope,
-		                   .headers = hdrs, .body_max = WN__MANIFEST_MAX };
+		                   .headers = hdrs, .body_max = WN__MANIFEST_MAX, .probe = true };
 	rc = path && scope ? wn__http_do(ctx, &req, &resp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	free(path);
 	free(scope);
 	if (rc != WN_OK)
 		return rc;
 	const char *ct = resp.content_type ? resp.content_type : "";
-	if (resp.status == 200 && resp.body.overflow) {
-		rc = wn__ctx_fail(ctx, WN_ECORRUPT, "the referrers index of %s in %s/%s is larger than 4 MiB", digest,
-		                  repo->registry, repo->repository);
+	char why[256] = "";
+	if (resp.foreign) {
+		char *h = NULL;
+		CURLU *u = curl_url();
+		if (u && !curl_url_set(u, CURLUPART_URL, resp.effective_url, 0))
+			curl_url_get(u, CURLUPART_HOST, &h, 0);
+		snprintf(why, sizeof why, "it redirected to another host (%s), which answered %ld", h ? h : "?", resp.status);
+		curl_free(h);
+		curl_url_cleanup(u);
+	} else if (resp.status == 200 && resp.body.overflow) {
+		snprintf(why, sizeof why, "its index is larger than 4 MiB");
 	} else if (resp.status == 200 && !strncmp(ct, WN_MT_OCI_INDEX, strlen(WN_MT_OCI_INDEX))) {
-		if ((rc = wn_manifest_parse(out, resp.body.data, resp.body.len, ct, &err)) != WN_OK)
-			rc = wn__ctx_take(ctx, &err);
-	} else if (resp.status == 200 || resp.status == 404 || resp.status == 400 || resp.status == 405) {
-		rc = WN_EUNSUPPORTED; /* no referrers API: the caller falls back to the tag schema */
+		if (wn_manifest_parse(out, resp.body.data, resp.body.len, ct, &err) != WN_OK)
+			snprintf(why, sizeof why, "its answer is no index: %.150s", err.msg);
+		else if (!(*out)->is_index)
+			snprintf(why, sizeof why, "its answer is no index");
+		if (why[0]) {
+			wn_manifest_free(*out);
+			*out = NULL;
+		}
+	} else if (resp.status == 200) {
+		snprintf(why, sizeof why, "it answered %.80s, not an OCI index", *ct ? ct : "without a Content-Type");
 	} else {
-		rc = wn__http_fail(ctx, &resp, "the referrers API");
+		snprintf(why, sizeof why, "it answered %ld", resp.status);
+	}
+	if (why[0]) {
+		/* 404 (distribution, ECR), 400 and 405 are the usual "none here"; anything else is worth a line */
+		bool usual = !resp.foreign && (resp.status == 404 || resp.status == 400 || resp.status == 405);
+		wn__log(ctx, usual ? WN_LOG_DEBUG : WN_LOG_WARN, "%s: no usable referrers API (%s): using the tag schema",
+		        repo->registry, why);
+		if (host) {
+			wn__lock(ctx);
+			host->no_referrers_api = true;
+			wn__unlock(ctx);
+		}
+		rc = WN_EUNSUPPORTED; /* the caller falls back to the tag schema */
+	}
+	wn__resp_free(&resp);
+	return rc;
+}
+
+int wn_ratelimit_get(struct wn_ratelimit *out, struct wn_ctx *ctx, const struct wn_ref *ref)
+{
+	/* one HEAD, as regctl's `image ratelimit` (regclient cmd/regctl/image.go runImageRateLimit:
+	 * "request only the headers, avoids adding to Docker Hub rate limits"); never the GET that
+	 * wn_manifest_head falls back to */
+	const char *hdrs[] = { wn__manifest_accept, NULL };
+	char *path = manifest_path(ref), *scope = repo_scope(ref, "pull");
+	struct wn__resp resp;
+	int rc;
+	wn__ratelimit_clear(out);
+	if (!path || !scope) {
+		free(path);
+		free(scope);
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	}
+	struct wn__req req = { .method = "HEAD", .registry = ref->registry, .path = path, .scope = scope,
+		                   .headers = hdrs };
+	rc = wn__http_do(ctx, &req, &resp);
+	free(path);
+	free(scope);
+	if (rc != WN_OK)
+		return rc;
+	if (resp.status < 200 || resp.status >= 300) {
+		rc = manifest_fail(ctx, &resp, ref);
+	} else {
+		*out = resp.ratelimit;
+		snprintf(out->registry, sizeof out->registry, "%s", ref->registry);
 	}
 	wn__resp_free(&resp);
 	return rc;

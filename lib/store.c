@@ -84,8 +84,15 @@ static int reg_referrers_api(struct wn__dst *d, struct wn_ctx *ctx, const char *
 	struct wn_manifest *m = NULL;
 	struct wn_error saved = ctx->err;
 	int rc = wn__referrers_get(ctx, d->ref, digest, &m);
+	/* an answer that lists none of the referrers just pushed is an API that
+	 * does not index them (or not yet): the tag schema then stands in, so
+	 * that clients find them either way; OCI-Subject alone proves nothing
+	 * (ECR sends it without an API, sigstore/sigstore-js#1183) */
+	*yes = rc == WN_OK && m->n_manifests > 0;
+	if (rc == WN_OK && !*yes)
+		wn__log(ctx, WN_LOG_INFO, "%s: the referrers API lists no referrer of %s: using the tag schema too", d->name,
+		        digest);
 	wn_manifest_free(m);
-	*yes = rc == WN_OK;
 	if (rc == WN_EUNSUPPORTED) {
 		ctx->err = saved;
 		rc = WN_OK;

@@ -31,23 +31,82 @@ int wn_tag_validate(const char *tag, struct wn_error *err)
 	return WN_OK;
 }
 
-int wn_tag_add(struct wn_ctx *ctx, const struct wn_ref *ref, const char *const *tags, size_t n,
-               char digest[WN_DIGEST_MAX])
+/* The digest `tag` (in ref's repository) holds: WN_OK, WN_ENOTFOUND (no
+ * message) when it does not exist, or another failure. */
+static int tag_holds(struct wn_ctx *ctx, const struct wn_ref *ref, const char *tag, char have[WN_DIGEST_MAX])
+{
+	struct wn_ref *r;
+	struct wn_error saved = ctx->err;
+	if (wn__ref_at(&r, ref, tag, NULL) != WN_OK)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	int rc = wn_manifest_head(ctx, r, have, NULL, NULL);
+	wn_ref_free(r);
+	if (rc == WN_ENOTFOUND)
+		ctx->err = saved;
+	return rc;
+}
+
+int wn_tag_add_opts(struct wn_ctx *ctx, const struct wn_ref *ref, const char *const *tags, size_t n,
+                    const struct wn_tag_options *opts, char digest[WN_DIGEST_MAX])
 {
 	struct wn_manifest *m;
 	struct wn_error err;
+	unsigned char *skip = NULL;
+	char have[WN_DIGEST_MAX];
 	int rc;
 	for (size_t i = 0; i < n; i++)
 		if (wn_tag_validate(tags[i], &err) != WN_OK)
 			return wn__ctx_take(ctx, &err);
 	if ((rc = wn_manifest_get(&m, ctx, ref)) != WN_OK)
 		return rc;
-	for (size_t i = 0; i < n && rc == WN_OK; i++)
+	if (!(skip = calloc(n ? n : 1, 1))) {
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+		goto done;
+	}
+	/* --no-clobber: every tag is checked before any is written, so a refusal
+	 * leaves the repository as it was */
+	for (size_t i = 0; opts && opts->no_clobber && i < n && rc == WN_OK; i++) {
+		int hrc = tag_holds(ctx, ref, tags[i], have);
+		if (hrc == WN_ENOTFOUND)
+			continue;
+		if (hrc != WN_OK)
+			rc = hrc;
+		else if (!strcmp(have, m->digest))
+			skip[i] = 1; /* already there: nothing to write */
+		else
+			rc = wn__ctx_fail(ctx, WN_EREFUSED, "refusing to move tag %s of %s/%s: it holds %s, not %s "
+			                  "(--no-clobber)", tags[i], ref->registry, ref->repository, have, m->digest);
+	}
+	for (size_t i = 0; i < n && rc == WN_OK; i++) {
+		if (skip[i])
+			continue;
+		struct wn_error before = ctx->err;
 		rc = wn__manifest_put(ctx, ref, tags[i], m->data, m->len, m->media_type, NULL);
+		if (rc == WN_EREFUSED) {
+			/* an immutable tag (ECR refuses even the same digest again): no
+			 * error when it already holds the manifest */
+			struct wn_error refused = ctx->err;
+			if (tag_holds(ctx, ref, tags[i], have) == WN_OK && !strcmp(have, m->digest)) {
+				wn__log(ctx, WN_LOG_INFO, "tag %s already holds %s (and is immutable)", tags[i], m->digest);
+				ctx->err = before;
+				rc = WN_OK;
+			} else {
+				ctx->err = refused;
+			}
+		}
+	}
 	if (rc == WN_OK && digest)
 		memcpy(digest, m->digest, WN_DIGEST_MAX);
+done:
+	free(skip);
 	wn_manifest_free(m);
 	return rc;
+}
+
+int wn_tag_add(struct wn_ctx *ctx, const struct wn_ref *ref, const char *const *tags, size_t n,
+               char digest[WN_DIGEST_MAX])
+{
+	return wn_tag_add_opts(ctx, ref, tags, n, NULL, digest);
 }
 
 void wn_delete_result_free(struct wn_delete_result *r)
@@ -59,38 +118,79 @@ void wn_delete_result_free(struct wn_delete_result *r)
 	free(r);
 }
 
-/* DELETE /manifests/REF. WN_OK on 2xx; the status in *status. */
-static int http_delete(struct wn_ctx *ctx, const struct wn_ref *repo, const char *ref, long *status, char *code,
-                       size_t code_len)
+/* DELETE /manifests/REF. WN_OK on 2xx; the status in *status (0 when none
+ * came back) and the registry's error in *re.  A registry without the API
+ * says so (WN_ENOAPI, with what to do instead). */
+static int http_delete(struct wn_ctx *ctx, const struct wn_ref *repo, const char *ref, long *status,
+                       struct wn__regerr *re)
 {
 	char *path = wn__sprintf("/v2/%s/manifests/%s", repo->repository, ref);
 	char *scope = wn__sprintf("repository:%s:delete", repo->repository);
 	struct wn__resp resp;
 	struct wn__req req = { .method = "DELETE", .registry = repo->registry, .path = path, .scope = scope };
 	int rc = path && scope ? wn__http_do(ctx, &req, &resp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	const char *what = strchr(ref, ':') ? "a digest" : "a tag";
+	char seen[160];
 	*status = 0;
-	if (code)
-		*code = 0;
+	memset(re, 0, sizeof *re);
 	if (rc == WN_OK) {
-		struct wn__regerr re;
 		*status = resp.status;
-		wn__regerr_parse(&re, resp.body.data, resp.body.len);
-		if (code)
-			snprintf(code, code_len, "%s", re.code);
+		wn__regerr_parse(re, resp.body.data, resp.body.len);
 		if (resp.status < 200 || resp.status >= 300) {
 			char *name = wn__sprintf("%s/%s:%s", repo->registry, repo->repository, ref);
-			if (resp.status == 405)
-				rc = wn__ctx_fail(ctx, WN_EUNSUPPORTED,
-				                  "deletion is disabled on %s (distribution: storage.delete.enabled: true)",
-				                  repo->registry);
-			else
+			if (resp.status == 405 || !strcmp(re->code, "UNSUPPORTED")) {
+				/* distribution with deletion off, Docker Hub and GHCR to a push
+				 * token: 405 UNSUPPORTED; Harbor's DELETE of a tag: 400 UNSUPPORTED */
+				snprintf(seen, sizeof seen, "the DELETE of %s answered %ld%s%s", what, resp.status,
+				         re->code[0] ? " " : "", re->code);
+				rc = wn__noapi_fail(ctx, repo->registry, WN__API_DELETE, seen);
+			} else {
 				rc = wn__http_fail(ctx, &resp, name ? name : ref);
+			}
 			free(name);
 		}
 		wn__resp_free(&resp);
+	} else if ((rc == WN_EAUTH || rc == WN_EDENIED) &&
+	           wn__vendor_lacks(wn__vendor_of(repo->registry), WN__API_DELETE)) {
+		/* Docker Hub and GHCR ask for the delete scope and never grant it: the
+		 * refusal is no matter of credentials */
+		rc = wn__noapi_fail(ctx, repo->registry, WN__API_DELETE, "it never grants the delete scope");
 	}
 	free(path);
 	free(scope);
+	return rc;
+}
+
+/* The tags of the repository that point at `digest` (one HEAD per tag). */
+static int tags_on(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest, struct wn_strlist **out);
+
+/* DELETE of a manifest by digest.  A registry that wants its tags gone first
+ * (Google's GOOGLE_MANIFEST_DANGLING_TAG) gets them deleted one by one, then
+ * the digest: `tags` when the caller knows them, else those found now. */
+static int delete_digest(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest,
+                         const struct wn_strlist *tags)
+{
+	struct wn__regerr re;
+	struct wn_strlist *found = NULL;
+	struct wn_error saved = ctx->err;
+	long status;
+	int rc = http_delete(ctx, repo, digest, &status, &re);
+	if (rc == WN_OK || !wn__answer_untag_first(status, &re))
+		return rc;
+	ctx->err = saved;
+	wn__log(ctx, WN_LOG_INFO, "%s keeps a manifest while tags point at it: deleting those tags first",
+	        repo->registry);
+	struct wn_ref *bare;
+	if ((rc = wn__ref_at(&bare, repo, NULL, NULL)) != WN_OK)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (!tags && (rc = tags_on(ctx, bare, digest, &found)) == WN_OK)
+		tags = found;
+	for (size_t i = 0; rc == WN_OK && tags && i < tags->n; i++)
+		rc = http_delete(ctx, bare, tags->items[i], &status, &re);
+	if (rc == WN_OK)
+		rc = http_delete(ctx, bare, digest, &status, &re);
+	wn_ref_free(bare);
+	wn_strlist_free(found);
 	return rc;
 }
 
@@ -132,7 +232,6 @@ static int untag_with_placeholder(struct wn_ctx *ctx, const struct wn_ref *repo,
 	unsigned char nonce[16];
 	char hex[33], pdigest[WN_DIGEST_MAX];
 	bool have = false;
-	long status;
 	int rc;
 	if ((rc = wn__blob_exists(ctx, repo, EMPTY_DIGEST, &have)) != WN_OK ||
 	    (!have && (rc = wn__blob_put_mem(ctx, repo, EMPTY_DIGEST, "{}", 2)) != WN_OK))
@@ -161,7 +260,8 @@ static int untag_with_placeholder(struct wn_ctx *ctx, const struct wn_ref *repo,
 	free(text);
 	if (rc != WN_OK)
 		return rc;
-	if ((rc = http_delete(ctx, repo, pdigest, &status, NULL, 0)) != WN_OK) {
+	struct wn_strlist just = { (char *[]){ (char *)tag }, 1, 1 };
+	if ((rc = delete_digest(ctx, repo, pdigest, &just)) != WN_OK) {
 		/* put the tag back on its image: nothing is lost */
 		struct wn_error err = ctx->err;
 		wn__manifest_put(ctx, repo, tag, orig->data, orig->len, orig->media_type, NULL);
@@ -190,14 +290,18 @@ int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn
 		if (opts->dry_run)
 			goto done;
 		long status;
-		char code[64];
+		struct wn__regerr re;
 		struct wn_error saved = ctx->err;
-		rc = http_delete(ctx, ref, ref->tag, &status, code, sizeof code);
+		rc = http_delete(ctx, ref, ref->tag, &status, &re);
 		if (rc == WN_OK) {
 			r->method = "tag-delete";
 			goto done;
 		}
-		/* 400 DIGEST_INVALID (distribution 2.8), 404 or 405 on a tag: no tag DELETE here */
+		/* no DELETE at all (Docker Hub, GHCR): a placeholder could be put, never deleted */
+		if (rc == WN_ENOAPI && wn__vendor_lacks(wn__vendor_of(ref->registry), WN__API_DELETE))
+			goto done;
+		/* 400 DIGEST_INVALID (distribution 2.8), 400 UNSUPPORTED (Harbor), 404 or 405 on a tag:
+		 * no tag DELETE here */
 		if (status != 400 && status != 404 && status != 405 && status != 501)
 			goto done;
 		ctx->err = saved;
@@ -250,9 +354,8 @@ int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn
 	}
 	if (opts->dry_run)
 		goto done;
-	long status;
 	r->method = "manifest-delete";
-	rc = http_delete(ctx, ref, r->digest, &status, NULL, 0);
+	rc = delete_digest(ctx, ref, r->digest, r->tags_removed);
 done:
 	wn_manifest_free(m);
 	if (rc != WN_OK) {
@@ -266,6 +369,5 @@ done:
 
 int wn__manifest_delete(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest)
 {
-	long status;
-	return http_delete(ctx, repo, digest, &status, NULL, 0);
+	return delete_digest(ctx, repo, digest, NULL);
 }

@@ -47,6 +47,8 @@ enum wn_err {
 	WN_ECORRUPT,    /* content is malformed (bad JSON manifest, bad archive) */
 	WN_ECANCELED,
 	WN_EREFUSED,    /* a safety check stopped it (e.g. a delete that would take other tags) */
+	WN_ENOAPI,      /* the registry does not offer this API (DELETE, catalog, referrers): the
+	                   message says which, and what to use instead */
 	WN__ERR_COUNT
 };
 
@@ -239,8 +241,10 @@ struct wn_copy_options {
 	void *progress_data;
 	int dest_format;                 /* enum wn_format: the media types the destination gets */
 	struct wn_ctx *dest_ctx;         /* the destination's context; NULL: ctx for both sides (see wn_copy) */
+	int no_clobber;                  /* refuse (WN_EREFUSED) to move a destination tag that exists and
+	                                    holds another manifest: nothing is sent */
 };
-#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL, 0, NULL }
+#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL, 0, NULL, 0 }
 
 /* A copy's manifests: as they are (their digests kept), or converted to one
  * format's media types as `skopeo copy --format` converts them (manifests,
@@ -551,6 +555,40 @@ WN_API int wn_creds_store(struct wn_ctx *ctx, const char *registry, const char *
                           const char *password, char **where);
 /* Removes them; WN_ENOTFOUND when there were none. */
 WN_API int wn_creds_erase(struct wn_ctx *ctx, const char *registry, char **where);
+
+/* ---- tags, with options ------------------------------------------------ */
+struct wn_tag_options {
+	int no_clobber;   /* refuse (WN_EREFUSED, before any tag is written) when one of the tags
+	                     exists and holds another manifest; costs one HEAD per tag */
+};
+#define WN_TAG_OPTIONS_INIT { 0 }
+/* wn_tag_add with options.  A tag the registry keeps immutable (ECR, Harbor) is
+ * WN_EREFUSED naming it, unless it already holds the manifest (then nothing is
+ * written for it, and it is no error). */
+WN_API int wn_tag_add_opts(struct wn_ctx *ctx, const struct wn_ref *ref, const char *const *tags, size_t n,
+                           const struct wn_tag_options *opts, char digest[WN_DIGEST_MAX]);
+
+/* ---- rate limits ------------------------------------------------------ */
+/* What a registry said of its rate limit in its answer's headers: Docker Hub's
+ * pull limit (ratelimit-limit: 100;w=21600, ratelimit-remaining: 76;w=21600,
+ * docker-ratelimit-source: IP or account id) and the IETF draft's
+ * RateLimit-Reset.  Values a registry left empty or garbled are -1. */
+struct wn_ratelimit {
+	int set;               /* the answer carried rate-limit headers */
+	int64_t limit;         /* requests per window; -1: not stated */
+	int64_t remaining;     /* left in the window; -1: not stated */
+	int64_t window;        /* the window in seconds (";w="); -1: not stated */
+	int64_t reset;         /* seconds until the quota resets (RateLimit-Reset); -1: not stated */
+	char source[128];      /* what the limit is counted for (docker-ratelimit-source); "" if not said */
+	char registry[256];    /* the registry that said it */
+};
+/* The rate-limit headers of the last answer that carried any (this context or
+ * its forks).  Returns 1 and fills *out, or 0 when no answer carried them. */
+WN_API int wn_ctx_ratelimit(const struct wn_ctx *ctx, struct wn_ratelimit *out);
+/* Asks the registry with one HEAD of ref's manifest (which Docker Hub does not
+ * count as a pull) and returns the rate-limit headers of that answer
+ * (out->set is 0 when it carried none: no limit, or an unlimited account). */
+WN_API int wn_ratelimit_get(struct wn_ratelimit *out, struct wn_ctx *ctx, const struct wn_ref *ref);
 
 #ifdef __cplusplus
 }

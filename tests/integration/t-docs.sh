@@ -34,6 +34,8 @@ same "... --tls-verify=" "$(comp ./winch copy --tls-verify = '')" "true false"
 same "... index's subcommands" "$(comp ./winch index '')" "create append"
 same "... completion's shells" "$(comp ./winch completion '')" "bash zsh fish"
 same "... the command after common options" "$(comp ./winch -v --authfile F lis)" "list-tags"
+same "... ratelimit, a command of issue 12" "$(comp ./winch ratel)" "ratelimit"
+same "... --no-clobber of copy and tag" "$(comp ./winch copy --no-c) $(comp ./winch tag --no)" "--no-clobber --no-clobber"
 same "... options after it" "$(comp ./winch -q --format json list-tags --so)" "--sort"
 same "... nothing (file names) for a reference" "$(comp ./winch copy '')" ""
 same "pull -h does not list upload options" "$("$WINCH" pull -h | grep -c -- --chunk-size)" 0

@@ -69,8 +69,9 @@ unset DOCKER_AUTH_CONFIG
 REG_DELETE=false reg_start plain || fail "registry without deletion started"
 seed "$IMG" amd app:v1 && seed "$IMG" amd app:v2
 D=$("$WINCH" digest "$REG/app:v1")
-expect 1 "delete on a registry with deletion disabled" "$WINCH" delete "$REG/app:v1"
+expect 9 "delete on a registry with deletion disabled: exit 9, the registry does not support it" "$WINCH" delete "$REG/app:v1"
 contains "... says deletion is disabled" "$ERR" "deletion is disabled"
+contains "... naming the API it lacks" "$ERR" "has no registry-API DELETE (the DELETE of a digest answered 405 UNSUPPORTED)"
 same "... and the tag still holds its image" "$("$WINCH" digest "$REG/app:v1")" "$D"
-expect 1 "delete --image --force there too" "$WINCH" delete --image --force "$REG/app:v2"
+expect 9 "delete --image --force there too" "$WINCH" delete --image --force "$REG/app:v2"
 contains "... says so" "$ERR" "deletion is disabled"

@@ -4,7 +4,7 @@
 mancheck.py WINCH TOP
  - every command has man/winch-CMD.1, and the options its OPTIONS and COMMON OPTIONS
    sections name are exactly the options the command accepts (winch __complete options CMD);
- - man/winch.1's EXIT STATUS lists exactly the codes of the tool's exit-code table;
+ - man/winch.1's EXIT STATUS and README's "Exit codes" list exactly the codes of the tool's exit-code table;
  - `winch completion SHELL` prints completions/winch.SHELL.
 """
 import re, subprocess, sys
@@ -53,6 +53,12 @@ exit_sec = section(open(top + "/man/winch.1").read(), "EXIT STATUS", "SEE ALSO")
 documented = re.findall(r"^\.B (\d+)\n(.+)$", exit_sec, re.M)
 table = [tuple(l.split(" ", 1)) for l in sh("__complete", "exit-codes").splitlines()]
 report(documented == table, "man/winch.1 EXIT STATUS lists the exit-code table", "man: %s; winch: %s" % (documented, table))
+# README's "Exit codes" table: the same codes, each meaning the tool's (words in brackets may follow)
+readme_codes = re.search(r"^## Exit codes\n(.*?)^## ", open(top + "/README.md").read(), re.M | re.S)
+rows = re.findall(r"^\| (\d+) \| (.+?) \|$", readme_codes.group(1) if readme_codes else "", re.M)
+short = lambda t: t.split(" (")[0]
+report([(c, short(m)) for c, m in rows] == [(c, short(m)) for c, m in table],
+       "README's exit-code table lists the exit-code table", "README: %s; winch: %s" % (rows, table))
 
 for shell in ("bash", "zsh", "fish"):
     report(sh("completion", shell) == open("%s/completions/winch.%s" % (top, shell)).read(),

@@ -65,12 +65,13 @@ COMMON = {
     "token_lifetime": 300,
     "token_body": "docker",     # docker: token+access_token+expires_in | ghcr: token only | acr: access_token
     "password_lifetime": 0,     # >0: short-lived passwords (ECR 12 h, Google 1 h)
+    "expire_after": 0,          # >0: every short-lived password expires after N more requests with one
     "expired_status": 401,      # status for an expired short-lived password (ECR: 403 DENIED)
     "catalog": "ok",            # ok | denied (never granted) | 404 | admin | ok
     "list_max": 0,              # >0: n= above it is refused on _catalog and tags/list (ECR 1000)
     "delete_digest": "ok",      # ok | 405 (asks for delete, a push token reaches the 405) | 404 | dangling
     "delete_tag": "upstream",   # upstream | untag | 405 | 400
-    "referrers": "none",        # none (upstream's 404) | api (from storage) | redirect (GHCR 303)
+    "referrers": "none",        # none (upstream's 404) | api (from storage) | redirect (GHCR 303) | empty
     "oci_subject": False,       # OCI-Subject header on a manifest PUT with subject
     "referrer_push_405": False,  # 405 for a manifest whose subject is an index (ECR)
     "chunk_max": 0,             # >0: a PATCH body above it is refused (GHCR 4 MiB) when chunked
@@ -137,7 +138,7 @@ REVOKED_BEFORE = [0.0]   # tokens issued before this are refused (POST /_front/e
 SESSIONS = {}            # upload uuid -> {"patches": [sizes], "offset": n, "first_range": str}
 QUOTA = {}               # rate-limit source -> {"remaining", "reset"}
 STALE = {}               # (repo, tag) -> [reads left, status headers body]
-COUNTERS = {"manifest_put_429": 0, "ratelimit_empty": 0, "stale_reads": 0}
+COUNTERS = {"manifest_put_429": 0, "ratelimit_empty": 0, "stale_reads": 0, "expire_after": 0}
 
 
 def knob(name):
@@ -249,7 +250,18 @@ def check_password(user, pw):
             exp = PASSWORDS.get(pw)
         if user != want or exp is None:
             return "bad"
-        return "ok" if exp > time.time() else "expired"
+        if exp <= time.time():
+            return "expired"
+        with LOCK:
+            # expire_after: time passing counted in requests, so that "a push outlives its
+            # password" happens at the same request every run (the request counted still passes)
+            if COUNTERS["expire_after"] > 0:
+                COUNTERS["expire_after"] -= 1
+                if COUNTERS["expire_after"] == 0:
+                    for p in PASSWORDS:
+                        PASSWORDS[p] = 0
+                    REVOKED_BEFORE[0] = time.time() + 1
+        return "ok"
     u = USERS.get(user)
     return "ok" if u and hmac.compare_digest(u["password"], pw) else "bad"
 
@@ -871,6 +883,11 @@ class Front(Base):
         imm = knob("immutable")
         if not is_digest and imm and ("*" in imm or repo in imm):
             st, _, _ = self.fetch("HEAD", "/v2/%s/manifests/%s" % (repo, ref))
+            if st == 200 and A.personality == "harbor":
+                # goharbor/harbor src/server/middleware/immutable/pushmf.go: PreconditionCode (412),
+                # error.go: the repository name without its project
+                return self.error(412, "PRECONDITION", "Failed to process request due to '%s:%s' configured as "
+                                  "immutable." % (repo.split("/", 1)[-1], ref))
             if st == 200:
                 return self.error(400, "TAG_INVALID", "The image tag '%s' already exists in the '%s' repository "
                                   "and cannot be overwritten because the tag is immutable." % (ref, repo))
@@ -947,6 +964,11 @@ class Front(Base):
                 A.other_host, A.cdn_port or 1, urllib.parse.quote("%s/referrers/%s" % (repo, digest.split(":")[0]), safe=""))
             return self.send(303, [("Location", loc), ("Content-Type", "text/html; charset=utf-8")],
                              b'<a href="%s">See Other</a>.\n\n' % loc.encode())
+        if mode == "empty":
+            # a referrers API that answers and indexes nothing (the front's switch: an API that
+            # lags or breaks behind what was pushed; clients must not take an answer for an index)
+            return self.send(200, [("Content-Type", OCI_INDEX)],
+                             json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []}).encode())
         if mode != "api" or not A.storage:
             return self.forward(b"")
         want = q.get("artifactType", [None])[0]
