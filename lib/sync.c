@@ -661,12 +661,9 @@ static int select_images(struct run *r, struct wn_ctx *ctx)
 					if (ls.l[q].reg == gi && ls.l[q].sel == k)
 						l = &ls.l[q];
 				li++;
+				/* NULL: its destination is no reference (each image fails, saying so) */
 				struct drepo *d = sel_drepo(r, g, s);
-				if (!d) {
-					rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-					break;
-				}
-				if (prune_for(r, g)) {
+				if (d && prune_for(r, g)) {
 					struct rule *nr = realloc(d->rules, (d->n_rules + 1) * sizeof *nr);
 					if (!nr) {
 						rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
@@ -684,13 +681,14 @@ static int select_images(struct run *r, struct wn_ctx *ctx)
 						break;
 					}
 					it->source = strdup(s->name);
-					it->destination = strdup(d->name);
+					it->destination = strdup(d ? d->name : r->opt->destination);
 					it->result = WN_SYNC_FAILED;
 					it->code = l->rc;
 					it->error = l->msg;
 					l->msg = NULL;
 					r->jobs[r->rep->n_items - 1].started = true;
-					d->unsure = true;
+					if (d)
+						d->unsure = true;
 					continue;
 				}
 				size_t taken = 0;
@@ -826,6 +824,12 @@ static void do_image(struct worker *w, size_t i)
 	}
 	long floor = g->rate_floor != -2 ? g->rate_floor : r->opt->rate_floor;
 	struct wn_ratelimit rl;
+	/* what is left, as the source's last answer said; a HEAD (no pull) asks when nothing did yet */
+	if (floor >= 0 && !wn__ratelimit_of(sctx, sref->registry, &rl) && j->src_tag) {
+		struct wn_error saved = sctx->err;
+		if (wn_manifest_head(sctx, sref, src_d, NULL, NULL) != WN_OK)
+			sctx->err = saved; /* the copy will say what is wrong */
+	}
 	if (floor >= 0 && wn__ratelimit_of(sctx, sref->registry, &rl) && rl.remaining >= 0 && rl.remaining <= floor) {
 		it->result = WN_SYNC_SKIPPED;
 		it->error = wn__sprintf("not started: %s has %lld pull%s left, at or under the floor of %ld (--rate-floor)",
