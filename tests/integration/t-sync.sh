@@ -57,6 +57,8 @@ expect 2 "--dest dir is refused, saying so" "$WINCH" sync --src docker --dest di
 expect 2 "--assume-immutable that does not compile" "$WINCH" sync --src docker --assume-immutable '(' "$A/app" "$B/x"
 contains "... named" "$ERR" "--assume-immutable"
 
+same "completion: --src's values" "$(cd "$TOP" && PATH=/usr/bin:/bin bash -c '. completions/winch.bash; COMP_WORDS=(./winch sync --src ""); COMP_CWORD=3; _winch; echo "${COMPREPLY[*]}"')" "yaml docker"
+
 # ---- the lab: three registries ----------------------------------------------------------------
 # A: skopeo's man-page registry.example.com (busybox, redis, nginx, alpine); C: its quay.io
 mkdir -p "$WORK/certs"
@@ -169,22 +171,39 @@ same "... the report names every image and its result" \
 	"$(json '[len(d["images"]), d["summary"]["copied"], sorted(set(i["result"] for i in d["images"]))]' < "$WORK/report.json")" \
 	'[17, 17, ["copied"]]'
 
+expect 0 "--digestfile: newer skopeo's lines" "$WINCH" sync --digestfile "$WORK/digests" --src docker "$A/redis:1.0" "$B/wn"
+same "... DIGEST docker://DEST" "$(cat "$WORK/digests")" "$("$WINCH" digest "$A/redis:1.0") docker://$B/wn/redis:1.0"
+
 # ---- a second run: one HEAD per tag per side ------------------------------------------------------
 expect 0 "a mirror with --all" "$WINCH" sync --all --src yaml "$Y" "$B/all"
-for f in "$ALOG" "$CLOG" "$BLOG"; do wc -l < "$f"; done > "$WORK/marks"
-since() { # LOG ERE: matching lines logged after the mark
+# a registry writes its access line after the answer went out: wait for the logs to stop growing
+settle() {
+	local a b i=0
+	a=$(cat "$ALOG" "$CLOG" "$BLOG" | wc -l)
+	while [ $i -lt 30 ]; do
+		sleep 0.1
+		b=$(cat "$ALOG" "$CLOG" "$BLOG" | wc -l)
+		[ "$a" = "$b" ] && break
+		a=$b i=$((i + 1))
+	done
+}
+marks() { settle; for f in "$ALOG" "$CLOG" "$BLOG"; do wc -l < "$f"; done > "$WORK/marks"; }
+marks
+since() { # LOG N ERE: matching lines logged after mark N
 	local m=$(sed -n "$2p" "$WORK/marks")
 	tail -n +$((m + 1)) "$1" | grep -cE "$3"
 }
 expect 0 "the second run is a no-op" "$WINCH" sync --all --format json --src yaml "$Y" "$B/all"
+settle
 same "... every image up to date" "$(json '[d["summary"]["upToDate"], d["summary"]["copied"]]' <<< "$OUT")" "[17, 0]"
 # 17 images: 16 by tag (a HEAD at the source each), 1 by digest (none: a digest names its bytes)
 same "... one HEAD per tag at the sources" "$(($(since "$ALOG" 1 '"HEAD /v2/[^ ]*/manifests/') + $(since "$CLOG" 2 '"HEAD /v2/[^ ]*/manifests/')))" 16
 same "... one HEAD per image at the destination" "$(since "$BLOG" 3 '"HEAD /v2/[^ ]*/manifests/')" 17
 same "... and no manifest GET, blob or write anywhere" \
 	"$(($(since "$ALOG" 1 '"GET /v2/[^ ]*/(manifests|blobs)/') + $(since "$CLOG" 2 '"GET /v2/[^ ]*/(manifests|blobs)/') + $(since "$BLOG" 3 '"(GET|PUT|POST|PATCH|DELETE) /v2/')))" 0
-for f in "$ALOG" "$CLOG" "$BLOG"; do wc -l < "$f"; done > "$WORK/marks"
+marks
 expect 0 "--assume-immutable: tags that never move" "$WINCH" sync --all --assume-immutable '^(1\.0|2\.0|1-.*)$' --src yaml "$Y" "$B/all"
+settle
 same "... cost no source HEAD when the destination has them (A's 15 - 5)" "$(since "$ALOG" 1 '"HEAD /v2/[^ ]*/manifests/')" 10
 
 # ---- prune: plan, review, apply; never outside the selection, never a manifest a kept tag needs ---
