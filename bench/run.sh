@@ -132,6 +132,49 @@ chmod +x "$WORK/delete.sh"
 bench_case "delete $NDEL tags" 0 "python3 $TOP/bench/mktags.py $B del%N $NDEL d" \
 	"$W" cleanup -q --keep 0 "$B/del%N" --- "$WORK/delete.sh" %N
 
+
+# ---- winch sync vs skopeo sync (issue 14): REPOS repositories x TAGS tags from one YAML file ----
+# a first run into an empty destination, a no-op run into a synced one (with its request counts from
+# the registries' access logs), and peak RSS of no-op runs of REPOS and 10x REPOS repositories
+sync_cases() {
+	local repos=$1 tags=$2 big=$3 f=$WORK/sync.yml fb=$WORK/sync-big.yml r t list
+	list=$(for t in $(seq 0 $((tags - 1))); do printf 't%d,' "$t"; done)
+	printf '%s:\n  tls-verify: false\n  images:\n' "$SYNC_SRC" > "$f"
+	for r in $(seq -w 0 $((repos - 1))); do
+		python3 "$TOP/bench/mktags.py" "$SYNC_SRC" "r$r" "${list%,}" || exit 1
+		printf '    r%s: []\n' "$r" >> "$f"
+	done
+	bench_case "sync $repos repos x $tags tags, first run" 0 ":" \
+		"$W" sync -q "$f" "$B/sw%N" --- $SK sync --src yaml --dest docker --dest-tls-verify=false "$f" "$B/ss%N"
+	"$W" sync -q "$f" "$B/swnoop" && $SK sync --src yaml --dest docker --dest-tls-verify=false "$f" "$B/ssnoop" > /dev/null 2>&1
+	bench_case "sync $repos repos x $tags tags, no-op run" 0 ":" \
+		"$W" sync -q "$f" "$B/swnoop" --- $SK sync --src yaml --dest docker --dest-tls-verify=false "$f" "$B/ssnoop"
+	# requests of one no-op run, from the access logs (settled: a registry logs after answering)
+	sleep 0.5
+	local s0 d0
+	s0=$(wc -l < "$SYNC_SRC_LOG") d0=$(wc -l < "$B_LOG")
+	"$W" sync -q "$f" "$B/swnoop"
+	sleep 0.5
+	SYNC_REQS="$(tail -n +$((s0 + 1)) "$SYNC_SRC_LOG" | grep -cE '"HEAD /v2/[^ ]*/manifests/') source HEADs, $(tail -n +$((s0 + 1)) "$SYNC_SRC_LOG" | grep -cE '"GET /v2/[^ ]*/manifests/') source manifest GETs, $(tail -n +$((s0 + 1)) "$SYNC_SRC_LOG" | grep -cE '"GET /v2/[^ ]*/tags/list') tag listings, $(tail -n +$((d0 + 1)) "$B_LOG" | grep -cE '"HEAD /v2/[^ ]*/manifests/') destination HEADs, $(tail -n +$((d0 + 1)) "$B_LOG" | grep -cE '"(GET|PUT|POST|PATCH|DELETE) /v2/') other destination requests for $((repos * tags)) tags"
+	say "$SYNC_REQS"
+	# peak RSS as repositories grow: no-op runs of REPOS and BIG repositories (the same tags each)
+	printf '%s:\n  tls-verify: false\n  images:\n' "$SYNC_SRC" > "$fb"
+	for r in $(seq -w 0 $((big - 1))); do
+		[ "$r" -lt "$repos" ] 2>/dev/null || python3 "$TOP/bench/mktags.py" "$SYNC_SRC" "r$r" "${list%,}" || exit 1
+		printf '    r%s: []\n' "$r" >> "$fb"
+	done
+	"$W" sync -q "$fb" "$B/swbig" || exit 1
+	SYNC_RSS_SMALL=$(measure "$W" sync -q "$f" "$B/swnoop" | cut -d' ' -f2)
+	SYNC_RSS_BIG=$(measure "$W" sync -q "$fb" "$B/swbig" | cut -d' ' -f2)
+	SYNC_RSS="$(awk -v a="$SYNC_RSS_SMALL" -v b="$SYNC_RSS_BIG" -v r="$repos" -v g="$big" 'BEGIN { printf "winch sync no-op peak RSS: %d repositories %.1f MiB, %d repositories %.1f MiB", r, a / 1024, g, b / 1024 }')"
+	say "$SYNC_RSS"
+}
+reg_start plain || exit 1
+SYNC_SRC=$REG SYNC_SRC_LOG=$REG_DIR/registry.log B_LOG=$(dirname "$(ls -d /dev/null)")
+REG=$A
+for d in $REG_DIRS; do grep -q "addr: $B" "$d/config.yml" 2>/dev/null && B_LOG=$d/registry.log; done
+if $SMOKE; then sync_cases 3 3 6; else sync_cases 20 20 200; fi
+
 # ceilings, same run
 SHA=$(openssl speed -evp sha256 -seconds 1 -bytes 1048576 2>/dev/null | awk '/^sha256/ {print $2}' | tr -d k)
 GET=$(curl -s -o /dev/null -w '%{time_total}' "http://$A/v2/app/blobs/$LARGE_DIGEST")
@@ -162,6 +205,8 @@ echo
 echo "| case | winch s | skopeo s | skopeo/winch | winch rate | skopeo rate | winch RSS MiB | skopeo RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|"
 printf '%s' "$ROWS"
+echo
+echo "Sync: $SYNC_REQS; $SYNC_RSS"
 echo
 python3 -c '
 import sys

@@ -152,10 +152,12 @@ int cmd_delete(int, char **);
 int cmd_index(int, char **);
 int cmd_cleanup(int, char **);
 int cmd_ratelimit(int, char **);
+int cmd_sync(int, char **);
 int cmd___complete(int, char **);
 
 extern const struct opt_spec login_opts[], inspect_opts[], list_tags_opts[], catalog_opts[], copy_opts[], transfer_opts[],
 	upload_opts[], src_opts[], dest_opts[], delete_opts[], cleanup_opts[], manifest_opts[], tag_opts[];
+extern const struct opt_spec sync_opts[];
 /* Adds "rateLimit" (the last rate-limit headers the context saw, or null) to a JSON object (ratelimit.c). */
 void json_add_ratelimit(void *cjson, struct wn_ctx *ctx);
 int parse_size(const char *s, size_t *out);

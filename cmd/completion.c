@@ -33,6 +33,8 @@ static const struct {
 	{ "sort", (const char *const[]){ "name", "semver", "none", NULL } },
 	{ "tls-verify", (const char *const[]){ "true", "false", NULL } },
 	{ "dest-format", (const char *const[]){ "oci", "docker", NULL } },
+	{ "src", (const char *const[]){ "yaml", "docker", NULL } }, /* sync */
+	{ "dest", (const char *const[]){ "docker", NULL } },
 	/* the platforms images are commonly built for (docker buildx's and the official images') */
 	{ "platform", (const char *const[]){ "linux/amd64", "linux/arm64", "linux/arm64/v8", "linux/arm/v7", "linux/arm/v6",
 	                                     "linux/386", "linux/ppc64le", "linux/s390x", "linux/riscv64",

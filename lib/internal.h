@@ -281,6 +281,7 @@ struct wn__host {               /* what the context learned about one registry *
 	struct wn__host *next;
 	/* uploads (blob.c): what this run learned of the registry's upload protocol; under the lock */
 	struct wn__upload_known up;
+	struct wn_ratelimit ratelimit; /* the last rate-limit headers it sent (under the lock) */
 };
 
 /* What a context and the contexts forked from it share: what was learned
@@ -576,6 +577,9 @@ void wn__ratelimit_header(struct wn_ratelimit *rl, const char *name, const char 
 void wn__ratelimit_clear(struct wn_ratelimit *rl);
 /* Remembers rl as the context's last seen (from `registry`) and logs it at -v. */
 void wn__ratelimit_note(struct wn_ctx *ctx, const char *registry, const struct wn_ratelimit *rl);
+/* The last rate-limit headers `registry` itself sent (this context or its forks): 1 and *out,
+ * or 0 when none came from it (sync's pacing: several registries answer in one run). */
+int wn__ratelimit_of(struct wn_ctx *ctx, const char *registry, struct wn_ratelimit *out);
 /* " (the limit of 100 pulls per 6 h for SOURCE is used up; ... by TIME at the latest)": what
  * a 429 says of when the quota comes back, into buf; "" when it says nothing. */
 void wn__ratelimit_when(char *buf, size_t n, const struct wn_ratelimit *rl, long retry_after);

@@ -590,6 +590,92 @@ WN_API int wn_ctx_ratelimit(const struct wn_ctx *ctx, struct wn_ratelimit *out);
  * (out->set is 0 when it carried none: no limit, or an unlimited account). */
 WN_API int wn_ratelimit_get(struct wn_ratelimit *out, struct wn_ctx *ctx, const struct wn_ref *ref);
 
+/* ---- sync: many repositories mirrored from one file ------------------- */
+/* A sync source: skopeo sync's YAML file (registries, their `images`,
+ * `images-by-tag-regex`, `images-by-semver`, `credentials`, `tls-verify`,
+ * `cert-dir`, with skopeo's meaning) and winch's own keys under `winch:` in
+ * a registry (see man winch-sync), or one repository (skopeo's --src docker). */
+struct wn_sync_config;
+/* Parses the YAML text; `name` (the file) is named in errors, which give
+ * the line and column.  An unknown key, a regular expression or semver
+ * range that does not compile, a malformed reference is WN_EINVAL. */
+WN_API int wn_sync_config_parse(struct wn_sync_config **out, const void *data, size_t len, const char *name,
+                                struct wn_error *err);
+/* "REPO" (every tag) or "REPO:TAG" / "REPO@DIGEST" (that image), as skopeo's --src docker. */
+WN_API int wn_sync_config_repo(struct wn_sync_config **out, const char *source, struct wn_error *err);
+WN_API void wn_sync_config_free(struct wn_sync_config *c);
+
+/* What happened to one image (stable names: wn_sync_result_name). */
+enum wn_sync_result {
+	WN_SYNC_SELECTED = 0, /* a dry run: would be checked and copied */
+	WN_SYNC_COPIED,
+	WN_SYNC_UP_TO_DATE,   /* the destination already held it */
+	WN_SYNC_SKIPPED,      /* not started: the source's rate limit reached the floor */
+	WN_SYNC_FAILED,
+	WN_SYNC_PRUNED,       /* a destination tag the source selection no longer has, deleted */
+	WN_SYNC_TO_PRUNE,     /* the same, in a dry run or a plan: not deleted */
+};
+/* "selected", "copied", "up-to-date", "skipped", "failed", "pruned", "to-prune" */
+WN_API const char *wn_sync_result_name(enum wn_sync_result r);
+
+struct wn_sync_item {
+	char *source;                 /* "registry/repository:tag" or "@digest"; NULL for a pruned tag, or
+	                                 "registry/repository" for a repository whose tags could not be listed */
+	char *destination;            /* the same at the destination */
+	enum wn_sync_result result;
+	char digest[WN_DIGEST_MAX];   /* at the destination ("" when unknown) */
+	char *error;                  /* failed, skipped: why; NULL otherwise */
+	int code;                     /* failed: the enum wn_err */
+	struct wn_copy_result copy;   /* copied: what moved */
+};
+
+struct wn_sync_progress {
+	size_t total, done, copied, up_to_date, skipped, failed;
+};
+typedef void (*wn_sync_progress_fn)(void *data, const struct wn_sync_progress *p);
+
+struct wn_sync_options {
+	const char *destination;     /* DEST: a registry, with a path under it or not */
+	int scoped;                  /* skopeo's --scoped: the whole source name under DEST, not its last part */
+	int all;                     /* skopeo's --all: every platform of an index (else this machine's) */
+	const char *append_suffix;   /* skopeo's --append-suffix: added to each destination tag */
+	int dry_run;                 /* select and report; send nothing but the tag listings */
+	unsigned jobs;               /* images at once per registry; 0: 4 */
+	unsigned blob_jobs;          /* blobs at once per image; 0: 4 */
+	const char *assume_immutable;/* POSIX ERE: tags that never move; held at the destination, no source request */
+	int prune;                   /* delete destination tags the source selection no longer has */
+	long rate_floor;             /* start no pull from a registry whose remaining quota is this or less; -1: none */
+	int referrers;               /* also copy signatures, SBOMs and attestations */
+	const char *const *platforms;/* NULL-terminated; NULL: --all's choice */
+	int dest_format;             /* enum wn_format */
+	size_t chunk_size;
+	wn_sync_progress_fn progress;/* after each image, from several threads one at a time */
+	void *progress_data;
+	struct wn_ctx *dest_ctx;     /* the destination's context; NULL: the source's */
+};
+#define WN_SYNC_OPTIONS_INIT { NULL, 0, 0, NULL, 0, 0, 0, NULL, 0, -1, 0, NULL, 0, 0, NULL, NULL, NULL }
+
+struct wn_sync_report {
+	struct wn_sync_item *items;  /* images in the file's order, then pruned tags */
+	size_t n_items;
+	size_t selected, copied, up_to_date, skipped, failed, pruned, to_prune;
+	int rate_floor_hit;          /* some images were not started: a registry's quota reached the floor */
+	struct wn_cleanup_plan **plans; /* --prune: one cleanup plan per destination repository with tags to go */
+	size_t n_plans;
+};
+/* Mirrors what cfg selects to opts->destination: lists the tags each entry
+ * needs, checks each image with a HEAD at each side (equal digests: up to
+ * date, no GET), copies the others `jobs` per registry at once through one
+ * context per side, and with prune deletes (plans, in a dry run) destination
+ * tags that the selection's rule covers and the source no longer has, as
+ * wn_cleanup_plan_make and wn_cleanup_apply do: never a manifest a kept tag
+ * needs.  Every image is reported in *out.  Returns WN_OK, WN_EPARTIAL when
+ * some failed, WN_ERATELIMIT when none failed but some were left for the
+ * floor, or an error before anything was copied (then *out is NULL). */
+WN_API int wn_sync_run(struct wn_sync_report **out, struct wn_ctx *ctx, const struct wn_sync_config *cfg,
+                       const struct wn_sync_options *opts);
+WN_API void wn_sync_report_free(struct wn_sync_report *r);
+
 #ifdef __cplusplus
 }
 #endif

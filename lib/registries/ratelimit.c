@@ -150,9 +150,12 @@ static void utc(char *buf, size_t n, int64_t from_now)
 void wn__ratelimit_note(struct wn_ctx *ctx, const char *registry, const struct wn_ratelimit *rl)
 {
 	char lim[32] = "?", left[32] = "?", win[32] = "", who[sizeof rl->source + 24] = "";
+	struct wn__host *h = registry ? wn__ctx_host(ctx, registry) : NULL;
 	wn__lock(ctx);
 	ctx->sh->ratelimit = *rl;
 	snprintf(ctx->sh->ratelimit.registry, sizeof ctx->sh->ratelimit.registry, "%s", registry ? registry : "");
+	if (h)
+		h->ratelimit = ctx->sh->ratelimit;
 	wn__unlock(ctx);
 	if (rl->limit >= 0)
 		snprintf(lim, sizeof lim, "%lld", (long long)rl->limit);
@@ -166,6 +169,20 @@ void wn__ratelimit_note(struct wn_ctx *ctx, const char *registry, const struct w
 	if (rl->source[0])
 		snprintf(who, sizeof who, ", counted for %s", rl->source);
 	wn__log(ctx, WN_LOG_DEBUG, "  rate limit: %s of %s left%s%s", left, lim, win, who);
+}
+
+int wn__ratelimit_of(struct wn_ctx *ctx, const char *registry, struct wn_ratelimit *out)
+{
+	wn__ratelimit_clear(out);
+	wn__lock(ctx);
+	for (struct wn__host *h = ctx->sh->hosts; registry && h; h = h->next)
+		if (!strcmp(h->registry, registry)) {
+			if (h->ratelimit.set)
+				*out = h->ratelimit;
+			break;
+		}
+	wn__unlock(ctx);
+	return out->set;
 }
 
 int wn_ctx_ratelimit(const struct wn_ctx *ctx, struct wn_ratelimit *out)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages winch's build, tests and demo need, only those missing.
 set -e
-PKGS="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libssl-dev libarchive-dev zlib1g-dev
+PKGS="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libssl-dev libarchive-dev zlib1g-dev libyaml-dev
       docker-registry skopeo umoci apache2-utils openssl python3 ca-certificates time"
 missing=""
 for p in $PKGS; do
