@@ -244,7 +244,8 @@ static int order_rules(struct wn_policy *p, struct wn_error *err)
 	}
 	for (size_t i = 0; i < n; i++)
 		ord[i] = (struct slot){ p->rules[i].priority, i };
-	qsort(ord, n, sizeof *ord, cmp_slot);
+	if (n > 1)
+		qsort(ord, n, sizeof *ord, cmp_slot);
 	for (size_t i = 1; i < n; i++)
 		if (ord[i].priority == ord[i - 1].priority) {
 			describe(a, sizeof a, &p->rules[ord[i - 1].at]);

@@ -132,7 +132,8 @@ static int load_dir(struct wn_ctx *ctx, const char *dir, struct wn__tls *t, stru
 		if (e->d_name[0] != '.')
 			wn__strlist_push(&names, e->d_name);
 	closedir(d);
-	qsort(names.items, names.n, sizeof *names.items, cmp_str);
+	if (names.n > 1) /* an empty directory leaves items NULL: qsort must not see it */
+		qsort(names.items, names.n, sizeof *names.items, cmp_str);
 	for (size_t i = 0; i < names.n && rc == WN_OK; i++) {
 		const char *n = names.items[i];
 		size_t len = strlen(n);
