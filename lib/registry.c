@@ -467,6 +467,26 @@ int wn__manifest_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *
 	struct wn__req req = { .method = "PUT", .registry = repo->registry, .path = path, .scope = scope,
 		                   .headers = hdrs, .body = data, .body_len = len };
 	rc = path && scope && ctype ? wn__http_do(ctx, &req, &resp) : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	/* distribution before 3.0 rewrites its link files in place (truncate, then
+	 * write; atomic since distribution/distribution a5a6f1ba3): a PUT that
+	 * verifies an index while another push of the same child manifest rewrites
+	 * its link reads an empty digest and answers 400 DIGEST_INVALID.  The bytes
+	 * are ours and their digest is computed here, so that answer to a tag or
+	 * to this digest is the race: the same PUT again, a few times. */
+	for (int again = 0; rc == WN_OK && resp.status == 400 && again < 3 &&
+	                    (!strchr(tag_or_digest, ':') || !strcmp(tag_or_digest, digest));
+	     again++) {
+		struct wn__regerr re;
+		wn__regerr_parse(&re, resp.body.data, resp.body.len);
+		if (strcmp(re.code, "DIGEST_INVALID"))
+			break;
+		wn__resp_free(&resp);
+		wn__log(ctx, WN_LOG_DEBUG, "manifest PUT of %s: 400 DIGEST_INVALID for bytes of %s, again", tag_or_digest,
+		        digest);
+		wn__sleep_ms(ctx, 100L << again);
+		if ((rc = wn__check_cancel(ctx)) == WN_OK)
+			rc = wn__http_do(ctx, &req, &resp);
+	}
 	if (rc == WN_OK) {
 		char *name = wn__sprintf("%s/%s:%s", repo->registry, repo->repository, tag_or_digest);
 		if (resp.status != 201 && resp.status != 200)

@@ -77,6 +77,17 @@ expect 0 "an upload chunk that breaks is resumed from the registry's offset" \
 	"$WINCH" -v copy -j1 --chunk-size 64K --creds "$CRED" "$SRC/app:v1" "$P/c:v1"
 contains "... it asked the registry where it was" "$ERR" "resuming at byte"
 same "... and the copy is right" "$(dst_digest c:v1)" "$(src_digest v1)"
+# distribution 2.8 answers 400 DIGEST_INVALID to a manifest PUT that reads a
+# link file another push is rewriting (lib/registry.c): the same PUT again
+fault '{"put-race": 2}'
+expect 0 "a manifest PUT answered DIGEST_INVALID by the link-file race is sent again" \
+	"$WINCH" copy --creds "$CRED" "$SRC/app:v2" "$P/c:v2"
+same "... three times" "$(grep -c '^PUT /v2/c/manifests/v2' "$PLOG")" 3
+same "... and the copy is right" "$(dst_digest c:v2)" "$(src_digest v2)"
+fault '{"put-race": 10}'
+expect 7 "... but not for ever" "$WINCH" copy --creds "$CRED" "$SRC/app:v2" "$P/c:v3"
+contains "... the registry's answer said" "$ERR" "provided digest did not match uploaded content"
+same "... four times in all" "$(grep -c '^PUT /v2/c/manifests/v3' "$PLOG")" 4
 reg_stop_all
 
 # a redirect to blob storage on another host gets no credentials

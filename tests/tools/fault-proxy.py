@@ -12,6 +12,8 @@ fault fires its count goes down, and at 0 it stops.  Faults:
   corrupt-blob  GET /v2/.../blobs/...: flip one byte in the middle of the body
   429           any request: answer 429 with Retry-After: 1
   503           any request: answer 503 (no Retry-After)
+  put-race      PUT manifest: answer 400 DIGEST_INVALID as distribution 2.8 does
+                when another push rewrites a child's link file meanwhile
   drop-patch    PATCH: read half the body, then close without forwarding it
   referrers-api GET /v2/NAME/referrers/DIGEST: answer as an OCI 1.1 registry would,
                 from the tag-schema index sha256-HEX upstream
@@ -55,6 +57,7 @@ class Proxy(BaseHTTPRequestHandler):
         is_blob_get = method == "GET" and "/blobs/" in path and "/uploads/" not in path
         fault = ""
         for name, cond in (("429", True), ("503", True), ("drop-patch", method == "PATCH"),
+                           ("put-race", method == "PUT" and "/manifests/" in path),
                            ("cut-blob", is_blob_get), ("corrupt-blob", is_blob_get),
                            ("redirect-blob", is_blob_get and A.storage)):
             if cond and take_fault(name):
@@ -72,6 +75,16 @@ class Proxy(BaseHTTPRequestHandler):
             self.end_headers()
             if method != "HEAD":
                 self.wfile.write(body)
+            return
+        if fault == "put-race":
+            self.rfile.read(n)
+            body = (b'{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded '
+                    b'content","detail":"invalid checksum digest format"}]}')
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
             return
         if fault == "drop-patch":
             self.rfile.read(n // 2)
