@@ -640,6 +640,9 @@ struct wn__vapi_ops {
 	int (*delete_tag)(struct wn__vapi *a, struct wn_ctx *ctx, const char *digest, const char *tag);
 	/* Deletes the image with every tag on it (ops->deletes_images); id may be NULL (looked up). */
 	int (*delete_image)(struct wn__vapi *a, struct wn_ctx *ctx, const char *digest, const char *id);
+	/* WN_EDENIED when the API already said that deletions will be refused
+	 * (GitHub's X-OAuth-Scopes without delete:packages); may be NULL. */
+	int (*may_delete)(struct wn__vapi *a, struct wn_ctx *ctx);
 	void (*close)(struct wn__vapi *a);
 };
 struct wn__vapi {
@@ -671,9 +674,10 @@ int wn__api_request(struct wn__vapi *a, struct wn_ctx *ctx, const char *method, 
  * vendor's own message. */
 int wn__api_fail(struct wn__vapi *a, struct wn_ctx *ctx, const struct wn__resp *resp, const char *what,
                  const char *detail);
-/* The next page's URL from a Link header, NULL at the end; one on another
- * origin than the API's is refused (the token would go there). */
-int wn__api_next(struct wn__vapi *a, struct wn_ctx *ctx, const char *base, const char *link, char **out);
+/* The next page's URL: `ref` (a Link target, a JSON "next") resolved against
+ * `base`, the URL that gave it; one on another origin than the API's is
+ * refused (the token would go there). */
+int wn__api_follow(struct wn__vapi *a, struct wn_ctx *ctx, const char *base, const char *ref, char **out);
 /* Removes one tag through the backend so that the image stays: its tag delete,
  * else (GitHub; ECR on an image's last tag) a placeholder manifest of its own
  * put on the tag with the registry API and deleted through the backend.
@@ -683,6 +687,9 @@ int wn__api_untag(struct wn__vapi *a, struct wn_ctx *ctx, const struct wn__image
 /* Deletes an image and its tags: the backend's image delete, else (Docker Hub)
  * each of its tags. */
 int wn__api_delete_image(struct wn__vapi *a, struct wn_ctx *ctx, const struct wn__image *img);
+/* The value of a vendor header the request funnel kept for wn__api_request
+ * ("X-RateLimit-Reset", "X-OAuth-Scopes"), or NULL. */
+const char *wn__api_kept(const struct wn__resp *resp, const char *name);
 /* RFC 3339 to unix seconds (fractions and offsets taken); false when it is none. */
 bool wn__time_parse(const char *s, int64_t *out);
 

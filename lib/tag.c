@@ -225,12 +225,11 @@ static int tags_on(struct wn_ctx *ctx, const struct wn_ref *repo, const char *di
 	return WN_OK;
 }
 
-/* Points the tag at a placeholder of its own and deletes the placeholder. */
-static int untag_with_placeholder(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag,
-                                  const struct wn_manifest *orig)
+int wn__tag_placeholder_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag,
+                            char digest[WN_DIGEST_MAX])
 {
 	unsigned char nonce[16];
-	char hex[33], pdigest[WN_DIGEST_MAX];
+	char hex[33];
 	bool have = false;
 	int rc;
 	if ((rc = wn__blob_exists(ctx, repo, EMPTY_DIGEST, &have)) != WN_OK ||
@@ -256,8 +255,17 @@ static int untag_with_placeholder(struct wn_ctx *ctx, const struct wn_ref *repo,
 	cJSON_Delete(m);
 	if (!text)
 		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	rc = wn__manifest_put(ctx, repo, tag, text, strlen(text), WN_MT_OCI_MANIFEST, pdigest);
+	rc = wn__manifest_put(ctx, repo, tag, text, strlen(text), WN_MT_OCI_MANIFEST, digest);
 	free(text);
+	return rc;
+}
+
+/* Points the tag at a placeholder of its own and deletes the placeholder. */
+static int untag_with_placeholder(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag,
+                                  const struct wn_manifest *orig)
+{
+	char pdigest[WN_DIGEST_MAX];
+	int rc = wn__tag_placeholder_put(ctx, repo, tag, pdigest);
 	if (rc != WN_OK)
 		return rc;
 	struct wn_strlist just = { (char *[]){ (char *)tag }, 1, 1 };
