@@ -288,11 +288,16 @@ int cmd_cleanup(int argc, char **argv)
 		}
 	}
 	bool failed = false;
-	for (size_t i = 0; i < np && !dry_run; i++)
-		if (wn_cleanup_apply(ctx, plans[i], jobs, apply_file != NULL) != WN_OK) {
+	int hard = WN_OK; /* a denial or a rate limit (through a vendor API) is its own exit status */
+	for (size_t i = 0; i < np && !dry_run; i++) {
+		int arc = wn_cleanup_apply(ctx, plans[i], jobs, apply_file != NULL);
+		if (arc != WN_OK) {
 			failed = true;
+			if (arc != WN_EPARTIAL && !hard)
+				hard = arc;
 			warn_msg("%s", wn_ctx_errmsg(ctx));
 		}
+	}
 	if (want_json()) {
 		char *pj = wn_cleanup_plan_json((const struct wn_cleanup_plan *const *)plans, np, dry_run);
 		char *pretty = json_reindent(pj);
@@ -305,7 +310,7 @@ int cmd_cleanup(int argc, char **argv)
 			report(plans[i], !dry_run);
 	}
 	if (failed)
-		rc = EXIT_PARTIAL;
+		rc = hard ? exit_code_for(hard) : EXIT_PARTIAL;
 done:
 	for (size_t i = 0; i < np; i++)
 		wn_cleanup_plan_free(plans[i]);

@@ -170,7 +170,9 @@ front_start() {
 	case $FRONT_NAME in
 	hub) FRONT_USER=alice FRONT_PASS=$_fpw FRONT_ADMIN_USER=pro FRONT_ADMIN_PASS=pro$_fpw
 		set -- "$@" --user "alice:$_fpw" --user "pro:pro$_fpw:unlimited" ;;
-	ghcr | plain) FRONT_USER=alice FRONT_PASS=$_fpw
+	ghcr) FRONT_USER=alice FRONT_PASS=$_fpw
+		set -- "$@" --user "alice:$_fpw" --user "reader:$_fpw-r:pull" ;;
+	plain) FRONT_USER=alice FRONT_PASS=$_fpw
 		set -- "$@" --user "alice:$_fpw" ;;
 	ecr) FRONT_USER=AWS FRONT_PASS=eyJ$_fpw
 		set -- "$@" --user "AWS:eyJ$_fpw" ;;
