@@ -152,16 +152,21 @@ same "... never the multi-arch image's platform manifests, nor the SBOM of v1 (u
 	"$(json '[x["digest"] for x in d["repositories"][0]["delete"]]' <<< "$OUT" | grep -cE "$(d m/amd64)|$(d m/arm64)|$(d sbom)")" 0
 same "... and sends no DELETE" "$(since ' DELETE ')" 0
 expect 0 "ghcr: the plan" G cleanup --dry-run --untagged-only --keep 5 $A --plan-file "$WORK/plan.json" "$FRONT/alice/app"
-python3 "$SEED" "$REG" alice/app late:u6tag > /dev/null   # u6 is not touched by this; a new image is
+"$WINCH" tag "$REG/alice/app@$(d u6)" u6tag > /dev/null 2>&1   # since the plan, u6 got a tag
 expect 0 "ghcr: --apply deletes the versions through the API" "$WINCH" --creds "alice:$FRONT_PASS" cleanup --apply "$WORK/plan.json"
+contains "... re-checked first: u6, tagged since, stays" "$OUT" "skipped: the tag u6tag, not in the plan, now points at it"
 same "... leaving exactly the expected set" "$(state alice/app m m/amd64 m/arm64 v1 sbom u1 u5 u6 u7 u8)" \
-	"m:latest m/amd64:- m/arm64:- v1:v1 sbom:- u1:- u5:- u6:gone u7:gone u8:gone "
-same "... three DELETEs of versions" "$(since 'DELETE /users/alice/packages/container/app/versions/[0-9]+ .*status=204')" 3
+	"m:latest m/amd64:- m/arm64:- v1:v1 sbom:- u1:- u5:- u6:u6tag u7:gone u8:gone "
+same "... two DELETEs of versions" "$(since 'DELETE /users/alice/packages/container/app/versions/[0-9]+ .*status=204')" 2
 expect 0 "ghcr: delete REF through the API (a tag alone: a placeholder version, deleted)" G delete --format json $A "$FRONT/alice/app:v1"
 same "... by a placeholder" "$(json '[d["api"], d["method"]]' <<< "$OUT")" '["github", "placeholder"]'
 same "... the image stays" "$(state alice/app v1)" "v1:- "
 expect 9 "ghcr: the registry API has no DELETE (exit 9), pointing to the API" G delete --api registry "$FRONT/alice/app:latest"
 contains "... saying what to use" "$ERR" "--api github"
+# GitHub refuses to delete a package's last tagged version: some deletions failed, exit 8 with the list
+expect 8 "ghcr: a deletion GitHub refuses is exit 8" G cleanup --match '^(latest|u6tag)$' --keep 0 $A "$FRONT/alice/app"
+contains "... listing it with GitHub's message" "$OUT" "You cannot delete the last tagged version of a package"
+contains "... and counting it" "$OUT" "1 failed"
 # a token without delete:packages: refused before anything is deleted (exit 4)
 expect 4 "ghcr: a classic token without delete:packages is exit 4" "$WINCH" --creds "reader:$FRONT_PASS-r" cleanup \
 	--untagged-only $A "$FRONT/alice/app"
