@@ -394,7 +394,8 @@ static int gather_api(struct wn_ctx *ctx, struct wn__vapi *a, const struct wn_re
 		for (size_t t = 0; t < m->tags.n && rc == WN_OK; t++)
 			if (regexec(&refre, m->tags.items[t], 0, NULL, 0))
 				rc = wn__strlist_push(&nd->tags, m->tags.items[t]);
-		wn_tags_sort(&nd->tags, "name", NULL);
+		if (nd->tags.n > 1)
+			wn_tags_sort(&nd->tags, "name", NULL);
 		if (m->media_type && *m->media_type && !(nd->type = strdup(m->media_type)))
 			rc = WN_ENOMEM;
 		if (m->id && !(nd->id = strdup(m->id)))
@@ -413,7 +414,8 @@ static int gather_api(struct wn_ctx *ctx, struct wn__vapi *a, const struct wn_re
 	wn__images_free(&imgs);
 	if (rc != WN_OK)
 		return rc == WN_ENOMEM ? wn__ctx_fail(ctx, WN_ENOMEM, "out of memory") : rc;
-	wn_tags_sort(&inv->referrer_tags, "name", NULL);
+	if (inv->referrer_tags.n > 1)
+		wn_tags_sort(&inv->referrer_tags, "name", NULL);
 	if ((rc = wn__parallel(ctx, inv->n, jobs, read_api_node, &g)) != WN_OK)
 		return rc;
 	/* an untagged manifest an index lists is part of that image; one whose subject

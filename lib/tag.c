@@ -353,7 +353,8 @@ static int delete_api(struct wn_delete_result *r, struct wn_ctx *ctx, struct wn_
 	for (size_t t = 0; t < img->tags.n && rc == WN_OK; t++)
 		rc = wn__strlist_push(r->tags_removed, img->tags.items[t]) == WN_OK ? WN_OK
 		                                                                   : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	wn_tags_sort(r->tags_removed, "name", NULL);
+	if (r->tags_removed->n > 1)
+		wn_tags_sort(r->tags_removed, "name", NULL);
 	if (rc != WN_OK || (rc = refuse_others(ctx, r, ref, opts)) != WN_OK || r->refused || opts->dry_run)
 		goto done;
 	if (api->ops->may_delete && (rc = api->ops->may_delete(api, ctx)) != WN_OK)
