@@ -12,8 +12,8 @@
 #include "cmd.h"
 
 static const char *keep_s, *older_s, *match, *exclude, *protect, *policy_file, *plan_file, *apply_file, *jobs_s,
-	*catalog;
-static int dry_run, untagged, expire_undated;
+	*catalog, *api, *api_url;
+static int dry_run, untagged, untagged_only, expire_undated;
 
 const struct opt_spec cleanup_opts[] = {
 	{ "keep", 0, OPT_STR, &keep_s, "N", "keep the newest N selected tags" },
@@ -21,7 +21,9 @@ const struct opt_spec cleanup_opts[] = {
 	{ "match", 0, OPT_STR, &match, "REGEX", "select only tags matching this extended regex" },
 	{ "exclude", 0, OPT_STR, &exclude, "REGEX", "never select tags matching this extended regex" },
 	{ "protect", 0, OPT_STR, &protect, "REGEX", "never delete tags matching this (nor their images)" },
-	{ "untagged", 0, OPT_FLAG, &untagged, NULL, "also untagged manifests (where the registry can list them)" },
+	{ "untagged", 0, OPT_FLAG, &untagged, NULL, "also untagged images (where the API lists them), by the same --keep/--older-than" },
+	{ "untagged-only", 0, OPT_FLAG, &untagged_only, NULL,
+	  "only untagged images: with --keep N the newest N of them stay (GitHub's delete-only-untagged-versions)" },
 	{ "expire-undated", 0, OPT_FLAG, &expire_undated, NULL,
 	  "count images without a believable creation time (1970, before 2000, future) as the oldest" },
 	{ "policy", 0, OPT_STR, &policy_file, "FILE", "an AWS ECR lifecycle policy (JSON)" },
@@ -30,6 +32,9 @@ const struct opt_spec cleanup_opts[] = {
 	{ "apply", 0, OPT_STR, &apply_file, "FILE", "carry out a plan written by --plan-file, re-checking each tag" },
 	{ "jobs", 'j', OPT_STR, &jobs_s, "N", "requests at once while reading (default 4); deletions go one at a time" },
 	{ "catalog", 0, OPT_STR, &catalog, "REGEX", "the arguments are registries: clean their repositories matching REGEX" },
+	{ "api", 0, OPT_STR, &api, "API",
+	  "registry, hub, github, ecr or harbor: whose API lists and deletes (default: the host's, see man page)" },
+	{ "api-url", 0, OPT_STR, &api_url, "URL", "the vendor API's URL (GitHub Enterprise, a Harbor host)" },
 	OPT_END,
 };
 
@@ -95,8 +100,13 @@ static void with(char *buf, size_t n, size_t referrers, size_t children)
 static void report(const struct wn_cleanup_plan *p, bool done)
 {
 	char extra[160];
-	printf("%s: %zu %s; times from %zu %s, %zu %s, %zu unknown", p->repository, p->images,
-	       plural(p->images, "image", "images"), p->from_config, plural(p->from_config, "config", "configs"),
+	printf("%s: %zu %s", p->repository, p->images, plural(p->images, "image", "images"));
+	if (p->api)
+		printf(" (%zu untagged) through the %s API", p->untagged, p->api);
+	printf("; times from ");
+	if (p->api)
+		printf("%zu %s, ", p->from_push, plural(p->from_push, "push", "pushes"));
+	printf("%zu %s, %zu %s, %zu unknown", p->from_config, plural(p->from_config, "config", "configs"),
 	       p->from_annotation, plural(p->from_annotation, "annotation", "annotations"), p->unknown_time);
 	if (p->implausible_time)
 		printf(" (%zu of them stated but not believed: 1970, before 2000 or in the future)", p->implausible_time);
@@ -107,7 +117,7 @@ static void report(const struct wn_cleanup_plan *p, bool done)
 		for (size_t t = 0; t < it->tags->n; t++)
 			printf("%s%s", t ? "," : it->tags->n == 1 ? " tag " : " tags ", it->tags->items[t]);
 		if (it->created && *it->created)
-			printf(" created %s", it->created);
+			printf(" %s %s", it->time_from && !strcmp(it->time_from, "push") ? "pushed" : "created", it->created);
 		printf(" (%s)%s%s\n", it->reason ? it->reason : "", it->result ? ": " : "", it->result ? it->result : "");
 	}
 	if (p->note)
@@ -194,15 +204,22 @@ int cmd_cleanup(int argc, char **argv)
 		jobs = (unsigned)v;
 	}
 	if (apply_file && (argc || policy_file || keep_s || older_s || match || exclude || protect || catalog ||
-	                   expire_undated || untagged))
-		return usage_error(NULL, "cleanup: --apply takes a plan and nothing else");
+	                   expire_undated || untagged || untagged_only || api || api_url))
+		return usage_error(NULL, "cleanup: --apply takes a plan and nothing else (the plan names its API)");
+	if (api && strcmp(api, "registry") && strcmp(api, "hub") && strcmp(api, "github") && strcmp(api, "ecr") &&
+	    strcmp(api, "harbor"))
+		return usage_error(NULL, "cleanup: --api takes registry, hub, github, ecr or harbor, not \"%s\"", api);
+	if (untagged_only && (untagged || match || exclude || policy_file))
+		return usage_error(NULL, "cleanup: --untagged-only selects untagged images alone: no --untagged, --match, "
+		                   "--exclude or --policy");
 	if (!apply_file) {
 		if (!argc)
 			return usage_error(NULL, "cleanup: name a repository (or registries with --catalog)");
 		if (policy_file && (keep_s || older_s || match || exclude))
 			return usage_error(NULL, "cleanup: --policy and --keep/--older-than/--match/--exclude do not mix");
-		if (!policy_file && !keep_s && !older_s && !untagged)
-			return usage_error(NULL, "cleanup: say what to delete: --keep, --older-than, --untagged or --policy");
+		if (!policy_file && !keep_s && !older_s && !untagged && !untagged_only)
+			return usage_error(NULL, "cleanup: say what to delete: --keep, --older-than, --untagged, "
+			                   "--untagged-only or --policy");
 		if (keep_s) {
 			if (parse_size(keep_s, &v) && strcmp(keep_s, "0"))
 				return usage_error(NULL, "cleanup: --keep takes a number, not \"%s\"", keep_s);
@@ -245,10 +262,16 @@ int cmd_cleanup(int argc, char **argv)
 		if ((rc = repositories(ctx, argc, argv, &repos)))
 			goto done;
 		struct wn_policy *pol = policy ? policy : &flags;
+		struct wn_cleanup_options co = WN_CLEANUP_OPTIONS_INIT;
+		co.jobs = jobs;
+		co.api = api;
+		co.api_url = api_url;
+		co.dry_run = dry_run;
 		flags.untagged = untagged;
+		flags.untagged_only = untagged_only;
 		plans = calloc(repos.n + 1, sizeof *plans);
 		for (size_t i = 0; i < repos.n; i++) {
-			if (wn_cleanup_plan_make(&plans[np], ctx, repos.items[i], pol, (int64_t)time(NULL), jobs) != WN_OK) {
+			if (wn_cleanup_plan_make_opts(&plans[np], ctx, repos.items[i], pol, (int64_t)time(NULL), &co) != WN_OK) {
 				rc = fail_ctx(ctx);
 				goto done;
 			}
@@ -265,11 +288,16 @@ int cmd_cleanup(int argc, char **argv)
 		}
 	}
 	bool failed = false;
-	for (size_t i = 0; i < np && !dry_run; i++)
-		if (wn_cleanup_apply(ctx, plans[i], jobs, apply_file != NULL) != WN_OK) {
+	int hard = WN_OK; /* a denial or a rate limit (through a vendor API) is its own exit status */
+	for (size_t i = 0; i < np && !dry_run; i++) {
+		int arc = wn_cleanup_apply(ctx, plans[i], jobs, apply_file != NULL);
+		if (arc != WN_OK) {
 			failed = true;
+			if (arc != WN_EPARTIAL && !hard)
+				hard = arc;
 			warn_msg("%s", wn_ctx_errmsg(ctx));
 		}
+	}
 	if (want_json()) {
 		char *pj = wn_cleanup_plan_json((const struct wn_cleanup_plan *const *)plans, np, dry_run);
 		char *pretty = json_reindent(pj);
@@ -282,7 +310,7 @@ int cmd_cleanup(int argc, char **argv)
 			report(plans[i], !dry_run);
 	}
 	if (failed)
-		rc = EXIT_PARTIAL;
+		rc = hard ? exit_code_for(hard) : EXIT_PARTIAL;
 done:
 	for (size_t i = 0; i < np; i++)
 		wn_cleanup_plan_free(plans[i]);

@@ -80,7 +80,21 @@ int cmd_login(int argc, char **argv)
 		rc = usage_error(&commands[0], "--password-stdin needs --username");
 		goto done;
 	}
-	if (!username || (!password && !password_stdin)) {
+	if (!username && !password && !password_stdin) {
+		/* an ECR registry with AWS credentials at hand: GetAuthorizationToken, no aws CLI */
+		if (!(ctx = ctx_open())) {
+			rc = EXIT_ERROR;
+			goto done;
+		}
+		int erc = wn_login_ecr(ctx, reg, &user, &pass);
+		if (erc != WN_OK && erc != WN_ENOTFOUND) {
+			rc = fail_ctx(ctx);
+			goto done;
+		}
+		if (erc == WN_OK)
+			username = user;
+	}
+	if (!username || (!password && !password_stdin && !pass)) {
 		tty = fopen("/dev/tty", "r+");
 		if (!tty) {
 			rc = usage_error(&commands[0], "no terminal to ask on: give --username and --password-stdin");
@@ -93,7 +107,9 @@ int cmd_login(int argc, char **argv)
 	} else if (!user) { /* --creds made it already */
 		user = strdup(username);
 	}
-	if (password) {
+	if (pass) {
+		/* from GetAuthorizationToken */
+	} else if (password) {
 		warn_msg("warning: %s is visible to other users of this machine; use --password-stdin",
 		         common.creds ? "the password of --creds" : "--password");
 		pass = strdup(password);
@@ -111,7 +127,7 @@ int cmd_login(int argc, char **argv)
 		rc = usage_error(&commands[0], "empty password");
 		goto done;
 	}
-	if (!(ctx = ctx_open())) {
+	if (!ctx && !(ctx = ctx_open())) {
 		rc = EXIT_ERROR;
 		goto done;
 	}

@@ -38,11 +38,15 @@ int cmd_tag(int argc, char **argv)
 }
 
 static int image, force, dry_run;
+static const char *api, *api_url;
 
 const struct opt_spec delete_opts[] = {
 	{ "image", 0, OPT_FLAG, &image, NULL, "given a tag, delete its image (the manifest and every tag on it)" },
 	{ "force", 'f', OPT_FLAG, &force, NULL, "delete a manifest even when other tags point at it" },
 	{ "dry-run", 'n', OPT_FLAG, &dry_run, NULL, "say what would be deleted, delete nothing" },
+	{ "api", 0, OPT_STR, &api, "API",
+	  "registry, hub, github, ecr or harbor: whose API deletes (default: the host's, see man page)" },
+	{ "api-url", 0, OPT_STR, &api_url, "URL", "the vendor API's URL (GitHub Enterprise, a Harbor host)" },
 	OPT_END,
 };
 
@@ -63,9 +67,12 @@ static char *joined(const struct wn_strlist *l)
 int cmd_delete(int argc, char **argv)
 {
 	struct wn_ref *ref;
-	struct wn_delete_options o = { image, force, dry_run };
+	struct wn_delete_options o = { image, force, dry_run, api, api_url };
 	struct wn_delete_result *r = NULL;
 	struct wn_ctx *ctx;
+	if (api && strcmp(api, "registry") && strcmp(api, "hub") && strcmp(api, "github") && strcmp(api, "ecr") &&
+	    strcmp(api, "harbor"))
+		return usage_error(NULL, "delete: --api takes registry, hub, github, ecr or harbor, not \"%s\"", api);
 	int rc = ref_and_ctx(argv[0], WN_REF_DEFAULT_TAG, &ref, &ctx);
 	if (rc)
 		return rc;
@@ -85,6 +92,7 @@ int cmd_delete(int argc, char **argv)
 		cJSON_AddBoolToObject(j, "dryRun", r->dry_run);
 		if (r->method)
 			cJSON_AddStringToObject(j, "method", r->method);
+		cJSON_AddStringToObject(j, "api", r->api ? r->api : "registry");
 		if (r->refused)
 			cJSON_AddStringToObject(j, "refused", r->refused);
 		print_json(j);
@@ -92,8 +100,9 @@ int cmd_delete(int argc, char **argv)
 	} else if (r->refused) {
 		/* said below, whatever the format */
 	} else if (r->what == WN_DELETE_TAG) {
+		bool vendor = r->api && strcmp(r->api, "registry");
 		const char *how = !r->method ? NULL
-		                : !strcmp(r->method, "tag-delete") ? "the registry's tag DELETE"
+		                : !strcmp(r->method, "tag-delete") ? (vendor ? "the API's tag delete" : "the registry's tag DELETE")
 		                : !strcmp(r->method, "placeholder") ? "a placeholder manifest"
 		                                                    : r->method;
 		say("%s tag %s of %s; the image %s and its other tags stay%s%s%s", r->dry_run ? "would remove" : "removed",

@@ -10,6 +10,13 @@
  * When unsure, the image stays.  What is already gone counts as done, so a
  * run that failed half-way can simply run again.  The counts say what
  * happened, not what was planned.
+ *
+ * A plan made through a vendor API (it names it) is carried out through it:
+ * the repository is read again with one listing (the tags, the digests and
+ * the ids, untagged images too), an item whose GitHub version id no longer
+ * holds its digest is skipped, and tags and images go through the API.  There
+ * a denial (a token without the permission) or a rate limit stops the run at
+ * once: the rest would fail the same way.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +49,8 @@ struct snapshot {
 	char **types;
 	struct wn_strlist indexes;        /* distinct digests of indexes tags point at */
 	struct wn_strlist *children;      /* per index */
+	struct wn__images imgs;           /* through a vendor API: its listing, untagged images too */
+	bool listed;
 };
 
 static void snapshot_free(struct snapshot *s)
@@ -55,6 +64,7 @@ static void snapshot_free(struct snapshot *s)
 		strlist_clear(&s->children[i]);
 	free(s->children);
 	strlist_clear(&s->indexes);
+	wn__images_free(&s->imgs);
 }
 
 static int snap_head(struct wn_ctx *ctx, size_t i, void *arg)
@@ -117,6 +127,65 @@ static int snapshot_take(struct snapshot *s, struct wn_ctx *ctx, unsigned jobs)
 	return wn__parallel(ctx, s->indexes.n, jobs, snap_index, s);
 }
 
+/* An image a vendor API listed whose media type it did not say (GitHub's): its manifest is read. */
+static int snap_api_type(struct wn_ctx *ctx, size_t i, void *arg)
+{
+	struct snapshot *s = arg;
+	struct wn__image *m = &s->imgs.v[i];
+	struct wn_ref *r;
+	struct wn_manifest *man = NULL;
+	if (m->media_type && *m->media_type)
+		return WN_OK;
+	int rc = wn__ref_at(&r, s->repo, NULL, m->digest);
+	if (rc != WN_OK)
+		return rc;
+	struct wn_error saved = ctx->err;
+	rc = wn_manifest_get(&man, ctx, r);
+	wn_ref_free(r);
+	if (rc == WN_ENOTFOUND) {
+		ctx->err = saved;
+		return WN_OK;
+	}
+	if (rc == WN_OK && !(m->media_type = strdup(man->media_type ? man->media_type : "")))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	wn_manifest_free(man);
+	return rc;
+}
+
+/* The repository as a vendor API lists it: every tag and its digest, untagged
+ * images too, and what the indexes hold (read with the registry API). */
+static int snapshot_take_api(struct snapshot *s, struct wn_ctx *ctx, struct wn__vapi *api, unsigned jobs)
+{
+	int rc = api->ops->list(api, ctx, &s->imgs);
+	size_t n = 0, k = 0;
+	if (rc != WN_OK)
+		return rc;
+	s->listed = true;
+	if ((rc = wn__parallel(ctx, s->imgs.n, jobs, snap_api_type, s)) != WN_OK)
+		return rc;
+	for (size_t i = 0; i < s->imgs.n; i++)
+		n += s->imgs.v[i].tags.n;
+	if (!(s->tags = calloc(1, sizeof *s->tags)) || !(s->digests = calloc(n + 1, sizeof *s->digests)) ||
+	    !(s->types = calloc(n + 1, sizeof *s->types)))
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->imgs.n; i++) {
+		const struct wn__image *m = &s->imgs.v[i];
+		for (size_t t = 0; t < m->tags.n; t++, k++) {
+			if (wn__strlist_push(s->tags, m->tags.items[t]) != WN_OK ||
+			    !(s->types[k] = wn__strdup(m->media_type ? m->media_type : "")))
+				return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+			snprintf(s->digests[k], WN_DIGEST_MAX, "%s", m->digest);
+		}
+		/* every index, tagged or not: an untagged one that stays keeps what it holds too */
+		if (m->media_type && wn__mt_is_index(m->media_type) && !has(&s->indexes, m->digest) &&
+		    wn__strlist_push(&s->indexes, m->digest) != WN_OK)
+			return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	}
+	if (!(s->children = calloc(s->indexes.n + 1, sizeof *s->children)))
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	return wn__parallel(ctx, s->indexes.n, jobs, snap_index, s);
+}
+
 /* The digest a tag holds now; NULL when it is gone. */
 static const char *snap_tag(const struct snapshot *s, const char *tag)
 {
@@ -145,6 +214,9 @@ struct apply {
 	struct wn_ref *repo;
 	struct work *w;
 	size_t *todo;              /* the items of the current phase */
+	struct wn__vapi *api;      /* the vendor API the plan names; NULL: the registry API */
+	struct snapshot *snap;     /* its listing */
+	int fatal;                 /* a denial or a rate limit: the run stops */
 };
 
 static void set_result(struct wn_cleanup_item *it, const char *r)
@@ -222,6 +294,21 @@ static int decide(struct apply *a, const struct snapshot *s)
 			w->st = ST_GONE;
 			continue;
 		}
+		if (s->listed) {
+			/* a vendor API lists every image: one it no longer lists is gone, and a
+			 * GitHub version id must still be the one holding the digest */
+			const struct wn__image *now = wn__images_find(&s->imgs, it->digest);
+			if (!now) {
+				w->st = ST_GONE;
+				continue;
+			}
+			if (it->id && now->id && strcmp(it->id, now->id)) {
+				w->st = ST_SKIPPED;
+				w->why = wn__sprintf("the version %s no longer holds %s (it is version %s now)", it->id, it->digest,
+				                     now->id);
+				continue;
+			}
+		}
 		if (!it->delete_manifest)
 			continue;
 		/* a tag outside the plan, or an index that stays, reaches it now: the manifest stays */
@@ -297,10 +384,47 @@ static bool deps_gone(const struct apply *a, const struct work *w)
 	return true;
 }
 
+/* The image a vendor API listed for the item, or one made of the plan's words
+ * (digest, id, tags) when the listing no longer has it.  *tmp is freed by the caller. */
+static const struct wn__image *api_image(const struct apply *a, const struct wn_cleanup_item *it, struct wn__image *tmp)
+{
+	const struct wn__image *m = a->snap ? wn__images_find(&a->snap->imgs, it->digest) : NULL;
+	if (m)
+		return m;
+	memset(tmp, 0, sizeof *tmp);
+	tmp->digest = it->digest;
+	tmp->id = it->id;
+	tmp->tags = *it->tags;
+	tmp->pushed = tmp->size = -1;
+	return tmp;
+}
+
+/* Removes the planned tags that are still there, each alone, through the vendor API. */
+static int api_remove_tags(struct wn_ctx *ctx, struct apply *a, struct wn_cleanup_item *it, struct work *w)
+{
+	struct wn__image tmp;
+	const struct wn__image *img = api_image(a, it, &tmp);
+	int rc = WN_OK;
+	for (size_t t = 0; t < it->tags->n && rc == WN_OK; t++) {
+		const char *method;
+		if (!tag_present(w, t))
+			continue;
+		struct wn_error saved = ctx->err;
+		rc = wn__api_untag(a->api, ctx, img, it->tags->items[t], &method);
+		if (rc == WN_OK)
+			w->tags_done++;
+		else if (rc == WN_ENOTFOUND) {
+			ctx->err = saved;
+			rc = WN_OK;
+		}
+	}
+	return rc;
+}
+
 /* Removes the planned tags that are still there, each alone. */
 static int remove_tags(struct wn_ctx *ctx, const struct wn_ref *repo, struct wn_cleanup_item *it, struct work *w)
 {
-	struct wn_delete_options o = { 0, 1, 0 };
+	struct wn_delete_options o = { 0, 1, 0, "registry", NULL };
 	int rc = WN_OK;
 	for (size_t t = 0; t < it->tags->n && rc == WN_OK; t++) {
 		struct wn_ref *r;
@@ -334,9 +458,25 @@ static int run_item(struct wn_ctx *ctx, size_t k, void *arg)
 	if (wn__cancelled(ctx))
 		return WN_OK; /* left undone: reported as not carried out */
 	if (w->st == ST_TAGS_ONLY || !it->delete_manifest) {
-		rc = remove_tags(ctx, a->repo, it, w);
+		rc = a->api ? api_remove_tags(ctx, a, it, w) : remove_tags(ctx, a->repo, it, w);
 		if (rc == WN_OK && w->st == ST_GO && !w->tags_done)
 			w->st = ST_GONE;
+	} else if (a->api) {
+		if (!it->digest) { /* a referrer tag of a fresh plan: the listing says what it holds */
+			const char *d = a->snap ? snap_tag(a->snap, it->tags->items[0]) : NULL;
+			if (!d) {
+				rc = WN_ENOTFOUND;
+				goto out;
+			}
+			if (!(it->digest = strdup(d))) {
+				rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+		struct wn__image tmp;
+		if ((rc = wn__api_delete_image(a->api, ctx, api_image(a, it, &tmp))) == WN_OK)
+			for (size_t t = 0; t < it->tags->n; t++)
+				w->tags_done += tag_present(w, t);
 	} else {
 		if (!it->digest) { /* a referrer of a fresh plan: its digest is read now */
 			struct wn_ref *r;
@@ -361,6 +501,12 @@ out:
 	else if (rc != WN_OK) {
 		w->st = ST_FAILED;
 		set_result(it, wn_ctx_errmsg(ctx));
+		/* through a vendor API a denial or a rate limit is the run's, not the item's:
+		 * the next deletions would meet it too */
+		if (a->api && (rc == WN_EDENIED || rc == WN_EAUTH || rc == WN_ERATELIMIT)) {
+			a->fatal = rc;
+			return rc;
+		}
 	} else if (w->st == ST_GO)
 		w->st = ST_DELETED;
 	return WN_OK;
@@ -379,7 +525,7 @@ static int run_phase(struct wn_ctx *ctx, struct apply *a, size_t n)
 
 int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *p, unsigned jobs, int recheck)
 {
-	struct apply a = { p, NULL, NULL, NULL };
+	struct apply a = { p, NULL, NULL, NULL, NULL, NULL, 0 };
 	struct snapshot snap = { 0 };
 	struct wn_error err;
 	int rc = WN_OK;
@@ -397,9 +543,25 @@ int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *p, unsigned job
 		free(p->items[i].result);
 		p->items[i].result = NULL;
 	}
-	if (recheck) {
-		snap.repo = a.repo;
-		if ((rc = snapshot_take(&snap, ctx, jobs)) != WN_OK) {
+	snap.repo = a.repo;
+	if (p->api) {
+		/* the plan's vendor API: a token that says it may not delete deletes nothing */
+		if ((rc = wn__api_open(&a.api, ctx, a.repo, p->api, p->api_url)) != WN_OK ||
+		    (a.api->ops->may_delete && (rc = a.api->ops->may_delete(a.api, ctx)) != WN_OK)) {
+			char cause[sizeof ctx->err.msg], msg[sizeof ctx->err.msg + 40];
+			snprintf(cause, sizeof cause, "%s", wn_ctx_errmsg(ctx));
+			snprintf(msg, sizeof msg, "not carried out: %s", cause);
+			for (size_t i = 0; i < p->n_items; i++)
+				set_result(&p->items[i], msg);
+			p->failed = p->n_items;
+			p->applied = 1;
+			rc = wn__ctx_fail(ctx, rc, "nothing deleted in %s: %s", p->repository, cause);
+			goto done;
+		}
+		a.snap = &snap;
+	}
+	if (recheck || a.api) {
+		if ((rc = a.api ? snapshot_take_api(&snap, ctx, a.api, jobs) : snapshot_take(&snap, ctx, jobs)) != WN_OK) {
 			/* what cannot be checked is kept: every entry is a failure the report names */
 			char cause[sizeof ctx->err.msg], msg[sizeof ctx->err.msg + 40];
 			snprintf(cause, sizeof cause, "%s", wn_ctx_errmsg(ctx));
@@ -412,7 +574,7 @@ int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *p, unsigned job
 			                  cause);
 			goto done;
 		}
-		if (decide(&a, &snap) != WN_OK) {
+		if (recheck && decide(&a, &snap) != WN_OK) {
 			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -493,9 +655,15 @@ int wn_cleanup_apply(struct wn_ctx *ctx, struct wn_cleanup_plan *p, unsigned job
 		}
 	}
 	p->applied = 1;
-	if (rc == WN_OK && p->failed)
+	if (a.fatal && rc == a.fatal) {
+		char cause[sizeof ctx->err.msg];
+		snprintf(cause, sizeof cause, "%s", wn_ctx_errmsg(ctx));
+		rc = wn__ctx_fail(ctx, a.fatal, "%s: stopped after %zu manifests and %zu tags deleted: %s", p->repository,
+		                  p->done_manifests + p->done_children + p->done_referrers, p->done_tags, cause);
+	} else if (rc == WN_OK && p->failed) {
 		rc = wn__ctx_fail(ctx, WN_EPARTIAL, "%zu of %zu deletions in %s failed", p->failed, p->n_items,
 		                  p->repository);
+	}
 done:
 	for (size_t i = 0; a.w && i < p->n_items; i++)
 		free(a.w[i].why);
@@ -503,5 +671,6 @@ done:
 	free(a.todo);
 	snapshot_free(&snap);
 	wn_ref_free(a.repo);
+	wn__api_free(a.api);
 	return rc;
 }

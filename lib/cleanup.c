@@ -9,6 +9,13 @@
  * (delete's tag-only way).  Referrers go with their image, and the untagged
  * children of a deleted index with it, after it.
  *
+ * Where a vendor API serves the repository (lib/vendors/: Docker Hub, GitHub,
+ * ECR, Harbor), the inventory is its listing instead: every image with its
+ * tags and push time, untagged ones too where it lists them.  An untagged
+ * manifest that an index lists is a part of that image, and one whose
+ * subject is in the repository a referrer of it: neither is an image of its
+ * own to rank; each goes with what holds it.
+ *
  * Plans are written and read back as JSON here; apply.c carries them out.
  */
 #include <regex.h>
@@ -32,36 +39,22 @@ void wn_cleanup_plan_free(struct wn_cleanup_plan *p)
 		free(it->created);
 		free(it->result);
 		free(it->parent);
+		free(it->id);
 	}
 	free(p->items);
 	free(p->repository);
 	free(p->note);
+	free(p->api);
+	free(p->api_url);
 	free(p);
-}
-
-/* RFC 3339 -> unix seconds. */
-static bool parse_time(const char *s, int64_t *out)
-{
-	struct tm tm = { 0 };
-	const char *rest;
-	if (!s || !(rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
-		return false;
-	int64_t t = (int64_t)timegm(&tm);
-	while (*rest == '.' || (*rest >= '0' && *rest <= '9'))
-		rest++;
-	if ((*rest == '+' || *rest == '-') && strlen(rest) >= 6) {
-		int64_t off = (rest[1] - '0') * 36000 + (rest[2] - '0') * 3600 + (rest[4] - '0') * 600 + (rest[5] - '0') * 60;
-		t += *rest == '+' ? -off : off;
-	}
-	*out = t;
-	return true;
 }
 
 /* A time an image states, and where from. */
 struct stamp {
 	int64_t t;                    /* -1: none stated */
 	char s[40];
-	const char *source;           /* "config", "annotation", "implausible" (stated, not believed), "" */
+	const char *source;           /* "push" (a vendor API's), "config", "annotation", "implausible" (stated,
+	                                 not believed), "" */
 };
 
 static void stamp_set(struct stamp *st, const char *s, const char *source, int64_t now)
@@ -69,7 +62,7 @@ static void stamp_set(struct stamp *st, const char *s, const char *source, int64
 	int64_t t;
 	if (st->t >= 0 && strcmp(st->source, "implausible"))
 		return; /* already a believable one */
-	if (!parse_time(s, &t) || t < 0)
+	if (!wn__time_parse(s, &t) || t < 0)
 		return;
 	bool known = wn_ret_time_known(t, now);
 	if (!known && st->t >= 0)
@@ -86,13 +79,17 @@ struct node {
 	struct wn_strlist child_what; /* per child: its platform, or "attestation of DIGEST" */
 	struct stamp when;
 	char *type;                   /* media type, from the HEAD */
+	char *id;                     /* the vendor API's id */
+	char *subject;                /* an untagged manifest's subject (a referrer): read through a vendor API */
+	bool part;                    /* untagged, and an index lists it: it goes with that index */
+	bool referrer;                /* untagged, and its subject is in the repository: it goes with it */
 };
 
 struct inventory {
 	struct node *nodes;
 	size_t n, cap;
 	struct wn_strlist referrer_tags;
-	size_t from_config, from_annotation, unknown, implausible;
+	size_t from_config, from_annotation, unknown, implausible, from_push, untagged;
 	struct wn_strlist undated;    /* tags of images without a believable time */
 };
 
@@ -140,6 +137,8 @@ static void inventory_free(struct inventory *inv)
 		strlist_clear(&inv->nodes[i].children);
 		strlist_clear(&inv->nodes[i].child_what);
 		free(inv->nodes[i].type);
+		free(inv->nodes[i].id);
+		free(inv->nodes[i].subject);
 	}
 	free(inv->nodes);
 	strlist_clear(&inv->referrer_tags);
@@ -320,6 +319,139 @@ static int gather(struct wn_ctx *ctx, const struct wn_ref *repo, struct inventor
 	return rc;
 }
 
+/* ---- the inventory through a vendor API ----------------------------------- */
+
+struct api_state {
+	const struct wn_ref *repo;
+	struct inventory *inv;
+	bool need_times;
+	int64_t now;
+};
+
+/* What the listing did not say: the media type (GitHub's), an index's
+ * manifests, an untagged manifest's subject, a time where it gave none. */
+static int read_api_node(struct wn_ctx *ctx, size_t i, void *arg)
+{
+	struct api_state *g = arg;
+	struct node *nd = &g->inv->nodes[i];
+	bool index = nd->type && wn__mt_is_index(nd->type);
+	if (nd->type && !index && nd->tags.n && !(g->need_times && nd->when.t < 0))
+		return WN_OK;
+	struct wn_ref *r;
+	struct wn_manifest *m;
+	int rc;
+	if ((rc = wn__ref_at(&r, g->repo, NULL, nd->digest)) != WN_OK)
+		return rc;
+	struct wn_error saved = ctx->err;
+	rc = wn_manifest_get(&m, ctx, r);
+	wn_ref_free(r);
+	if (rc == WN_ENOTFOUND) { /* deleted since the listing */
+		ctx->err = saved;
+		return WN_OK;
+	}
+	if (rc != WN_OK)
+		return rc;
+	if (!nd->type && !(nd->type = wn__strdup(m->media_type ? m->media_type : "")))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	for (size_t k = 0; m->is_index && k < m->n_manifests && rc == WN_OK; k++)
+		if (wn__strlist_push(&nd->children, m->manifests[k].digest) != WN_OK ||
+		    wn__strlist_push_owned(&nd->child_what, entry_what(&m->manifests[k])) != WN_OK)
+			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (rc == WN_OK && m->subject && m->subject->digest && !nd->tags.n && !(nd->subject = strdup(m->subject->digest)))
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (rc == WN_OK && g->need_times && nd->when.t < 0)
+		rc = image_time(ctx, g->repo, m, g->now, &nd->when);
+	wn_manifest_free(m);
+	return rc;
+}
+
+static int gather_api(struct wn_ctx *ctx, struct wn__vapi *a, const struct wn_ref *repo, struct inventory *inv,
+                      bool need_times, int64_t now, unsigned jobs)
+{
+	struct wn__images imgs = { 0 };
+	struct api_state g = { repo, inv, need_times, now };
+	regex_t refre;
+	int rc = a->ops->list(a, ctx, &imgs);
+	if (rc != WN_OK)
+		return rc;
+	regcomp(&refre, REFERRER_TAG, REG_EXTENDED | REG_NOSUB);
+	for (size_t i = 0; i < imgs.n && rc == WN_OK; i++) {
+		const struct wn__image *m = &imgs.v[i];
+		size_t plain = 0;
+		for (size_t t = 0; t < m->tags.n && rc == WN_OK; t++) {
+			if (regexec(&refre, m->tags.items[t], 0, NULL, 0))
+				plain++;
+			else
+				rc = wn__strlist_push(&inv->referrer_tags, m->tags.items[t]);
+		}
+		if (rc != WN_OK || (m->tags.n && !plain))
+			continue; /* a referrer tag's manifest: it goes with its subject */
+		struct node *nd = node_for(inv, m->digest);
+		if (!nd) {
+			rc = WN_ENOMEM;
+			break;
+		}
+		for (size_t t = 0; t < m->tags.n && rc == WN_OK; t++)
+			if (regexec(&refre, m->tags.items[t], 0, NULL, 0))
+				rc = wn__strlist_push(&nd->tags, m->tags.items[t]);
+		if (nd->tags.n > 1)
+			wn_tags_sort(&nd->tags, "name", NULL);
+		if (m->media_type && *m->media_type && !(nd->type = strdup(m->media_type)))
+			rc = WN_ENOMEM;
+		if (m->id && !(nd->id = strdup(m->id)))
+			rc = WN_ENOMEM;
+		if (m->pushed >= 0) {
+			/* the API's push time; one before 2000 or ahead of now is not believed either */
+			time_t t = (time_t)m->pushed;
+			struct tm tm;
+			nd->when.t = m->pushed;
+			nd->when.source = wn_ret_time_known(m->pushed, now) ? "push" : "implausible";
+			if (gmtime_r(&t, &tm))
+				strftime(nd->when.s, sizeof nd->when.s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		}
+	}
+	regfree(&refre);
+	wn__images_free(&imgs);
+	if (rc != WN_OK)
+		return rc == WN_ENOMEM ? wn__ctx_fail(ctx, WN_ENOMEM, "out of memory") : rc;
+	if (inv->referrer_tags.n > 1)
+		wn_tags_sort(&inv->referrer_tags, "name", NULL);
+	if ((rc = wn__parallel(ctx, inv->n, jobs, read_api_node, &g)) != WN_OK)
+		return rc;
+	/* an untagged manifest an index lists is part of that image; one whose subject
+	 * is here, a referrer of it: neither is an image of its own */
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct node *nd = &inv->nodes[i];
+		for (size_t k = 0; k < nd->children.n; k++) {
+			struct node *c = node_find(inv, nd->children.items[k]);
+			if (c && !c->tags.n && c != nd)
+				c->part = true;
+		}
+	}
+	for (size_t i = 0; i < inv->n && rc == WN_OK; i++) {
+		struct node *nd = &inv->nodes[i];
+		inv->untagged += !nd->tags.n;
+		if (nd->subject && !nd->part && node_find(inv, nd->subject))
+			nd->referrer = true;
+		if (nd->part || nd->referrer)
+			continue;
+		if (!strcmp(nd->when.source, "push"))
+			inv->from_push++;
+		else if (!strcmp(nd->when.source, "annotation"))
+			inv->from_annotation++;
+		else if (!strcmp(nd->when.source, "config"))
+			inv->from_config++;
+		else if (need_times) {
+			inv->unknown++;
+			inv->implausible += !strcmp(nd->when.source, "implausible");
+			rc = wn__strlist_push(&inv->undated, nd->tags.n ? nd->tags.items[0] : nd->digest);
+		} else {
+			inv->unknown++;
+		}
+	}
+	return rc;
+}
+
 static bool has(const struct wn_strlist *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -468,17 +600,58 @@ static int note_add(struct wn_cleanup_plan *p, char *s)
 	return WN_OK;
 }
 
+/* A policy the API cannot honour is refused before anything is read, naming the
+ * rule: untagged images where none are listed (Docker Hub's API, the registry
+ * API for --untagged-only), a tagStatus any rule where untagged ones are not
+ * ranked (Docker Hub's API). */
+static int refuse_unlistable(struct wn_ctx *ctx, const struct wn__vapi *a, const struct wn_policy *policy,
+                             const char *repository)
+{
+	const char *who = a ? a->ops->display : "the registry API";
+	const char *why = a ? "lists no untagged image" : "cannot list manifests that no tag points at";
+	if (!a && !policy->untagged_only)
+		return WN_OK; /* the registry API says so in the plan's note, as before */
+	if (a && a->ops->lists_untagged)
+		return WN_OK;
+	if (policy->untagged_only || policy->untagged)
+		return wn__ctx_fail(ctx, WN_ENOAPI, "%s: %s %s: --%s cannot be honoured%s", repository, who, why,
+		                    policy->untagged_only ? "untagged-only" : "untagged",
+		                    a ? "" : " (a vendor API lists them: --api hub|github|ecr|harbor)");
+	for (size_t i = 0; i < policy->n_rules; i++) {
+		const struct wn_policy_rule *r = &policy->rules[i];
+		if (r->status != WN_UNTAGGED && r->status != WN_ANY)
+			continue;
+		return wn__ctx_fail(ctx, WN_ENOAPI, "%s: %s %s: rule %d%s%s%s (tagStatus %s) cannot be honoured", repository,
+		                    who, why, r->priority, r->description ? " (\"" : "", r->description ? r->description : "",
+		                    r->description ? "\")" : "", r->status == WN_UNTAGGED ? "untagged" : "any");
+	}
+	return WN_OK;
+}
+
 int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const char *repository,
                          const struct wn_policy *policy, int64_t now, unsigned jobs)
+{
+	struct wn_cleanup_options o = WN_CLEANUP_OPTIONS_INIT;
+	o.jobs = jobs;
+	o.api = "registry"; /* what this function always did */
+	return wn_cleanup_plan_make_opts(out, ctx, repository, policy, now, &o);
+}
+
+int wn_cleanup_plan_make_opts(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const char *repository,
+                              const struct wn_policy *policy, int64_t now, const struct wn_cleanup_options *opts)
 {
 	struct wn_cleanup_plan *p = calloc(1, sizeof *p);
 	struct inventory inv = { 0 };
 	struct wn_ref *repo = NULL;
+	struct wn__vapi *api = NULL;
 	struct wn_ret_result *res = NULL;
 	const struct wn_ret_image **imgs = NULL;
 	struct wn_ret_image *iv = NULL;
+	int *ri = NULL;                 /* per node: its place in imgs/res, -1 when it is no image of its own */
 	struct wn_strlist reach = { 0 }, orphans = { 0 };
 	struct wn_error err;
+	unsigned jobs = opts && opts->jobs ? opts->jobs : 4;
+	size_t ni = 0;
 	int rc;
 	*out = NULL;
 	if (!p)
@@ -488,37 +661,61 @@ int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const
 		goto done;
 	}
 	p->repository = wn_ref_name(repo);
+	if ((rc = wn__api_open(&api, ctx, repo, opts ? opts->api : NULL, opts ? opts->api_url : NULL)) != WN_OK ||
+	    (rc = refuse_unlistable(ctx, api, policy, p->repository)) != WN_OK)
+		goto done;
+	if (api && (!(p->api = strdup(api->ops->name)) || !(p->api_url = strdup(api->url))))
+		goto oom;
+	/* a token that says it may not delete is refused before anything is planned */
+	if (api && !(opts && opts->dry_run) && api->ops->may_delete && (rc = api->ops->may_delete(api, ctx)) != WN_OK)
+		goto done;
 	/* times only matter to count and age rules */
 	bool need_times = policy->ecr || policy->keep > 0 || policy->older_than_days >= 0;
-	if ((rc = gather(ctx, repo, &inv, need_times, now, jobs)) != WN_OK)
+	if ((rc = api ? gather_api(ctx, api, repo, &inv, need_times, now, jobs)
+	              : gather(ctx, repo, &inv, need_times, now, jobs)) != WN_OK)
 		goto done;
 	p->images = inv.n;
 	p->from_config = inv.from_config;
 	p->from_annotation = inv.from_annotation;
+	p->from_push = inv.from_push;
 	p->unknown_time = inv.unknown;
 	p->implausible_time = inv.implausible;
-	if (note_add(p, untagged_note(policy)) != WN_OK)
+	p->untagged = inv.untagged;
+	if (!api && note_add(p, untagged_note(policy)) != WN_OK)
+		goto oom;
+	if (api && !api->ops->deletes_images &&
+	    note_add(p, wn__sprintf("%s deletes tags, not images: an image whose tags all go stays in the repository "
+	                            "without a tag", api->ops->display)) != WN_OK)
 		goto oom;
 	if (need_times && inv.unknown && note_add(p, undated_note(&inv, policy)) != WN_OK)
 		goto oom;
 	iv = calloc(inv.n + 1, sizeof *iv);
 	imgs = calloc(inv.n + 1, sizeof *imgs);
-	if (!iv || !imgs)
+	ri = calloc(inv.n + 1, sizeof *ri);
+	if (!iv || !imgs || !ri)
 		goto oom;
 	for (size_t i = 0; i < inv.n; i++) {
-		iv[i] = (struct wn_ret_image){ inv.nodes[i].digest, inv.nodes[i].tags.items, inv.nodes[i].tags.n,
-			                           inv.nodes[i].when.t };
-		imgs[i] = &iv[i];
+		ri[i] = -1;
+		if (inv.nodes[i].part || inv.nodes[i].referrer)
+			continue;
+		iv[ni] = (struct wn_ret_image){ inv.nodes[i].digest, inv.nodes[i].tags.items, inv.nodes[i].tags.n,
+			                            inv.nodes[i].when.t };
+		imgs[ni] = &iv[ni];
+		ri[i] = (int)ni++;
 	}
-	if ((rc = wn_policy_evaluate(&res, policy, imgs, inv.n, now, &err)) != WN_OK) {
+	if ((rc = wn_policy_evaluate(&res, policy, imgs, ni, now, &err)) != WN_OK) {
 		rc = wn__ctx_take(ctx, &err);
 		goto done;
 	}
-	/* what kept tags reach: their manifests, and through indexes what those hold, at any depth */
+	/* what is kept reaches: the manifests of kept tags and kept untagged images, and
+	 * through indexes what those hold, at any depth */
 	for (size_t i = 0; i < inv.n; i++) {
-		bool kept = false;
+		if (ri[i] < 0)
+			continue;
+		const struct wn_ret_result *r = &res[ri[i]];
+		bool kept = !inv.nodes[i].tags.n && !r->expire_image;
 		for (size_t t = 0; t < inv.nodes[i].tags.n; t++)
-			kept |= !res[i].expired_tags[t];
+			kept |= !r->expired_tags[t];
 		if (kept && wn__strlist_push(&reach, inv.nodes[i].digest) != WN_OK)
 			goto oom;
 	}
@@ -528,12 +725,16 @@ int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const
 			if (!has(&reach, nd->children.items[k]) && wn__strlist_push(&reach, nd->children.items[k]) != WN_OK)
 				goto oom;
 	}
+	bool images_go = !api || api->ops->deletes_images;
 	for (size_t i = 0; i < inv.n; i++) {
 		struct node *nd = &inv.nodes[i];
-		bool any = false;
+		if (ri[i] < 0)
+			continue;
+		const struct wn_ret_result *r = &res[ri[i]];
+		bool any = !nd->tags.n && r->expire_image;
 		for (size_t t = 0; t < nd->tags.n; t++)
-			any |= res[i].expired_tags[t];
-		if (!any) {
+			any |= r->expired_tags[t];
+		if (!any || (!nd->tags.n && has(&reach, nd->digest))) {
 			p->kept_tags += nd->tags.n;
 			continue;
 		}
@@ -543,25 +744,27 @@ int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const
 		it->digest = strdup(nd->digest);
 		it->created = !strcmp(nd->when.source, "implausible") ? wn__sprintf("%s (not believed)", nd->when.s)
 		                                                     : strdup(nd->when.s);
-		it->delete_manifest = res[i].expire_image && !has(&reach, nd->digest);
-		const struct wn_policy_rule *rule = policy->ecr && res[i].rule >= 0 ? &policy->rules[res[i].rule] : NULL;
+		it->time_from = !strcmp(nd->when.source, "implausible") ? "" : nd->when.source;
+		it->id = wn__strdup(nd->id);
+		it->delete_manifest = r->expire_image && !has(&reach, nd->digest) && images_go;
+		const struct wn_policy_rule *rule = policy->ecr && r->rule >= 0 ? &policy->rules[r->rule] : NULL;
 		it->reason = rule ? wn__sprintf("rule %d%s%s", rule->priority, rule->description ? ": " : "",
 		                                rule->description ? rule->description : "")
-		                  : strdup("the flags' policy");
+		                  : strdup(nd->tags.n ? "the flags' policy" : "the flags' policy (untagged)");
 		if (it->reason && policy->expire_undated && need_times && !wn_ret_time_known(nd->when.t, now)) {
-			char *r = wn__sprintf("%s; undated, counted as the oldest (--expire-undated)", it->reason);
+			char *x = wn__sprintf("%s; undated, counted as the oldest (--expire-undated)", it->reason);
 			free(it->reason);
-			it->reason = r;
+			it->reason = x;
 		}
-		if (it->reason && res[i].expire_image && !it->delete_manifest) {
-			char *r = wn__sprintf("%s; the manifest stays: a kept tag reaches it", it->reason);
+		if (it->reason && r->expire_image && !it->delete_manifest && images_go) {
+			char *x = wn__sprintf("%s; the manifest stays: a kept tag reaches it", it->reason);
 			free(it->reason);
-			it->reason = r;
+			it->reason = x;
 		}
-		if (!it->digest || !it->created || !it->reason)
+		if (!it->digest || !it->created || !it->reason || (nd->id && !it->id))
 			goto oom;
 		for (size_t t = 0; t < nd->tags.n; t++) {
-			if (res[i].expired_tags[t]) {
+			if (r->expired_tags[t]) {
 				if (wn__strlist_push(it->tags, nd->tags.items[t]) != WN_OK)
 					goto oom;
 			} else {
@@ -586,7 +789,8 @@ int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const
 					goto oom;
 				continue;
 			}
-			if (node_find(&inv, c))
+			const struct node *cn = node_find(&inv, c);
+			if (cn && cn->tags.n)
 				continue; /* tagged and kept (cannot happen: it would be reached) */
 			struct wn_cleanup_item *ci = add_item(p);
 			if (!ci || wn__strlist_push(&orphans, c) != WN_OK)
@@ -595,11 +799,13 @@ int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const
 			ci->delete_manifest = 1;
 			ci->parent = strdup(nd->digest);
 			ci->created = strdup("");
+			ci->time_from = "";
+			ci->id = cn ? wn__strdup(cn->id) : NULL;
 			ci->reason = !strncmp(what, "attestation of ", 15)
 			                 ? wn__sprintf("the attestation manifest of %s in the deleted index %s", what + 15,
 			                               nd->digest)
 			                 : wn__sprintf("the platform manifest (%s) of the deleted index %s", what, nd->digest);
-			if (!ci->digest || !ci->parent || !ci->created || !ci->reason)
+			if (!ci->digest || !ci->parent || !ci->created || !ci->reason || (cn && cn->id && !ci->id))
 				goto oom;
 		}
 	}
@@ -608,6 +814,22 @@ int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const
 			continue;
 		char *subject = strdup(p->items[i].digest);
 		rc = subject ? add_referrers(p, &inv, subject) : WN_ENOMEM;
+		/* untagged referrers (OCI 1.1 subjects) a vendor API listed go with it too */
+		for (size_t k = 0; rc == WN_OK && k < inv.n; k++) {
+			const struct node *rn = &inv.nodes[k];
+			if (!rn->referrer || strcmp(rn->subject, subject) || wn__cleanup_find(p, rn->digest) >= 0)
+				continue;
+			struct wn_cleanup_item *x = add_item(p);
+			if (!x || !(x->digest = strdup(rn->digest)) || !(x->parent = strdup(subject)) ||
+			    !(x->reason = wn__sprintf("a referrer of %s", subject)) || !(x->created = strdup("")) ||
+			    (rn->id && !(x->id = strdup(rn->id))))
+				rc = WN_ENOMEM;
+			else {
+				x->referrer = 1;
+				x->delete_manifest = 1;
+				x->time_from = "";
+			}
+		}
 		free(subject);
 		if (rc != WN_OK)
 			goto oom;
@@ -622,11 +844,13 @@ oom:
 done:
 	strlist_clear(&reach);
 	strlist_clear(&orphans);
-	wn_ret_result_free(res, inv.n);
+	wn_ret_result_free(res, ni);
 	free(iv);
 	free(imgs);
+	free(ri);
 	inventory_free(&inv);
 	wn_ref_free(repo);
+	wn__api_free(api);
 	wn_cleanup_plan_free(p);
 	return rc;
 }
@@ -643,9 +867,15 @@ char *wn_cleanup_plan_json(const struct wn_cleanup_plan *const *plans, size_t n,
 		const struct wn_cleanup_plan *p = plans[r];
 		cJSON *o = cJSON_CreateObject(), *items;
 		cJSON_AddStringToObject(o, "repository", p->repository);
+		if (p->api) { /* the vendor API that listed it, and deletes */
+			cJSON_AddStringToObject(o, "api", p->api);
+			cJSON_AddStringToObject(o, "apiUrl", p->api_url ? p->api_url : "");
+			cJSON_AddNumberToObject(o, "untagged", (double)p->untagged);
+		}
 		cJSON_AddNumberToObject(o, "images", (double)p->images);
 		cJSON_AddNumberToObject(o, "keptTags", (double)p->kept_tags);
 		cJSON *src = cJSON_AddObjectToObject(o, "createdFrom");
+		cJSON_AddNumberToObject(src, "push", (double)p->from_push);
 		cJSON_AddNumberToObject(src, "config", (double)p->from_config);
 		cJSON_AddNumberToObject(src, "annotation", (double)p->from_annotation);
 		cJSON_AddNumberToObject(src, "unknown", (double)p->unknown_time);
@@ -667,8 +897,12 @@ char *wn_cleanup_plan_json(const struct wn_cleanup_plan *const *plans, size_t n,
 			if (it->parent)
 				cJSON_AddStringToObject(x, "parent", it->parent);
 			cJSON_AddStringToObject(x, "reason", it->reason ? it->reason : "");
+			if (it->id)
+				cJSON_AddStringToObject(x, "id", it->id);
 			if (it->created && *it->created)
 				cJSON_AddStringToObject(x, "created", it->created);
+			if (it->time_from && *it->time_from)
+				cJSON_AddStringToObject(x, "timeFrom", it->time_from);
 			if (it->result)
 				cJSON_AddStringToObject(x, "result", it->result);
 			cJSON_AddItemToArray(items, x);
@@ -725,6 +959,15 @@ int wn_cleanup_plan_parse(struct wn_cleanup_plan ***out, size_t *n, const void *
 		plans[np++] = p;
 		p->repository = strdup(name);
 		p->note = wn__strdup(wn__json_str(r, "note"));
+		p->api = wn__strdup(wn__json_str(r, "api"));
+		p->api_url = wn__strdup(wn__json_str(r, "apiUrl"));
+		p->untagged = count_of(r, "untagged");
+		p->from_push = count_of(from, "push");
+		if (p->api && strcmp(p->api, "hub") && strcmp(p->api, "github") && strcmp(p->api, "ecr") &&
+		    strcmp(p->api, "harbor")) {
+			rc = wn__error_set(err, WN_EINVAL, "cleanup plan: %s names an unknown api \"%.40s\"", name, p->api);
+			break;
+		}
 		p->images = count_of(r, "images");
 		p->kept_tags = count_of(r, "keptTags");
 		p->from_config = count_of(from, "config");
@@ -749,6 +992,14 @@ int wn_cleanup_plan_parse(struct wn_cleanup_plan ***out, size_t *n, const void *
 			x->referrer = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "referrer"));
 			x->reason = wn__strdup(wn__json_str(it, "reason"));
 			x->created = wn__strdup(wn__json_str(it, "created"));
+			const char *id = wn__json_str(it, "id"), *tf = wn__json_str(it, "timeFrom");
+			if (id && (!*id || strspn(id, "0123456789") != strlen(id) || strlen(id) > 20)) {
+				rc = wn__error_set(err, WN_EINVAL, "cleanup plan: a bad id in %s", name);
+				break;
+			}
+			x->id = wn__strdup(id);
+			x->time_from = !tf ? "" : !strcmp(tf, "push") ? "push" : !strcmp(tf, "config") ? "config"
+			             : !strcmp(tf, "annotation") ? "annotation" : "";
 			cJSON_ArrayForEach(t, tags) {
 				struct wn_error terr;
 				if (!cJSON_IsString(t) || wn_tag_validate(t->valuestring, &terr) != WN_OK) {

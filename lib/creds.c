@@ -639,6 +639,84 @@ static void podman_paths(char *paths[2])
 	paths[1] = cfg && *cfg ? wn__sprintf("%s/containers/auth.json", cfg) : home_path(".config/containers/auth.json");
 }
 
+/* Credentials found for one repository (the registry's own when NULL). */
+struct wn__repo_creds {
+	char *repository;
+	struct wn_creds *creds;
+	struct wn__repo_creds *next;
+};
+
+/* After a login or logout: what was cached is stale, not refused. */
+static void forget_quietly(struct wn_ctx *ctx, const char *registry)
+{
+	struct wn__host *h = wn__ctx_host(ctx, registry);
+	if (h) {
+		wn__lock(ctx);
+		wn__host_creds_clear(h);
+		wn__unlock(ctx);
+	}
+}
+
+int wn_login_ecr(struct wn_ctx *ctx, const char *registry, char **username, char **password)
+{
+	struct wn__aws_creds *aws = NULL;
+	char *ep = wn__vendor_of(registry) == WN__V_ECR ? wn__ecr_endpoint(registry) : NULL;
+	int rc;
+	*username = *password = NULL;
+	if (!ep)
+		return WN_ENOTFOUND;
+	free(ep);
+	if ((rc = wn__aws_creds_find(ctx, &aws)) != WN_OK)
+		return rc;
+	wn__aws_creds_free(aws);
+	return wn__ecr_login(ctx, registry, username, password, NULL);
+}
+
+/* Passwords an ECR registry refused in this run (its 12-hour passwords
+ * expire): kept as entries of the host's repo_creds under this key, which no
+ * repository has, so that the file they came from is not believed again. */
+#define DENIED_KEY "\x01refused"
+
+static bool refused_before(const struct wn__host *h, const char *password)
+{
+	for (const struct wn__repo_creds *r = h->repo_creds; password && r; r = r->next)
+		if (!strcmp(r->repository, DENIED_KEY) && r->creds && r->creds->password &&
+		    !strcmp(r->creds->password, password))
+			return true;
+	return false;
+}
+
+/* Nothing configured for an ECR registry, and AWS credentials at hand (as the
+ * AWS tools find them): a password from ECR's GetAuthorizationToken, as
+ * amazon-ecr-credential-helper gives docker one.  A failure is a warning: the
+ * command goes on without credentials, as with a failing helper. */
+static struct wn_creds *from_ecr(struct wn_ctx *ctx, const char *registry)
+{
+	struct wn__aws_creds *aws = NULL;
+	struct wn_error saved = ctx->err;
+	char *user = NULL, *pass = NULL, *ep;
+	if (wn__vendor_of(registry) != WN__V_ECR || !(ep = wn__ecr_endpoint(registry)))
+		return NULL;
+	free(ep);
+	int rc = wn__aws_creds_find(ctx, &aws);
+	if (rc == WN_OK)
+		rc = wn__ecr_login(ctx, registry, &user, &pass, NULL);
+	struct wn_creds *c = NULL;
+	if (rc == WN_OK && (c = calloc(1, sizeof *c))) {
+		c->username = user;
+		c->password = pass;
+		c->source = wn__sprintf("ECR's GetAuthorizationToken (AWS credentials from %s)", aws->source);
+		user = pass = NULL;
+	} else if (rc != WN_OK && rc != WN_ENOTFOUND) {
+		wn__log(ctx, WN_LOG_WARN, "%s; going on without credentials for %s", ctx->err.msg, registry);
+	}
+	ctx->err = saved;
+	free(user);
+	wn__free_secret(pass);
+	wn__aws_creds_free(aws);
+	return c;
+}
+
 /* The lookup behind wn_creds_lookup and the cache: *scoped tells whether an
  * auth.json read holds repository-scoped keys for the registry. */
 static int lookup(struct wn_creds **out, struct wn_ctx *ctx, const char *registry, const char *repository,
@@ -690,6 +768,8 @@ static int lookup(struct wn_creds **out, struct wn_ctx *ctx, const char *registr
 			rc = from_file(ctx, paths[i], registry, repository, false, scoped, out, &found);
 	free(paths[0]);
 	free(paths[1]);
+	if (rc == WN_OK && !found && !*out)
+		*out = from_ecr(ctx, registry);
 	return rc;
 }
 
@@ -699,12 +779,6 @@ int wn_creds_lookup(struct wn_creds **out, struct wn_ctx *ctx, const char *regis
 	return lookup(out, ctx, registry, NULL, &scoped);
 }
 
-/* Credentials found for one repository (the registry's own when NULL). */
-struct wn__repo_creds {
-	char *repository;
-	struct wn_creds *creds;
-	struct wn__repo_creds *next;
-};
 
 /* The repository a token scope names first ("repository:org/app:pull ..."),
  * or NULL (a catalog scope, no scope). Caller frees. */
@@ -772,6 +846,17 @@ const struct wn_creds *wn__creds_get(struct wn_ctx *ctx, const char *registry, c
 		wn__log(ctx, WN_LOG_WARN, "%s; going on without credentials for %s", ctx->err.msg, registry);
 		ctx->err = saved;
 	}
+	if (got && refused_before(h, got->password)) {
+		/* a long copy outlived ECR's 12-hour password, which came from a file: AWS
+		 * credentials at hand give a fresh one */
+		struct wn_creds *fresh = from_ecr(ctx, registry);
+		if (fresh) {
+			wn__log(ctx, WN_LOG_INFO, "%s refused the password from %s: a fresh one from %s", registry, got->source,
+			        fresh->source);
+			wn_creds_free(got);
+			got = fresh;
+		}
+	}
 	if (got)
 		wn__log(ctx, WN_LOG_DEBUG, "auth: credentials for %s%s%s from %s", registry, repo ? "/" : "",
 		        repo ? repo : "", got->source);
@@ -801,11 +886,37 @@ done:
 void wn__creds_forget(struct wn_ctx *ctx, const char *registry)
 {
 	struct wn__host *h = wn__ctx_host(ctx, registry);
-	if (h) {
-		wn__lock(ctx);
-		wn__host_creds_clear(h);
-		wn__unlock(ctx);
+	if (!h)
+		return;
+	wn__lock(ctx);
+	/* auth.c forgets credentials a registry refused: for ECR, remember the password */
+	struct wn__repo_creds *keep = NULL;
+	if (wn__vendor_of(registry) == WN__V_ECR && h->creds && h->creds->password &&
+	    !refused_before(h, h->creds->password) && (keep = calloc(1, sizeof *keep))) {
+		keep->repository = strdup(DENIED_KEY);
+		keep->creds = calloc(1, sizeof *keep->creds);
+		if (keep->creds)
+			keep->creds->password = strdup(h->creds->password);
 	}
+	/* the earlier refusals stay */
+	struct wn__repo_creds **pp = &h->repo_creds, *old = NULL;
+	while (*pp) {
+		struct wn__repo_creds *r = *pp;
+		if (r->repository && !strcmp(r->repository, DENIED_KEY)) {
+			*pp = r->next;
+			r->next = old;
+			old = r;
+		} else {
+			pp = &r->next;
+		}
+	}
+	wn__host_creds_clear(h);
+	if (keep) {
+		keep->next = old;
+		old = keep;
+	}
+	h->repo_creds = old;
+	wn__unlock(ctx);
 }
 
 int wn_login_check(struct wn_ctx *ctx, const char *registry, const char *username, const char *password)
@@ -1287,7 +1398,7 @@ int wn_creds_store(struct wn_ctx *ctx, const char *registry, const char *usernam
 			*where = strdup(t.path);
 	}
 	rc = write_config_atomic(ctx, t.target, t.cfg);
-	wn__creds_forget(ctx, registry);
+	forget_quietly(ctx, registry);
 done:
 	if (rc != WN_OK && where) {
 		free(*where);
@@ -1337,7 +1448,7 @@ int wn_creds_erase(struct wn_ctx *ctx, const char *registry, char **where)
 		had |= had_entry;
 	}
 	rc = had ? WN_OK : WN_ENOTFOUND;
-	wn__creds_forget(ctx, registry);
+	forget_quietly(ctx, registry);
 done:
 	txn_end(&t);
 	return rc;

@@ -40,6 +40,9 @@ void wn__resp_free(struct wn__resp *r)
 	free(r->www_authenticate);
 	free(r->range);
 	free(r->effective_url);
+	for (size_t i = 0; i < r->n_kept; i++)
+		free(r->kept[i]);
+	free(r->kept);
 	memset(r, 0, sizeof *r);
 }
 
@@ -185,6 +188,22 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *data)
 		r->retry_after = parse_retry_after(v);
 		free(v);
 	}
+	/* headers a vendor API's caller asked for (its own rate-limit headers) */
+	for (size_t i = 0; x->req->keep_headers && x->req->keep_headers[i]; i++) {
+		if (!(v = header_value(p, n, x->req->keep_headers[i])))
+			continue;
+		if (!r->kept) {
+			size_t k = i + 1;
+			while (x->req->keep_headers[k])
+				k++;
+			if (!(r->kept = calloc(k, sizeof *r->kept))) {
+				free(v);
+				return 0;
+			}
+			r->n_kept = k;
+		}
+		keep(&r->kept[i], v);
+	}
 	static const char *const rl_names[] = { "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset",
 		                                    "docker-ratelimit-source" };
 	for (size_t i = 0; i < sizeof rl_names / sizeof *rl_names; i++)
@@ -250,7 +269,7 @@ static int on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *data)
 			len--;
 		if (len) {
 			static const char *const secret[] = { "Authorization:", "Proxy-Authorization:", "Cookie:",
-			                                      "Set-Cookie:" };
+			                                      "Set-Cookie:", "X-Amz-Security-Token:" };
 			bool red = false;
 			for (size_t i = 0; i < sizeof secret / sizeof *secret; i++)
 				if (len >= strlen(secret[i]) && !strncasecmp(p, secret[i], strlen(secret[i]))) {
@@ -751,6 +770,15 @@ static bool tls_port_answer(const struct xfer *x, const char *url, const char *m
 	return !strcmp(method, "HEAD") && x->http10 && !r->content_type && r->content_length < 0;
 }
 
+/* Is the kept header `name` (req->keep_headers) there with this value? */
+static bool kept_is(const struct wn__req *req, const struct wn__resp *resp, const char *name, const char *value)
+{
+	for (size_t i = 0; i < resp->n_kept; i++)
+		if (!strcasecmp(req->keep_headers[i], name))
+			return resp->kept[i] && !strcmp(resp->kept[i], value);
+	return false;
+}
+
 static void say_wait(struct wn_ctx *ctx, const char *url, const char *method, long st, long ms, long retry_after,
                      int retry)
 {
@@ -832,6 +860,10 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 		auth = NULL;
 		if (reg_same && !req->no_auth)
 			auth = wn__auth_header(ctx, req->registry, req->scope);
+		if (req->authorization && same_first) {
+			wn__free_secret(auth);
+			auth = strdup(req->authorization);
+		}
 		if (req->basic_user && same_first) {
 			char *up = wn__sprintf("%s:%s", req->basic_user, req->basic_pass ? req->basic_pass : "");
 			char *b = up ? wn__b64_encode(up, strlen(up)) : NULL;
@@ -968,7 +1000,8 @@ int wn__http_do(struct wn_ctx *ctx, const struct wn__req *req, struct wn__resp *
 		/* nor a spent quota that says so (remaining 0, no Retry-After: Docker
 		 * Hub's pull limit, which seconds of waiting do not bring back), nor
 		 * an optional API's probe */
-		bool spent = st == 429 && resp->retry_after < 0 && resp->ratelimit.remaining == 0;
+		bool spent = st == 429 && resp->retry_after < 0 &&
+		             (resp->ratelimit.remaining == 0 || kept_is(req, resp, "X-RateLimit-Remaining", "0"));
 		if (retryable_status(st) && !x.overflow && retries < MAX_RETRIES && !x.delivered && !spent && !req->probe &&
 		    (idempotent(method) || st == 429) && resp->retry_after <= WN__RETRY_AFTER_MAX) {
 			long ms = backoff_ms(retries++, resp->retry_after);

@@ -114,6 +114,11 @@ struct wn__req {
 	                              stall limit applies, not the total deadline of small requests */
 	bool probe;                /* asks whether an optional API works (referrers): an answer is taken
 	                              as it comes, no 429/5xx is retried and no Retry-After waited out */
+	/* an API host that is not a registry (lib/vendors/): registry is NULL, path a full URL */
+	const char *authorization; /* this Authorization value (a token, a signature), sent to the first
+	                              URL's origin only, as basic_user is; never logged */
+	const char *const *keep_headers; /* more response headers to keep, NULL-terminated names (a vendor's
+	                              rate-limit headers): their values land in resp->kept, in order */
 };
 
 struct wn__resp {
@@ -133,6 +138,8 @@ struct wn__resp {
 	bool foreign;               /* that URL is on another origin (scheme, host, port) than the
 	                               request's first one: no credentials went to it */
 	struct wn_ratelimit ratelimit; /* its rate-limit headers (lib/registries/ratelimit.c) */
+	char **kept;                /* per req->keep_headers name: its value, or NULL (NULL: none asked) */
+	size_t n_kept;
 };
 void wn__resp_free(struct wn__resp *r);
 
@@ -590,5 +597,152 @@ enum wn__vendor wn__vendor_of(const char *registry);
 const struct wn__vendor_info *wn__vendor_info(enum wn__vendor v);
 /* What the product takes in uploads (lib/registries/uploads.c; see struct wn__upload_rules). */
 const struct wn__upload_rules *wn__upload_rules(enum wn__vendor v);
+
+/* ---- vendor APIs (lib/vendors/): beside the registry API, for cleanup and delete ----
+ * Docker Hub's, GitHub's Packages, AWS ECR's and Harbor's own APIs list a
+ * repository's images with their tags, digests and push times (untagged ones
+ * too, where the API shows them) and delete tags and images where the
+ * registry API cannot.  One interface; lib/vendors/api.c chooses the backend. */
+/* The rel="next" target of a Link header (RFC 8288), NULL when none (registry.c). */
+char *wn__link_next(const char *link);
+
+struct wn__image {              /* one image as a vendor API lists it */
+	char *digest;
+	struct wn_strlist tags;
+	int64_t pushed;             /* unix seconds; -1: not stated */
+	int64_t size;               /* bytes; -1: not stated */
+	char *media_type;           /* NULL: not stated */
+	char *id;                   /* the API's own id (a GitHub package version's); NULL: none needed */
+	struct wn_strlist children; /* an index's manifests, when the API states them (Harbor's references) */
+	bool children_known;
+};
+struct wn__images {
+	struct wn__image *v;
+	size_t n, cap;
+};
+void wn__images_free(struct wn__images *l);
+/* A new image at the end of l (zeroed, pushed/size -1); NULL when out of memory. */
+struct wn__image *wn__images_add(struct wn__images *l, const char *digest);
+/* The image of that digest, or NULL. */
+struct wn__image *wn__images_find(const struct wn__images *l, const char *digest);
+
+struct wn__vapi;
+struct wn__vapi_ops {
+	const char *name;           /* "hub", "github", "ecr", "harbor": --api's word */
+	const char *display;        /* "the Docker Hub API": for messages */
+	bool lists_untagged;        /* untagged images are in the listing */
+	bool deletes_images;        /* an image goes by its digest, with every tag on it */
+	bool untags;                /* one tag can go alone (delete_tag) */
+	bool last_tag_takes_image;  /* removing an image's last tag deletes the image (ECR) */
+	/* The API's URL when --api-url gives none: from the registry host (or the
+	 * vendor's own environment variable); NULL when none can be derived. */
+	char *(*default_url)(const char *registry);
+	/* Credentials and whatever the API needs before listing. */
+	int (*open)(struct wn__vapi *a, struct wn_ctx *ctx);
+	int (*list)(struct wn__vapi *a, struct wn_ctx *ctx, struct wn__images *out);
+	/* Removes one tag (ops->untags); WN_ENOTFOUND when it is not there. */
+	int (*delete_tag)(struct wn__vapi *a, struct wn_ctx *ctx, const char *digest, const char *tag);
+	/* Deletes the image with every tag on it (ops->deletes_images); id may be NULL (looked up). */
+	int (*delete_image)(struct wn__vapi *a, struct wn_ctx *ctx, const char *digest, const char *id);
+	/* WN_EDENIED when the API already said that deletions will be refused
+	 * (GitHub's X-OAuth-Scopes without delete:packages); may be NULL. */
+	int (*may_delete)(struct wn__vapi *a, struct wn_ctx *ctx);
+	void (*close)(struct wn__vapi *a);
+};
+struct wn__vapi {
+	const struct wn__vapi_ops *ops;
+	struct wn_ref *repo;        /* the registry and repository it works on */
+	char *url;                  /* the API's base URL, without a trailing '/' */
+	char *auth;                 /* the Authorization value (a secret: wn__free_secret) */
+	char *permission;           /* what a denial needs, for messages ("delete:packages") */
+	void *impl;
+};
+extern const struct wn__vapi_ops wn__api_hub, wn__api_github, wn__api_ecr, wn__api_harbor;
+/* The backend for `repo`: `api` names it ("registry", "hub", "github", "ecr",
+ * "harbor"; NULL or "": from the registry host, where winch knows the API's URL,
+ * else the registry API).  *out is NULL (and WN_OK) for the registry API.
+ * api_url (may be NULL) replaces the default URL; an http:// URL is refused
+ * unless the host is loopback or the context has plain_http. */
+int wn__api_open(struct wn__vapi **out, struct wn_ctx *ctx, const struct wn_ref *repo, const char *api,
+                 const char *api_url);
+void wn__api_free(struct wn__vapi *a);
+/* The backend's word for `api`/`repo` without opening it ("registry" when none). */
+const char *wn__api_choose(const struct wn_ref *repo, const char *api, const char *api_url);
+/* One request to the API: the Authorization value goes to its origin only, the
+ * vendors' rate-limit headers are kept.  WN_OK whenever an answer came. */
+int wn__api_request(struct wn__vapi *a, struct wn_ctx *ctx, const char *method, const char *url,
+                    const char *const *headers, const void *body, size_t len, struct wn__resp *resp);
+/* A non-2xx answer to `what` as an error: 401 WN_EAUTH, 403 WN_EDENIED naming
+ * a->permission, 404 WN_ENOTFOUND, 429 (or a 403 whose X-RateLimit-Remaining
+ * is 0) WN_ERATELIMIT with the reset time; `detail` (may be NULL) is the
+ * vendor's own message. */
+int wn__api_fail(struct wn__vapi *a, struct wn_ctx *ctx, const struct wn__resp *resp, const char *what,
+                 const char *detail);
+/* The next page's URL: `ref` (a Link target, a JSON "next") resolved against
+ * `base`, the URL that gave it; one on another origin than the API's is
+ * refused (the token would go there). */
+int wn__api_follow(struct wn__vapi *a, struct wn_ctx *ctx, const char *base, const char *ref, char **out);
+/* Removes one tag through the backend so that the image stays: its tag delete,
+ * else (GitHub; ECR on an image's last tag) a placeholder manifest of its own
+ * put on the tag with the registry API and deleted through the backend.
+ * *method gets "tag-delete" or "placeholder". */
+int wn__api_untag(struct wn__vapi *a, struct wn_ctx *ctx, const struct wn__image *img, const char *tag,
+                  const char **method);
+/* Deletes an image and its tags: the backend's image delete, else (Docker Hub)
+ * each of its tags. */
+int wn__api_delete_image(struct wn__vapi *a, struct wn_ctx *ctx, const struct wn__image *img);
+/* The value of a vendor header the request funnel kept for wn__api_request
+ * ("X-RateLimit-Reset", "X-OAuth-Scopes"), or NULL. */
+const char *wn__api_kept(const struct wn__resp *resp, const char *name);
+/* RFC 3339 to unix seconds (fractions and offsets taken); false when it is none. */
+bool wn__time_parse(const char *s, int64_t *out);
+
+/* Pushes a placeholder manifest of its own (unique, so no other tag points at
+ * it) under `tag` with the registry API; *digest gets its digest (tag.c). */
+int wn__tag_placeholder_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag,
+                            char digest[WN_DIGEST_MAX]);
+
+/* ---- AWS (lib/vendors/aws.c, sigv4.c) --------------------------------- */
+struct wn__aws_creds {
+	char *access_key;
+	char *secret_key;           /* secret */
+	char *session_token;        /* secret; NULL: none */
+	char *source;               /* "the environment", "~/.aws/credentials [profile ci]" */
+};
+void wn__aws_creds_free(struct wn__aws_creds *c);
+/* Credentials as the AWS tools find them: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+ * (AWS_SESSION_TOKEN), else the profile (AWS_PROFILE, else "default") in
+ * AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials), then AWS_CONFIG_FILE
+ * (~/.aws/config).  WN_ENOTFOUND with no message when there are none; a
+ * profile that needs what winch does not do (role_arn, sso_*, credential_process)
+ * is WN_EUNSUPPORTED naming it. */
+int wn__aws_creds_find(struct wn_ctx *ctx, struct wn__aws_creds **out);
+/* The region: from an ECR host name (ACCOUNT.dkr.ecr.REGION.amazonaws.com),
+ * else AWS_REGION, AWS_DEFAULT_REGION, the profile's region in the config file.
+ * NULL when none says. Caller frees. */
+char *wn__aws_region(struct wn_ctx *ctx, const char *registry);
+/* The account of an ECR host name ("123456789012"), or NULL. Caller frees. */
+char *wn__ecr_account(const char *registry);
+/* The ECR API's URL for a registry: AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL, else
+ * https://api.ecr.REGION.amazonaws.com from the host name; NULL when none. */
+char *wn__ecr_endpoint(const char *registry);
+/* Signature Version 4: the Authorization value for a request (method, absolute
+ * URL, extra headers "Name: value" that are sent and signed, body) at `when`;
+ * amz_date gets X-Amz-Date's value.  canonical and sts (may be NULL) get the
+ * canonical request and the string to sign (for tests).  HMAC-SHA256 and
+ * SHA-256 from libcrypto. */
+struct wn__sigv4 {
+	const char *method, *url;
+	const char *const *headers;
+	const void *body;
+	size_t body_len;
+	const char *region, *service;
+	int64_t when;
+};
+int wn__sigv4_sign(const struct wn__sigv4 *r, const struct wn__aws_creds *c, char **authorization,
+                   char amz_date[17], char **canonical, char **sts);
+/* ECR's GetAuthorizationToken for the registry: *user ("AWS") and *pass (the
+ * 12-hour password: a secret), with the AWS credentials found as above. */
+int wn__ecr_login(struct wn_ctx *ctx, const char *registry, char **user, char **pass, int64_t *expires);
 
 #endif

@@ -206,7 +206,7 @@ int wn_blob_get_mem(unsigned char **out, size_t *out_len, struct wn_ctx *ctx, co
 /* The target of the rel="next" link in a Link header (RFC 8288):
  * </v2/...?last=x&n=y>; rel="next", possibly among other links.  NULL when
  * there is none; the caller resolves it as a reference. */
-static char *next_link(const char *link)
+char *wn__link_next(const char *link)
 {
 	for (const char *p = link; p && *p;) {
 		const char *lt = strchr(p, '<'), *gt = lt ? strchr(lt, '>') : NULL;
@@ -352,7 +352,7 @@ static int list_pages(struct wn_ctx *ctx, const char *registry, const char *firs
 		}
 		free(path);
 		path = NULL;
-		char *ref = rc == WN_OK ? next_link(resp.link) : NULL;
+		char *ref = rc == WN_OK ? wn__link_next(resp.link) : NULL;
 		if (ref) {
 			/* a reference, resolved against the page that carried it (RFC 3986):
 			 * never glued to the registry's address, where "@host/..." would

@@ -24,7 +24,10 @@
  * count rules leave them out of the ranking, unless expire_undated says they
  * are the oldest of all.
  * Flag policies (--keep, --older-than, --match, --exclude) work per tag, so
- * that no tag outside the selection is ever expired with its image.
+ * that no tag outside the selection is ever expired with its image; untagged
+ * images (--untagged, or alone with --untagged-only, where a vendor API lists
+ * them) are a selection of their own, judged by the same --keep and
+ * --older-than, and all of them go when neither is given.
  * --protect tags are never expired in either mode.
  */
 #include <limits.h>
@@ -510,7 +513,7 @@ int wn_policy_evaluate(struct wn_ret_result **out, const struct wn_policy *p, co
 		rc = wn__error_set(err, WN_ENOMEM, "out of memory");
 		goto done;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && !p->untagged_only; i++)
 		for (size_t t = 0; t < imgs[i]->n_tags; t++) {
 			const char *tag = imgs[i]->tags[t];
 			if ((has_match && regexec(&match, tag, 0, NULL, 0)) || (has_exclude && !regexec(&exclude, tag, 0, NULL, 0)) ||
@@ -546,6 +549,24 @@ int wn_policy_evaluate(struct wn_ret_result **out, const struct wn_policy *p, co
 		for (size_t t = 0; t < imgs[i]->n_tags; t++)
 			all &= res[i].expired_tags[t];
 		res[i].expire_image = all;
+	}
+	/* untagged images (--untagged, --untagged-only): a selection of their own, newest
+	 * first, judged by the same --keep and --older-than; without either, all of them */
+	if (p->untagged || p->untagged_only) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!imgs[i]->n_tags && (!timed || p->expire_undated || wn_ret_time_known(imgs[i]->created, now)))
+				idx[m++] = i;
+		sort_newest(idx, m, imgs, now);
+		for (size_t k = 0; k < m; k++) {
+			const struct wn_ret_image *img = imgs[idx[k]];
+			bool beyond = p->keep < 0 || k >= (size_t)p->keep;
+			bool old = p->older_than_days < 0 || when(img, now) < now - (int64_t)p->older_than_days * 86400;
+			if (beyond && old) {
+				res[idx[k]].expire_image = 1;
+				res[idx[k]].rule = 0;
+			}
+		}
 	}
 	free(sel);
 done:

@@ -225,12 +225,11 @@ static int tags_on(struct wn_ctx *ctx, const struct wn_ref *repo, const char *di
 	return WN_OK;
 }
 
-/* Points the tag at a placeholder of its own and deletes the placeholder. */
-static int untag_with_placeholder(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag,
-                                  const struct wn_manifest *orig)
+int wn__tag_placeholder_put(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag,
+                            char digest[WN_DIGEST_MAX])
 {
 	unsigned char nonce[16];
-	char hex[33], pdigest[WN_DIGEST_MAX];
+	char hex[33];
 	bool have = false;
 	int rc;
 	if ((rc = wn__blob_exists(ctx, repo, EMPTY_DIGEST, &have)) != WN_OK ||
@@ -256,8 +255,17 @@ static int untag_with_placeholder(struct wn_ctx *ctx, const struct wn_ref *repo,
 	cJSON_Delete(m);
 	if (!text)
 		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	rc = wn__manifest_put(ctx, repo, tag, text, strlen(text), WN_MT_OCI_MANIFEST, pdigest);
+	rc = wn__manifest_put(ctx, repo, tag, text, strlen(text), WN_MT_OCI_MANIFEST, digest);
 	free(text);
+	return rc;
+}
+
+/* Points the tag at a placeholder of its own and deletes the placeholder. */
+static int untag_with_placeholder(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag,
+                                  const struct wn_manifest *orig)
+{
+	char pdigest[WN_DIGEST_MAX];
+	int rc = wn__tag_placeholder_put(ctx, repo, tag, pdigest);
 	if (rc != WN_OK)
 		return rc;
 	struct wn_strlist just = { (char *[]){ (char *)tag }, 1, 1 };
@@ -270,15 +278,117 @@ static int untag_with_placeholder(struct wn_ctx *ctx, const struct wn_ref *repo,
 	return rc;
 }
 
+/* Given a digest or --image: the refusal when tags other than the one named go
+ * too (unless --force); a dry run keeps it in r->refused and goes on. */
+static int refuse_others(struct wn_ctx *ctx, struct wn_delete_result *r, const struct wn_ref *ref,
+                         const struct wn_delete_options *opts)
+{
+	bool others = false;
+	for (size_t i = 0; i < r->tags_removed->n; i++)
+		if (!ref->tag || strcmp(r->tags_removed->items[i], ref->tag))
+			others = true;
+	if (!others || opts->force)
+		return WN_OK;
+	/* whole tag names, as many as a message holds, then how many more */
+	struct wn__buf b = { 0 };
+	size_t shown = 0;
+	for (; shown < r->tags_removed->n && b.len < 1000; shown++) {
+		wn__buf_puts(&b, shown ? ", " : "");
+		wn__buf_puts(&b, r->tags_removed->items[shown]);
+	}
+	wn__buf_cstr(&b);
+	char more[64] = "";
+	if (shown < r->tags_removed->n)
+		snprintf(more, sizeof more, " and %zu more", r->tags_removed->n - shown);
+	char *why = wn__sprintf("refusing to delete %s: it also removes the tag%s %s%s (--force to do it)", r->digest,
+	                        r->tags_removed->n == 1 ? "" : "s", b.data ? (char *)b.data : "", more);
+	wn__buf_free(&b);
+	if (!why)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (opts->dry_run) { /* a dry run reports the refusal, it does not fail on it */
+		r->refused = why;
+		return WN_OK;
+	}
+	int rc = wn__ctx_fail(ctx, WN_EREFUSED, "%s", why);
+	free(why);
+	return rc;
+}
+
+/* wn_delete through a vendor API: the listing says which image the reference
+ * names and which tags it has; the tag or the image goes through the API. */
+static int delete_api(struct wn_delete_result *r, struct wn_ctx *ctx, struct wn__vapi *api, const struct wn_ref *ref,
+                      const struct wn_delete_options *opts)
+{
+	struct wn__images imgs = { 0 };
+	const struct wn__image *img = NULL;
+	char *name = wn_ref_string(ref);
+	int rc = api->ops->list(api, ctx, &imgs);
+	r->api = api->ops->name;
+	for (size_t i = 0; rc == WN_OK && !img && i < imgs.n; i++) {
+		const struct wn__image *m = &imgs.v[i];
+		bool tag_ok = !ref->tag || ref->digest;
+		for (size_t t = 0; !tag_ok && t < m->tags.n; t++)
+			tag_ok = !strcmp(m->tags.items[t], ref->tag);
+		if (tag_ok && (!ref->digest || !strcmp(ref->digest, m->digest)))
+			img = m;
+	}
+	if (rc == WN_OK && !img)
+		rc = wn__ctx_fail(ctx, WN_ENOTFOUND, "manifest unknown: %s lists no %s", api->ops->display,
+		                  name ? name : "such image");
+	if (rc != WN_OK)
+		goto done;
+	snprintf(r->digest, sizeof r->digest, "%s", img->digest);
+	if (ref->tag && !ref->digest && !opts->image) {
+		r->what = WN_DELETE_TAG;
+		if (wn__strlist_push(r->tags_removed, ref->tag) != WN_OK) {
+			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+			goto done;
+		}
+		if (opts->dry_run || (api->ops->may_delete && (rc = api->ops->may_delete(api, ctx)) != WN_OK))
+			goto done;
+		rc = wn__api_untag(api, ctx, img, ref->tag, &r->method);
+		goto done;
+	}
+	r->what = WN_DELETE_MANIFEST;
+	for (size_t t = 0; t < img->tags.n && rc == WN_OK; t++)
+		rc = wn__strlist_push(r->tags_removed, img->tags.items[t]) == WN_OK ? WN_OK
+		                                                                   : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (r->tags_removed->n > 1)
+		wn_tags_sort(r->tags_removed, "name", NULL);
+	if (rc != WN_OK || (rc = refuse_others(ctx, r, ref, opts)) != WN_OK || r->refused || opts->dry_run)
+		goto done;
+	if (api->ops->may_delete && (rc = api->ops->may_delete(api, ctx)) != WN_OK)
+		goto done;
+	if (!api->ops->deletes_images)
+		wn__log(ctx, WN_LOG_WARN, "%s deletes tags, not images: %s stays in %s/%s without a tag", api->ops->display,
+		        img->digest, ref->registry, ref->repository);
+	r->method = api->ops->deletes_images ? "manifest-delete" : "tag-delete";
+	rc = wn__api_delete_image(api, ctx, img);
+done:
+	free(name);
+	wn__images_free(&imgs);
+	return rc;
+}
+
 int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn_ref *ref,
               const struct wn_delete_options *opts)
 {
 	struct wn_delete_result *r = calloc(1, sizeof *r);
 	struct wn_manifest *m = NULL;
 	int rc;
+	struct wn__vapi *api = NULL;
 	*out = NULL;
-	if (!r || !(r->tags_removed = calloc(1, sizeof *r->tags_removed)))
+	if (!r || !(r->tags_removed = calloc(1, sizeof *r->tags_removed))) {
+		free(r);
 		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	}
+	r->api = "registry";
+	if ((rc = wn__api_open(&api, ctx, ref, opts->api, opts->api_url)) != WN_OK)
+		goto done;
+	if (api) {
+		rc = delete_api(r, ctx, api, ref, opts);
+		goto done;
+	}
 	if ((rc = wn_manifest_get(&m, ctx, ref)) != WN_OK)
 		goto done;
 	snprintf(r->digest, sizeof r->digest, "%s", ref->digest ? ref->digest : m->digest);
@@ -321,43 +431,15 @@ int wn_delete(struct wn_delete_result **out, struct wn_ctx *ctx, const struct wn
 	wn_ref_free(repo);
 	if (rc != WN_OK)
 		goto done;
-	bool others = false;
-	for (size_t i = 0; i < r->tags_removed->n; i++)
-		if (!ref->tag || strcmp(r->tags_removed->items[i], ref->tag))
-			others = true;
-	if (others && !opts->force) {
-		/* whole tag names, as many as a message holds, then how many more */
-		struct wn__buf b = { 0 };
-		size_t shown = 0;
-		for (; shown < r->tags_removed->n && b.len < 1000; shown++) {
-			wn__buf_puts(&b, shown ? ", " : "");
-			wn__buf_puts(&b, r->tags_removed->items[shown]);
-		}
-		wn__buf_cstr(&b);
-		char more[64] = "";
-		if (shown < r->tags_removed->n)
-			snprintf(more, sizeof more, " and %zu more", r->tags_removed->n - shown);
-		char *why = wn__sprintf("refusing to delete %s: it also removes the tag%s %s%s (--force to do it)", r->digest,
-		                        r->tags_removed->n == 1 ? "" : "s", b.data ? (char *)b.data : "", more);
-		wn__buf_free(&b);
-		if (!why) {
-			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-			goto done;
-		}
-		if (opts->dry_run) { /* a dry run reports the refusal, it does not fail on it */
-			r->refused = why;
-			goto done;
-		}
-		rc = wn__ctx_fail(ctx, WN_EREFUSED, "%s", why);
-		free(why);
+	if ((rc = refuse_others(ctx, r, ref, opts)) != WN_OK || r->refused)
 		goto done;
-	}
 	if (opts->dry_run)
 		goto done;
 	r->method = "manifest-delete";
 	rc = delete_digest(ctx, ref, r->digest, r->tags_removed);
 done:
 	wn_manifest_free(m);
+	wn__api_free(api);
 	if (rc != WN_OK) {
 		wn_delete_result_free(r);
 		return rc;

@@ -308,6 +308,8 @@ struct wn_delete_options {
 	int image;    /* given a tag, delete its manifest (and every tag on it), not just the tag */
 	int force;    /* delete a manifest even when other tags point at it */
 	int dry_run;  /* decide and report, change nothing */
+	const char *api;     /* as in struct wn_cleanup_options: NULL from the registry host */
+	const char *api_url;
 };
 enum wn_delete_what { WN_DELETE_TAG = 1, WN_DELETE_MANIFEST = 2 };
 struct wn_delete_result {
@@ -320,6 +322,7 @@ struct wn_delete_result {
 	int dry_run;
 	char *refused;                  /* dry run: the message the real run would refuse with (WN_EREFUSED);
 	                                   NULL when it would go ahead */
+	const char *api;                /* "registry", or the vendor API that deleted ("hub", "github", ...) */
 };
 /* Given a tag: removes that tag only (the OCI tag DELETE, else a placeholder
  * manifest of its own that is then deleted), so the image and its other tags
@@ -363,8 +366,11 @@ struct wn_policy {
 	int older_than_days;      /* flags: expire selected tags older than this; -1: any age */
 	char *match, *exclude;    /* flags: which tags are selected (POSIX EREs; NULL: all, none) */
 	char *protect;            /* both: tags never expired (their images stay) */
-	int untagged;             /* flags: untagged manifests too (where the registry can list them) */
+	int untagged;             /* flags: untagged images too, a selection of their own judged by keep and
+	                             older_than (without either: all of them), where the API lists them */
 	int expire_undated;       /* both: images without a believable time count as the oldest (see below) */
+	int untagged_only;        /* flags: untagged images alone (no tag is selected): GitHub's
+	                             delete-package-versions with delete-only-untagged-versions */
 };
 /* Parses an ECR lifecycle policy; unknown keys and rule shapes are errors naming them. */
 WN_API int wn_policy_parse_ecr(struct wn_policy **out, const void *data, size_t len, struct wn_error *err);
@@ -405,6 +411,9 @@ struct wn_cleanup_item {
 	char *parent;                /* what it goes with, deleted first: for a referrer its subject, for a
 	                                manifest of a deleted index (a platform manifest or an attestation,
 	                                tagged or not) that index; NULL for the others */
+	char *id;                    /* the vendor API's id for it (a GitHub package version's); NULL */
+	const char *time_from;       /* where `created` came from: "push" (the vendor API's push time),
+	                                "annotation", "config"; "" when none */
 };
 struct wn_cleanup_plan {
 	char *repository;
@@ -420,6 +429,11 @@ struct wn_cleanup_plan {
 	 * counts in skipped, its tags in done_tags) */
 	int applied;
 	size_t done_manifests, done_children, done_referrers, done_tags, skipped, gone;
+	char *api;                   /* the vendor API that listed the repository and deletes ("hub", "github",
+	                                "ecr", "harbor"); NULL: the registry API */
+	char *api_url;               /* its URL */
+	size_t from_push;            /* times that are the vendor API's push times */
+	size_t untagged;             /* images without a tag the API listed */
 };
 /* Reads the repository (tags, manifests, index children, referrer tags, created
  * times when the policy needs them), `jobs` requests at once, and decides with
@@ -427,6 +441,24 @@ struct wn_cleanup_plan {
  * children (platform manifests, attestations) that nothing kept references. */
 WN_API int wn_cleanup_plan_make(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const char *repository,
                                 const struct wn_policy *policy, int64_t now, unsigned jobs);
+/* How a plan is made: through which API (see wn_cleanup_plan_make_opts). */
+struct wn_cleanup_options {
+	unsigned jobs;               /* requests at once while reading; 0: 4 */
+	const char *api;             /* "registry", "hub", "github", "ecr", "harbor"; NULL: from the registry host
+	                                (docker.io, ghcr.io and ECR hosts have theirs; elsewhere the registry API) */
+	const char *api_url;         /* the vendor API's URL (GitHub Enterprise, a Harbor host, tests); NULL: the default */
+	int dry_run;                 /* deletions will not follow: no permission is checked up front */
+};
+#define WN_CLEANUP_OPTIONS_INIT { 0, NULL, NULL, 0 }
+/* wn_cleanup_plan_make through a vendor API where there is one: the images come
+ * from its listing with their push times (the plan says which time each image
+ * was judged by), untagged ones too where it lists them; a policy it cannot
+ * honour (an untagged rule where untagged images are not listed) is WN_ENOAPI
+ * naming the rule, before anything is read.  The plan records the API, its URL
+ * and the ids its deletions need. */
+WN_API int wn_cleanup_plan_make_opts(struct wn_cleanup_plan **out, struct wn_ctx *ctx, const char *repository,
+                                     const struct wn_policy *policy, int64_t now,
+                                     const struct wn_cleanup_options *opts);
 /* Carries a plan out with `jobs` requests at once: referrers before their
  * image, an index before its children (which go only when it went).  With
  * recheck (a plan made earlier) the repository is read again first (the tag
@@ -553,6 +585,13 @@ WN_API int wn_login_check(struct wn_ctx *ctx, const char *registry, const char *
  * *where (may be NULL) receives a description of the place; caller frees. */
 WN_API int wn_creds_store(struct wn_ctx *ctx, const char *registry, const char *username,
                           const char *password, char **where);
+/* For an Amazon ECR registry: a password from ECR's GetAuthorizationToken (valid
+ * 12 hours; *username is "AWS"), with the AWS credentials the AWS tools would use
+ * (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws): no aws CLI.
+ * WN_ENOTFOUND (no message) when the registry is no ECR one (by its host name, or
+ * WINCH_REGISTRY_VENDOR with AWS_ENDPOINT_URL_ECR) or no AWS credentials are found.
+ * The caller frees both (the password is a secret). */
+WN_API int wn_login_ecr(struct wn_ctx *ctx, const char *registry, char **username, char **password);
 /* Removes them; WN_ENOTFOUND when there were none. */
 WN_API int wn_creds_erase(struct wn_ctx *ctx, const char *registry, char **where);
 

@@ -22,14 +22,15 @@ static const struct {
 	/* docker/hub-feedback#2360, #1759 (delete through the Hub, not the registry API);
 	 * docker/hub-feedback#2094 (registry:catalog:* never granted) */
 	[WN__V_DOCKERHUB] = {
-		"delete tags on hub.docker.com (the repository's Tags tab) or with the Docker Hub API",
+		"winch deletes tags through the Docker Hub API: --api hub (the default for docker.io), or on "
+		"hub.docker.com (the repository's Tags tab)",
 		"search hub.docker.com, or list a namespace's repositories with the Docker Hub API",
 		NULL,
 	},
 	/* podman-container-tools/skopeo#1880 (405 UNSUPPORTED), microsoft/vscode-docker#1525 (no _catalog) */
 	[WN__V_GHCR] = {
-		"delete package versions on github.com (the package's settings) or with the GitHub REST API "
-		"(DELETE /orgs/ORG/packages/container/NAME/versions/ID, or /user/packages/...)",
+		"winch deletes package versions through the GitHub REST API: --api github (the default for ghcr.io; "
+		"--api-url for GitHub Enterprise), or on github.com (the package's settings)",
 		"list packages with the GitHub REST API (GET /orgs/ORG/packages?package_type=container)",
 		NULL,
 	},

@@ -144,6 +144,9 @@ YML
 #   FRONT_CDN        127.0.0.2:port of the CDN host (signed blob URLs) and of "github.com"
 #   FRONT_HELPER     a directory with docker-credential-front, a credential helper that asks the
 #                    front for its current password (prepend it to PATH)
+#   FRONT_API        127.0.0.2:port of the personality's vendor API (hub.docker.com, api.github.com,
+#                    the ECR API; Harbor's is on FRONT itself, under /api/v2.0): front_vendors.py
+#   FRONT_AWS_KEY/FRONT_AWS_SECRET/FRONT_AWS_REGION  the AWS credentials the ECR API accepts
 #   FRONT_SKOPEO_DEST/FRONT_SKOPEO_SRC/FRONT_SKOPEO_RD  skopeo flags with FRONT_USER's credentials
 # FRONT_KNOBS (JSON, default {}) are the knobs it starts with (e.g. '{"password_lifetime": 2}').
 # Stopped with the registries (reg_stop_all); reg_cleanup removes everything.
@@ -154,6 +157,8 @@ front_start() {
 	_fport=$(free_port)
 	FRONT_TOKEN=127.0.0.2:$(free_port2)
 	FRONT_CDN=127.0.0.2:$(free_port2)
+	FRONT_API=127.0.0.2:$(free_port2)
+	FRONT_AWS_KEY=AKIDFRONT$RANDOM FRONT_AWS_SECRET=awssecret$$x$RANDOM FRONT_AWS_REGION=eu-west-1
 	FRONT=127.0.0.1:$_fport
 	FRONT_LOG=$REG_DIR/front.log
 	FRONT_STATE=$REG_DIR/front-state.json
@@ -165,7 +170,9 @@ front_start() {
 	case $FRONT_NAME in
 	hub) FRONT_USER=alice FRONT_PASS=$_fpw FRONT_ADMIN_USER=pro FRONT_ADMIN_PASS=pro$_fpw
 		set -- "$@" --user "alice:$_fpw" --user "pro:pro$_fpw:unlimited" ;;
-	ghcr | plain) FRONT_USER=alice FRONT_PASS=$_fpw
+	ghcr) FRONT_USER=alice FRONT_PASS=$_fpw
+		set -- "$@" --user "alice:$_fpw" --user "reader:$_fpw-r:pull" ;;
+	plain) FRONT_USER=alice FRONT_PASS=$_fpw
 		set -- "$@" --user "alice:$_fpw" ;;
 	ecr) FRONT_USER=AWS FRONT_PASS=eyJ$_fpw
 		set -- "$@" --user "AWS:eyJ$_fpw" ;;
@@ -182,7 +189,8 @@ front_start() {
 	esac
 	python3 "$TOP/tests/tools/registry-front.py" --personality "$FRONT_NAME" --port "$_fport" \
 		--upstream "$REG" --log "$FRONT_LOG" --token-port "${FRONT_TOKEN#*:}" --cdn-port "${FRONT_CDN#*:}" \
-		--storage "$REG_DIR/data" --state "$FRONT_STATE" "$@" > "$REG_DIR/front.out" 2>&1 &
+		--storage "$REG_DIR/data" --state "$FRONT_STATE" --api-port "${FRONT_API#*:}" \
+		--aws-key "$FRONT_AWS_KEY:$FRONT_AWS_SECRET" --aws-region "$FRONT_AWS_REGION" "$@" > "$REG_DIR/front.out" 2>&1 &
 	REG_PIDS="$REG_PIDS $!"
 	wait_port 127.0.0.1 "$_fport" $! || { cat "$REG_DIR/front.out" >&2; return 1; }
 	if [ "$FRONT_NAME" = acr ]; then

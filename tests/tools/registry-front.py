@@ -30,15 +30,22 @@ Control API on the front, never logged (tests use it; it is no part of any vendo
   POST /_front/expire        expire every short-lived password and every token issued so far
   GET  /_front/state         the knobs now in force;  POST /_front/state {JSON}: merge into them
   GET  /_front/quota         Hub pull counters per rate-limit source
+  POST /_front/pushed        [{"repo", "ref", "age_days"}]: the push times the vendor APIs report
 --state FILE holds knob overrides as JSON; it is re-read when it changes and written by POST.
 
 Log: one line per request, space separated:
   PERSONALITY[@token|@cdn] METHOD PATH auth=no|basic|bearer status=N bytes=N range=CONTENT-RANGE|-
 bytes is the request body length (the PATCH chunk size); range the request's Content-Range.
+With --api-port the personality's vendor API (front_vendors.py: Docker Hub's, GitHub's Packages,
+ECR's with Signature Version 4 checked against --aws-key AKID:SECRET[:TOKEN] in --aws-region) listens
+on OTHER:API; Harbor's API v2.0 is served by the front itself under /api/v2.0.
 """
-import argparse, base64, hashlib, hmac, http.client, json, os, re, shutil, socket, threading, time
+import argparse, base64, hashlib, hmac, http.client, json, os, re, shutil, socket, sys, threading, time
 import urllib.parse, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import front_vendors   # noqa: E402  the vendor APIs beside the personalities (--api-port)
 
 MiB = 1 << 20
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -524,7 +531,7 @@ class Base(BaseHTTPRequestHandler):
 NULL_GUID = "00000000-0000-0000-0000-000000000000"
 
 
-class Front(Base):
+class Front(front_vendors.VendorAPIs, Base):
     def handle_any(self):
         self.tag = A.personality
         reload_state()
@@ -534,6 +541,9 @@ class Front(Base):
             return self.control(path)
         body = self.read_body() if self.command in ("PUT", "POST", "PATCH") else b""
         self.nbytes = len(body)
+        if A.personality == "harbor" and path.startswith("/api/v2.0/"):
+            self.tag = "harbor@api"   # Harbor's API lives on the registry's own host
+            return self.serve(body)
         if self.is_token_path(path):
             return self.token_endpoint(body)
         if knob("auth") != "none":
@@ -599,6 +609,12 @@ class Front(Base):
             knobs = {k: knob(k) for k in COMMON}
             knobs["counters"] = dict(COUNTERS)
             return self.raw_json(200, knobs)
+        if path == "/_front/pushed" and self.command == "POST":
+            try:
+                st, obj = front_vendors.control_pushed(body)
+            except (ValueError, KeyError, TypeError) as e:
+                st, obj = 400, {"error": str(e)}
+            return self.raw_json(st, obj)
         if path == "/_front/quota":
             with LOCK:
                 return self.raw_json(200, {k: dict(v) for k, v in QUOTA.items()})
@@ -1183,6 +1199,14 @@ class CdnHost(Base):
     do_GET = do_HEAD = handle_any
 
 
+class ApiHost(front_vendors.VendorAPIs, Base):
+    """hub.docker.com, api.github.com, api.ecr.REGION.amazonaws.com: the personality's vendor API."""
+    def handle_any(self):
+        self.api_handle_any()
+
+    do_GET = do_POST = do_DELETE = do_HEAD = do_PUT = handle_any
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -1202,7 +1226,11 @@ def main():
     ap.add_argument("--state")
     ap.add_argument("--user", action="append", dest="users", default=[])
     ap.add_argument("--aad-token", default="")
+    ap.add_argument("--api-port", type=int, default=0)
+    ap.add_argument("--aws-key", action="append", dest="aws_keys", default=[])
+    ap.add_argument("--aws-region", default="us-east-1")
     A = ap.parse_args()
+    front_vendors.setup(globals())
     for h in (A.other_host, A.upstream.rsplit(":", 1)[0]):
         if not h.startswith("127."):
             ap.error("loopback only: %s" % h)
@@ -1217,6 +1245,8 @@ def main():
         servers.append(Server((A.other_host, A.token_port), TokenHost))
     if A.cdn_port:
         servers.append(Server((A.other_host, A.cdn_port), CdnHost))
+    if A.api_port:
+        servers.append(Server((A.other_host, A.api_port), ApiHost))
     for s in servers[1:]:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     servers[0].serve_forever()

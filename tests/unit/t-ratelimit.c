@@ -105,7 +105,7 @@ int main(void)
 	CHECK(wn_ctx_new(&ctx, NULL) == WN_OK);
 	CHECK(wn__noapi_fail(ctx, "docker.io", WN__API_DELETE, "it never grants the delete scope") == WN_ENOAPI);
 	CHECK(strstr(wn_ctx_errmsg(ctx), "docker.io (Docker Hub) has no registry-API DELETE (it never grants the delete "
-	                                 "scope): delete tags on hub.docker.com") != NULL);
+	                                 "scope): winch deletes tags through the Docker Hub API: --api hub") != NULL);
 	wn__noapi_fail(ctx, "127.0.0.1:5000", WN__API_DELETE, NULL);
 	CHECK(strstr(wn_ctx_errmsg(ctx), "has no registry-API DELETE: deletion is disabled there") != NULL);
 	CHECK(wn_ctx_errcode(ctx) == WN_ENOAPI);
