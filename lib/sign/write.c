@@ -64,7 +64,7 @@ static int put_manifest(struct wn_ctx *ctx, const struct wn_ref *repo, const cha
 
 /* The .sig tag with one more layer: payload and its signature. */
 static int write_sig(struct wn_ctx *ctx, const struct wn_ref *repo, const char *tag, const char *payload, size_t plen,
-                     const char *sig_b64, struct wn_sign_result *out)
+                     const char *sig_b64, const struct wn_key *key, struct wn_sign_result *out)
 {
 	struct wn_ref *at = NULL;
 	struct wn_manifest *old = NULL;
@@ -93,10 +93,14 @@ static int write_sig(struct wn_ctx *ctx, const struct wn_ref *repo, const char *
 			                  "no layers, or %d already)", repo->registry, repo->repository, tag, WN__SIG_MAX_LAYERS);
 			goto done;
 		}
-		for (size_t i = 0; i < old->n_layers; i++) {
+		/* this payload, already signed by this key (ECDSA signatures differ each time): nothing to add */
+		for (size_t i = 0; i < old->n_layers && !out->already; i++) {
 			const char *s = wn_descriptor_annotation(&old->layers[i], WN__SIG_ANN);
-			if (!strcmp(old->layers[i].digest, pdg) && s && !strcmp(s, sig_b64))
-				out->already = 1;
+			unsigned char *os = NULL;
+			size_t os_len = 0;
+			if (!strcmp(old->layers[i].digest, pdg) && s && (os = wn__b64_any(s, 4096, &os_len)))
+				out->already = wn__key_verify(key, payload, plen, os, os_len) != NULL;
+			free(os);
 		}
 		cJSON_ArrayForEach(l, ol)
 			cJSON_AddItemToArray(layers, cJSON_Duplicate(l, 1));
@@ -360,7 +364,7 @@ int wn_sign(struct wn_sign_result *out, struct wn_ctx *ctx, const char *referenc
 			rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 			goto done;
 		}
-		if ((rc = write_sig(ctx, repo, tag, payload, plen, sig_b64, out)) != WN_OK)
+		if ((rc = write_sig(ctx, repo, tag, payload, plen, sig_b64, o->key, out)) != WN_OK)
 			goto done;
 	}
 	if (o->bundle)
