@@ -149,3 +149,138 @@ PEER push-sig "$REG" t-mixed "$D" "$WORK/payload2.json" "$WORK/t.sig"
 PEER sign "$REG" t-mixed "$D" --key "$K/p-ecdsa-p256.key" --password s3cret
 expect 0 "a bad signature next to a good one does not spoil it" W verify --format json --key "$K/p-ecdsa-p256.pub" --insecure-ignore-tlog "$REG/t-mixed:1"
 same "... --format json lists both" "$(printf %s "$OUT" | json "[s['valid'] for s in d['signatures']]")" "[false, true]"
+
+# ---- the transparency log: SETs from the test Rekor key, verified offline ---------------------------
+tamper tl
+PEER sign "$REG" tl "$D" --key "$K/p-ecdsa-p256.key" --password s3cret --rekor "$WORK/root"
+expect 0 "a Rekor-logged signature verifies with --trusted-root" W verify --format json --key "$K/p-ecdsa-p256.pub" --trusted-root "$ROOT" "$REG/tl:1"
+same "... its entry verified" "$(printf %s "$OUT" | json "[d['signatures'][0][k] for k in ('tlog', 'logIndex')]")" '["verified", 4242]'
+tamper tl-bad
+PEER sign "$REG" tl-bad "$D" --key "$K/p-ecdsa-p256.key" --password s3cret --rekor "$WORK/root" --bad-set
+expect 10 "a SET that does not verify is refused" W verify --key "$K/p-ecdsa-p256.pub" --trusted-root "$ROOT" "$REG/tl-bad:1"
+contains "... saying so" "$ERR" "its Rekor SignedEntryTimestamp does not verify with the trusted root's Rekor key"
+expect 0 "... --insecure-ignore-tlog takes it" W verify --key "$K/p-ecdsa-p256.pub" --insecure-ignore-tlog "$REG/tl-bad:1"
+tamper tl-other
+PEER sign "$REG" tl-other "$D" --key "$K/p-ecdsa-p256.key" --password s3cret --rekor "$WORK/root" --set-for-other
+expect 10 "an entry logging another payload is refused" W verify --key "$K/p-ecdsa-p256.pub" --trusted-root "$ROOT" "$REG/tl-other:1"
+contains "... saying so" "$ERR" "its Rekor entry is about another payload"
+mkdir -p "$WORK/root2"
+PEER root "$WORK/root2"
+expect 10 "an entry of a log the trusted root does not list is refused" W verify --key "$K/p-ecdsa-p256.pub" --trusted-root "$WORK/root2/trusted_root.json" "$REG/tl:1"
+contains "... saying so" "$ERR" "which the trusted root does not list"
+tamper tl-bundle
+PEER bundle "$REG" tl-bundle "$D" --key "$K/p-ecdsa-p384.key" --password s3cret --rekor "$WORK/root"
+expect 0 "a bundle's Rekor entry verifies" W verify --format json --key "$K/p-ecdsa-p384.pub" --trusted-root "$ROOT" "$REG/tl-bundle:1"
+same "... verified" "$(printf %s "$OUT" | json "d['signatures'][0]['tlog']")" "verified"
+PEER bundle "$REG" tl-bundle "$D" --key "$K/p-ecdsa-p384.key" --password s3cret --rekor "$WORK/root" --bad-set
+expect 0 "... a second bundle with a bad SET is listed as rejected" W verify --format json --key "$K/p-ecdsa-p384.pub" --trusted-root "$ROOT" "$REG/tl-bundle:1"
+same "... beside the good one" "$(printf %s "$OUT" | json "[s['valid'] for s in d['signatures']]")" "[true, false]"
+
+# ---- keyless: a test Fulcio chain with the sigstore OID extensions ----------------------------------
+GH_ID=https://github.com/org/app/.github/workflows/release.yml@refs/heads/main
+GH_ISS=https://token.actions.githubusercontent.com
+PEER leaf "$WORK/root" gha "$GH_ID" "$GH_ISS"
+PEER leaf "$WORK/root" old "$GH_ID" "$GH_ISS" --old-oid
+PEER leaf "$WORK/root" mail dev@example.com https://accounts.google.com --email
+PEER leaf "$WORK/root" nocs "$GH_ID" "$GH_ISS" --no-codesign
+PEER leaf "$WORK/root2" alien "$GH_ID" "$GH_ISS"
+for c in gha old mail nocs; do
+	tamper kl-$c
+	PEER sign "$REG" kl-$c "$D" --key "$WORK/root/$c.key" --cert "$WORK/root/$c" --rekor "$WORK/root"
+done
+tamper kl-alien
+PEER sign "$REG" kl-alien "$D" --key "$WORK/root2/alien.key" --cert "$WORK/root2/alien" --rekor "$WORK/root"
+KL="--trusted-root $ROOT --certificate-oidc-issuer $GH_ISS"
+expect 0 "keyless: GitHub Actions' identity and issuer verify" W verify --format json $KL --certificate-identity "$GH_ID" "$REG/kl-gha:1"
+same "... identity, issuer and the entry" "$(printf %s "$OUT" | json "[d['signatures'][0][k] for k in ('identity', 'issuer', 'tlog')]")" "[\"$GH_ID\", \"$GH_ISS\", \"verified\"]"
+expect 0 "keyless: --certificate-identity-regexp" W verify $KL --certificate-identity-regexp '^https://github.com/org/app/' "$REG/kl-gha:1"
+expect 10 "keyless: another identity is refused" W verify $KL --certificate-identity https://github.com/org/other/.github/workflows/release.yml@refs/heads/main "$REG/kl-gha:1"
+contains "... naming the one it has" "$ERR" "its certificate's identity is \"$GH_ID\""
+expect 10 "keyless: another issuer is refused" W verify --trusted-root "$ROOT" --certificate-oidc-issuer https://gitlab.com --certificate-identity "$GH_ID" "$REG/kl-gha:1"
+expect 0 "keyless: the older issuer extension (1.3.6.1.4.1.57264.1.1) is read" W verify $KL --certificate-identity "$GH_ID" "$REG/kl-old:1"
+expect 0 "keyless: an e-mail identity" W verify --trusted-root "$ROOT" --certificate-oidc-issuer https://accounts.google.com --certificate-identity dev@example.com "$REG/kl-mail:1"
+expect 10 "keyless: a certificate from a CA the trusted root does not list is refused" W verify $KL --certificate-identity "$GH_ID" "$REG/kl-alien:1"
+contains "... saying so" "$ERR" "does not chain to a Fulcio CA of the trusted root"
+expect 10 "keyless: a certificate not for code signing is refused" W verify $KL --certificate-identity "$GH_ID" "$REG/kl-nocs:1"
+expect 2 "keyless without --trusted-root is a usage error" W verify --insecure-ignore-tlog --certificate-oidc-issuer "$GH_ISS" --certificate-identity "$GH_ID" "$REG/kl-gha:1"
+expect 2 "keyless needs the issuer too" W verify --trusted-root "$ROOT" --certificate-identity "$GH_ID" "$REG/kl-gha:1"
+tamper kl-bundle
+PEER bundle "$REG" kl-bundle "$D" --key "$WORK/root/gha.key" --cert "$WORK/root/gha" --rekor "$WORK/root"
+expect 0 "keyless: a v0.3 bundle with a Fulcio certificate" W verify $KL --certificate-identity "$GH_ID" "$REG/kl-bundle:1"
+
+# ---- bad input: one line naming what is wrong, never a crash --------------------------------------
+printf 'not a key\n' > "$WORK/nokey.pub"
+expect 2 "a key file that is not a key" W verify --key "$WORK/nokey.pub" --insecure-ignore-tlog "$REG/app:1"
+same "... one line" "$(printf '%s\n' "$ERR" | wc -l)" 1
+contains "... naming the file" "$ERR" "nokey.pub: the key is not a PEM file"
+expect 2 "a private key given to verify" W verify --key "$K/w.key" --insecure-ignore-tlog "$REG/app:1"
+contains "... says to give the public key" "$ERR" "verifying takes the public key"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-224 2>/dev/null | openssl pkey -pubout -out "$K/p224.pub" 2>/dev/null
+expect 2 "an unsupported key type (ECDSA P-224)" W verify --key "$K/p224.pub" --insecure-ignore-tlog "$REG/app:1"
+contains "... naming the curve" "$ERR" "an ECDSA key on the curve secp224r1"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-224 -out "$K/p224.pem" 2>/dev/null
+expect 2 "sign with an unsupported key type" W sign --key "$K/p224.pem" "$REG/app:1"
+COSIGN_PASSWORD=wrong expect 4 "sign with the wrong password" W sign --key "$K/w.key" "$REG/app:1"
+contains "... says so" "$ERR" "wrong password (COSIGN_PASSWORD)"
+printf '{"mediaType":"x"}' > "$WORK/badroot.json"
+expect 2 "a trusted root that is not one" W verify --key "$K/w.pub" --trusted-root "$WORK/badroot.json" "$REG/app:1"
+contains "... naming its media type" "$ERR" "the trusted root's mediaType is \"x\""
+tamper bad-json
+printf 'not json at all' > "$WORK/nj.json"
+openssl dgst -sha256 -sign "$K/o-rsa.pem" -out "$WORK/nj.sig" "$WORK/nj.json"
+PEER push-sig "$REG" bad-json "$D" "$WORK/nj.json" "$WORK/nj.sig"
+expect 10 "a payload that is not JSON" W verify --key "$K/o-rsa.pub" --insecure-ignore-tlog "$REG/bad-json:1"
+contains "... says so" "$ERR" "the payload is not JSON"
+tamper bad-trunc
+PEER push-sig "$REG" bad-trunc "$D" "$WORK/payload.json" "$WORK/o-rsa.sig" --size-delta 40
+expect 10 "a truncated signature layer" W verify --key "$K/o-rsa.pub" --insecure-ignore-tlog "$REG/bad-trunc:1"
+contains "... says so" "$ERR" "its blob is corrupt or truncated"
+tamper bad-many
+PEER push-raw-sig "$REG" bad-many "$D" 1001
+expect 10 "a signature manifest with 1001 layers" W verify --key "$K/o-rsa.pub" --insecure-ignore-tlog "$REG/bad-many:1"
+contains "... names cosign's limit" "$ERR" "its manifest has 1001 layers: more than cosign's limit of 1000"
+tamper bad-bundle
+printf '{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json", "verificationMaterial": ' > "$WORK/bb.json"
+PEER bundle "$REG" bad-bundle "$D" --key "$K/p-rsa.key" --password s3cret --raw "$WORK/bb.json"
+PEER sign "$REG" bad-bundle "$D" --key "$K/p-rsa.key" --password s3cret
+expect 0 "a bundle that does not parse spoils nothing" W verify --format json --key "$K/p-rsa.pub" --insecure-ignore-tlog "$REG/bad-bundle:1"
+same "... listed with its reason" "$(printf %s "$OUT" | json "[(s['valid'], s['reason']) for s in d['signatures']]")" \
+	'[[true, "signed by the key; payload names '"$D"' and '"$REG"'/bad-bundle; transparency log not checked (--insecure-ignore-tlog)"], [false, "the bundle is not a JSON object"]]'
+tamper unsigned
+expect 10 "an unsigned image" W verify --key "$K/w.pub" --insecure-ignore-tlog "$REG/unsigned:1"
+contains "... says it has no signatures" "$ERR" "has no signatures"
+
+# ---- platforms, COSIGN_REPOSITORY ------------------------------------------------------------------
+expect 0 "sign --platform linux/arm64 signs that manifest" W sign --key "$K/w.key" --platform linux/arm64 "$REG/multi:1"
+expect 0 "verify --platform linux/arm64" W verify --key "$K/w.pub" --insecure-ignore-tlog --platform linux/arm64 "$REG/multi:1"
+expect 10 "... not linux/amd64" W verify --key "$K/w.pub" --insecure-ignore-tlog --platform linux/amd64 "$REG/multi:1"
+tamper moved
+COSIGN_REPOSITORY=$REG/signatures expect 0 "COSIGN_REPOSITORY moves the signature" W sign --key "$K/w.key" "$REG/moved:1"
+expect 0 "... into that repository" W exists "$REG/signatures:sha256-${D#sha256:}.sig"
+COSIGN_REPOSITORY=$REG/signatures expect 0 "... where verify finds it" W verify --key "$K/w.pub" --insecure-ignore-tlog "$REG/moved:1"
+expect 10 "... not in the image's" W verify --key "$K/w.pub" --insecure-ignore-tlog "$REG/moved:1"
+
+# ---- the gate: copy and pull --verify-key ---------------------------------------------------------
+expect 0 "copy --verify-key copies a signed image" W copy --verify-key "$K/w.pub" --insecure-ignore-tlog "$REG/app:1" "$REG/gated:1"
+expect 10 "... with its signatures, which name the source's repository" W verify --key "$K/w.pub" --insecure-ignore-tlog "$REG/gated:1"
+expect 0 "... verified at the destination with --allow-reference-mismatch" W verify --allow-reference-mismatch --key "$K/w.pub" --insecure-ignore-tlog "$REG/gated:1"
+expect 10 "copy --verify-key refuses an unsigned image" W copy --verify-key "$K/w.pub" --insecure-ignore-tlog "$REG/unsigned:1" "$REG/gated-u:1"
+contains "... saying so" "$ERR" "has no signatures"
+expect 3 "... and copies nothing" W exists "$REG/gated-u:1"
+expect 10 "copy --verify-key refuses an image signed by another key" W copy --verify-key "$K/w.pub" --insecure-ignore-tlog "$REG/p-rsa:1" "$REG/gated-o:1"
+expect 3 "... and copies nothing" W exists "$REG/gated-o:1"
+expect 2 "copy --verify-key without --trusted-root or --insecure-ignore-tlog" W copy --verify-key "$K/w.pub" "$REG/app:1" "$REG/gated:2"
+expect 2 "copy --trusted-root without a key or identity" W copy --trusted-root "$ROOT" "$REG/app:1" "$REG/gated:2"
+expect 0 "copy with the keyless options" W copy $KL --certificate-identity "$GH_ID" "$REG/kl-gha:1" "$REG/gated-kl:1"
+expect 0 "... with its signature" W verify --allow-reference-mismatch $KL --certificate-identity "$GH_ID" "$REG/gated-kl:1"
+expect 0 "pull --verify-key into a layout" W pull --verify-key "$K/w.pub" --insecure-ignore-tlog "$REG/app:1" "oci:$WORK/lay:1"
+expect 0 "... which holds the signatures: verify reads the layout" W verify --key "$K/w.pub" --insecure-ignore-tlog "oci:$WORK/lay:1"
+expect 10 "pull --verify-key refuses an unsigned image" W pull --verify-key "$K/w.pub" --insecure-ignore-tlog "$REG/unsigned:1" "oci:$WORK/lay2:1"
+[ ! -e "$WORK/lay2/index.json" ] && pass "... and writes nothing" || fail "... and writes nothing"
+W copy -q "$REG/multi:1" "$REG/mirror-src:unsigned"
+W copy -q "$REG/app:1" "$REG/mirror-src:signed"
+W sign -q --key "$K/w.key" "$REG/mirror-src:signed" > /dev/null
+expect 8 "copy --all-tags --verify-key: the unsigned tag fails" W copy --all-tags --verify-key "$K/w.pub" --insecure-ignore-tlog --allow-reference-mismatch "$REG/mirror-src" "$REG/mirror-dst"
+contains "... naming it" "$ERR" "unsigned: "
+expect 0 "... the signed one is copied" W exists "$REG/mirror-dst:signed"
+expect 3 "... the unsigned one is not" W exists "$REG/mirror-dst:unsigned"
