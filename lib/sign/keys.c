@@ -15,9 +15,9 @@
  * Ed25519 (GetDefaultLoadOptions).  winch verifies both kinds.
  *
  * The encrypted file (cosign pkg/cosign/keys.go marshalKeyPair,
- * LoadPrivateKey): PEM type "ENCRYPTED SIGSTORE PRIVATE KEY" (cosign >= 2.?
- * writes it) or "ENCRYPTED COSIGN PRIVATE KEY" (every version reads it;
- * containers/image before 5.30 reads only this one), whose body is the JSON
+ * LoadPrivateKey): PEM type "ENCRYPTED SIGSTORE PRIVATE KEY" (cosign 2.0.1
+ * and later write it, cosign #2735) or "ENCRYPTED COSIGN PRIVATE KEY" (every
+ * version reads it; older containers/image reads only this one), whose body is the JSON
  * of go-securesystemslib encrypted/encrypted.go:
  *   {"kdf":{"name":"scrypt","params":{"N":65536,"r":8,"p":1},"salt":B64},
  *    "cipher":{"name":"nacl/secretbox","nonce":B64},"ciphertext":B64}
