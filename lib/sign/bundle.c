@@ -258,10 +258,10 @@ int wn__statement_parse(const void *data, size_t len, char *digest, size_t n, co
 		cJSON_Delete(j);
 		return wn__error_set(err, WN_ECORRUPT, "the DSSE payload is not an in-toto statement");
 	}
-	if (!cJSON_IsArray(subj) || cJSON_GetArraySize(subj) != 1) {
+	int n_subj = cJSON_IsArray(subj) ? cJSON_GetArraySize(subj) : 0;
+	if (n_subj != 1) {
 		cJSON_Delete(j);
-		return wn__error_set(err, WN_ECORRUPT, "the in-toto statement has %d subjects, not one",
-		                     cJSON_IsArray(subj) ? cJSON_GetArraySize(subj) : 0);
+		return wn__error_set(err, WN_ECORRUPT, "the in-toto statement has %d subjects, not one", n_subj);
 	}
 	const cJSON *s = cJSON_GetArrayItem(subj, 0), *dg = cJSON_GetObjectItemCaseSensitive(s, "digest");
 	const char *hex = wn__json_str(dg, "sha256"), *alg = "sha256";
