@@ -14,7 +14,7 @@ DATADIR     ?= $(PREFIX)/share
 PKG_CONFIG  ?= pkg-config
 CC          ?= cc
 
-DEPS_PC     := libcurl libcjson libcrypto libarchive zlib yaml-0.1
+DEPS_PC     := libcurl libcjson libcrypto libarchive zlib yaml-0.1 libsodium
 DEP_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null)
 DEP_LIBS    := $(shell $(PKG_CONFIG) --libs $(DEPS_PC) 2>/dev/null) -pthread
 

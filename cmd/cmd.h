@@ -23,6 +23,7 @@ enum exit_code {
 	EXIT_DIGEST = 7,
 	EXIT_PARTIAL = 8,
 	EXIT_NOAPI = 9,
+	EXIT_SIGNATURE = 10,
 };
 int exit_code_for(enum wn_err e);
 const char *exit_code_name(int code);
@@ -59,6 +60,8 @@ struct cmd {
 #define GROUP_UPLOAD   0x8  /* --chunk-size (copy, push: a pull uploads nothing) */
 #define GROUP_SRC      0x10 /* --src-creds, --src-tls-verify ... (copy, pull: the source is a registry) */
 #define GROUP_DEST     0x20 /* --dest-creds, --dest-tls-verify ... (copy, push) */
+#define GROUP_SIGCHECK 0x40 /* --trusted-root, --insecure-ignore-tlog, --certificate-identity ... (verify, the gate) */
+#define GROUP_GATE     0x80 /* --verify-key (copy, pull, sync: the signature gate) */
 
 /* common option values */
 struct common {
@@ -154,9 +157,30 @@ int cmd_cleanup(int, char **);
 int cmd_ratelimit(int, char **);
 int cmd_sync(int, char **);
 int cmd___complete(int, char **);
+int cmd_verify(int, char **);
+int cmd_sign(int, char **);
+int cmd_generate_key(int, char **);
+
+/* ---- signatures (verify.c): what verify and the gate of copy, pull and sync share */
+struct sigcheck {
+	struct wn_verify_options o;
+	struct wn_key *key;
+	struct wn_trusted_root *root;
+	const char *annotations[65];
+};
+/* Builds the verification options from --key FILE (or the gate's --verify-key;
+ * NULL: keyless) and the GROUP_SIGCHECK options.  Returns 0 or an exit code
+ * (the error printed).  sigcheck_free releases what it loaded. */
+int sigcheck_build(struct sigcheck *sc, const char *keyfile, const char *const *annotations, int n_annotations);
+void sigcheck_free(struct sigcheck *sc);
+/* The gate: *out is NULL when neither --verify-key nor a certificate identity
+ * was given, else options to put in wn_copy_options.verify.  0 or an exit code. */
+int gate_options(struct sigcheck *sc, const struct wn_verify_options **out);
+extern const char *gate_key;  /* --verify-key */
 
 extern const struct opt_spec login_opts[], inspect_opts[], list_tags_opts[], catalog_opts[], copy_opts[], transfer_opts[],
-	upload_opts[], src_opts[], dest_opts[], delete_opts[], cleanup_opts[], manifest_opts[], tag_opts[];
+	upload_opts[], src_opts[], dest_opts[], delete_opts[], cleanup_opts[], manifest_opts[], tag_opts[],
+	sigcheck_opts[], gate_opts[], verify_opts[], sign_opts[], generate_key_opts[];
 extern const struct opt_spec sync_opts[];
 /* Adds "rateLimit" (the last rate-limit headers the context saw, or null) to a JSON object (ratelimit.c). */
 void json_add_ratelimit(void *cjson, struct wn_ctx *ctx);

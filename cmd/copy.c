@@ -88,6 +88,17 @@ static int side_authfile_check(const char *side, const struct side_opts *s)
 	return EXIT_USAGE;
 }
 
+/* ---- the signature gate (copy, pull; sync takes the same table) ---------
+ * --verify-key FILE, or a certificate identity (sigcheck_opts in verify.c):
+ * the image is copied only when a signature verifies (exit 10 otherwise),
+ * with its signatures. */
+const char *gate_key;
+const struct opt_spec gate_opts[] = {
+	{ "verify-key", 0, OPT_STR, &gate_key, "FILE",
+	  "copy only an image signed with this cosign public key (and its signatures with it)" },
+	OPT_END,
+};
+
 const struct opt_spec copy_opts[] = {
 	{ "all-tags", 'a', OPT_FLAG, &all_tags, NULL, "copy every tag of SRC (a repository) to DEST (a repository)" },
 	{ "match", 0, OPT_STR, &match, "REGEX", "with --all-tags: only tags matching this extended regex" },
@@ -473,6 +484,10 @@ static int transfer(const char *src, const char *dst)
 	if (digestfile && (rc = digestfile_check(digestfile)))
 		return rc;
 	if ((rc = side_authfile_check("src", &src_side)) || (rc = side_authfile_check("dest", &dest_side)))
+		return rc;
+	/* the signature gate: what it loaded lives as long as the command */
+	static struct sigcheck gate;
+	if ((rc = gate_options(&gate, &o.verify)))
 		return rc;
 	/* a side's own option: a context per side (the library keeps their
 	 * credentials, TLS settings and tokens apart), else one for both */

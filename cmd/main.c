@@ -24,10 +24,11 @@ const struct cmd commands[] = {
 	  GROUP_REGISTRY, 0, 1 },
 	{ "logout", cmd_logout, "[REGISTRY]", "Remove a registry's stored credentials.", logout_opts, 0, 0, 1 },
 	{ "copy", cmd_copy, "SRC DEST", "Copy an image (or, with --all-tags, a repository) to another place.", copy_opts,
-	  GROUP_TRANSFER | GROUP_UPLOAD | GROUP_REGISTRY | GROUP_SRC | GROUP_DEST | GROUP_FORMAT, 2, 2 },
+	  GROUP_TRANSFER | GROUP_UPLOAD | GROUP_REGISTRY | GROUP_SRC | GROUP_DEST | GROUP_FORMAT | GROUP_GATE |
+	  GROUP_SIGCHECK, 2, 2 },
 	{ "pull", cmd_pull, "REF [oci:DIR[:TAG]|oci-archive:FILE[:TAG]|docker-archive:FILE[:REF]]",
 	  "Copy a registry image to a local place (default: oci:REPO:TAG here).", no_opts,
-	  GROUP_TRANSFER | GROUP_REGISTRY | GROUP_SRC | GROUP_FORMAT, 1, 2 },
+	  GROUP_TRANSFER | GROUP_REGISTRY | GROUP_SRC | GROUP_FORMAT | GROUP_GATE | GROUP_SIGCHECK, 1, 2 },
 	{ "push", cmd_push, "oci:DIR[:TAG]|oci-archive:FILE[:TAG]|docker-archive:FILE[:REF] REF",
 	  "Copy a local image (an OCI layout, an oci-archive or a docker-archive) to a registry.", no_opts,
 	  GROUP_TRANSFER | GROUP_UPLOAD | GROUP_REGISTRY | GROUP_DEST | GROUP_FORMAT, 2, 2 },
@@ -52,6 +53,12 @@ const struct cmd commands[] = {
 	{ "exists", cmd_exists, "REF", "Exit 0 when REF exists, 3 when it does not.", no_opts, GROUP_REGISTRY, 1, 1 },
 	{ "ratelimit", cmd_ratelimit, "REF", "Show the registry's rate limit (one HEAD: no pull is counted).", no_opts,
 	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
+	{ "verify", cmd_verify, "REF", "Check an image's cosign signatures (a key, or a keyless identity).", verify_opts,
+	  GROUP_REGISTRY | GROUP_FORMAT | GROUP_SIGCHECK, 1, 1 },
+	{ "sign", cmd_sign, "REF", "Sign an image as cosign does (its .sig tag; --bundle: a sigstore bundle referrer).",
+	  sign_opts, GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
+	{ "generate-key", cmd_generate_key, "", "Write a cosign key pair (cosign.key, encrypted, and cosign.pub).",
+	  generate_key_opts, 0, 0, 0 },
 	{ "version", cmd_version, "", "Print winch's version and its libraries'.", no_opts, GROUP_FORMAT, 0, 0 },
 	{ "completion", cmd_completion, "bash|zsh|fish", "Print a shell completion script.", no_opts, 0, 1, 1 },
 	{ NULL, NULL, NULL, NULL, NULL, 0, 0, 0 },
@@ -72,6 +79,7 @@ int exit_code_for(enum wn_err e)
 	case WN_ECORRUPT: return EXIT_DIGEST;
 	case WN_EPARTIAL: return EXIT_PARTIAL;
 	case WN_ENOAPI: return EXIT_NOAPI;
+	case WN_ESIGNATURE: return EXIT_SIGNATURE;
 	case WN_ERROR:
 	case WN_ENOMEM:
 	case WN_EUNSUPPORTED:
@@ -98,6 +106,7 @@ const char *exit_code_name(int code)
 	case EXIT_DIGEST: return "digest mismatch or corrupt content";
 	case EXIT_PARTIAL: return "partial failure of a multi-target operation";
 	case EXIT_NOAPI: return "the registry does not support this (it lacks the API)";
+	case EXIT_SIGNATURE: return "signature verification failed";
 	}
 	return NULL;
 }

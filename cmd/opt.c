@@ -33,7 +33,7 @@ const struct opt_spec format_opts[] = {
 	OPT_END,
 };
 
-#define N_TABLES 8
+#define N_TABLES 10
 static const struct opt_spec *tables(const struct cmd *c, int i)
 {
 	switch (i) {
@@ -45,6 +45,8 @@ static const struct opt_spec *tables(const struct cmd *c, int i)
 	case 5: return c->groups & GROUP_SRC ? src_opts : NULL;
 	case 6: return c->groups & GROUP_DEST ? dest_opts : NULL;
 	case 7: return common_opts;
+	case 8: return c->groups & GROUP_GATE ? gate_opts : NULL;
+	case 9: return c->groups & GROUP_SIGCHECK ? sigcheck_opts : NULL;
 	}
 	return NULL;
 }

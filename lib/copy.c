@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "sign/sign.h"
 
 #define DEFAULT_JOBS 4
 #define MAX_JOBS 64
@@ -687,6 +688,19 @@ static int copy_sides(struct wn_copy_result *out, struct wn_ctx *ctx, struct wn_
 		                                          e.dst->name)
 		                           : wn__ctx_fail(ctx, WN_EINVAL, "unknown destination format %d", e.opt->dest_format);
 		goto done;
+	}
+	/* The signature gate (lib/sign/verify.c): only an image that verifies is
+	 * copied, by the digest verified (no tag moving in between), and its
+	 * signatures go with it where the destination can hold them. */
+	struct wn_copy_options gated;
+	char verified[WN_DIGEST_MAX];
+	if (e.opt->verify) {
+		if ((rc = wn__sign_gate(ctx, e.src, ref, e.opt->verify, verified)) != WN_OK)
+			goto done;
+		ref = verified;
+		gated = *e.opt;
+		gated.referrers = !e.dst->single_image && !e.opt->dest_format;
+		e.opt = &gated;
 	}
 	const char *host[2] = { NULL, NULL };
 	struct wn_copy_options single;

@@ -31,6 +31,7 @@ const char *wn_err_name(enum wn_err code)
 	case WN_ECANCELED: return "canceled";
 	case WN_EREFUSED: return "refused";
 	case WN_ENOAPI: return "no-api";
+	case WN_ESIGNATURE: return "signature";
 	case WN__ERR_COUNT: break;
 	}
 	return "unknown";

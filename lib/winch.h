@@ -49,6 +49,7 @@ enum wn_err {
 	WN_EREFUSED,    /* a safety check stopped it (e.g. a delete that would take other tags) */
 	WN_ENOAPI,      /* the registry does not offer this API (DELETE, catalog, referrers): the
 	                   message says which, and what to use instead */
+	WN_ESIGNATURE,  /* no valid signature: the image is unsigned, or no signature verifies */
 	WN__ERR_COUNT
 };
 
@@ -226,6 +227,7 @@ WN_API void wn_platform_clear(struct wn_platform *p);
 WN_API const char *wn_descriptor_attests(const struct wn_descriptor *d);
 
 /* ---- copy ------------------------------------------------------------- */
+struct wn_verify_options; /* signatures, below */
 struct wn_copy_progress {
 	uint64_t bytes_done, bytes_total;   /* over the blobs that need sending */
 	unsigned blobs_done, blobs_total;
@@ -243,8 +245,10 @@ struct wn_copy_options {
 	struct wn_ctx *dest_ctx;         /* the destination's context; NULL: ctx for both sides (see wn_copy) */
 	int no_clobber;                  /* refuse (WN_EREFUSED) to move a destination tag that exists and
 	                                    holds another manifest: nothing is sent */
+	const struct wn_verify_options *verify; /* copy only an image that verifies (wn_verify), by the
+	                                    digest verified, with its signatures; else WN_ESIGNATURE */
 };
-#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL, 0, NULL, 0 }
+#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL, 0, NULL, 0, NULL }
 
 /* A copy's manifests: as they are (their digests kept), or converted to one
  * format's media types as `skopeo copy --format` converts them (manifests,
@@ -714,6 +718,98 @@ struct wn_sync_report {
 WN_API int wn_sync_run(struct wn_sync_report **out, struct wn_ctx *ctx, const struct wn_sync_config *cfg,
                        const struct wn_sync_options *opts);
 WN_API void wn_sync_report_free(struct wn_sync_report *r);
+
+/* ---- signatures: cosign's, verified and made (lib/sign/) --------------- */
+/* Key types cosign signs with (cosign pkg/cosign/keys.go SupportedKeyDetails, and Ed25519). */
+enum wn_key_type { WN_KEY_ECDSA_P256 = 1, WN_KEY_ECDSA_P384, WN_KEY_ECDSA_P521, WN_KEY_RSA, WN_KEY_ED25519 };
+struct wn_key;
+/* A PEM "PUBLIC KEY" (PKIX).  Anything else is an error naming what it found. */
+WN_API int wn_key_load_public(struct wn_key **out, const void *pem, size_t len, struct wn_error *err);
+/* A PEM private key: PKCS#8 "PRIVATE KEY", SEC1 "EC PRIVATE KEY", PKCS#1 "RSA
+ * PRIVATE KEY", or cosign's "ENCRYPTED SIGSTORE PRIVATE KEY" / "ENCRYPTED
+ * COSIGN PRIVATE KEY" (scrypt + NaCl secretbox), which needs `password`. */
+WN_API int wn_key_load_private(struct wn_key **out, const void *pem, size_t len, const char *password,
+                               struct wn_error *err);
+/* Is this PEM one of cosign's encrypted private keys (so a password is needed)? */
+WN_API int wn_key_is_encrypted(const void *pem, size_t len);
+WN_API int wn_key_generate(struct wn_key **out, enum wn_key_type type, int rsa_bits, struct wn_error *err);
+/* The private key in cosign's format, PEM type "ENCRYPTED COSIGN PRIVATE KEY",
+ * and the public key as a PEM "PUBLIC KEY"; caller frees both. */
+WN_API int wn_key_export(char **private_pem, char **public_pem, const struct wn_key *k, const char *password,
+                         struct wn_error *err);
+WN_API enum wn_key_type wn_key_get_type(const struct wn_key *k);
+WN_API const char *wn_key_type_name(enum wn_key_type t);  /* "ecdsa-p256", "rsa", "ed25519" ... */
+WN_API void wn_key_free(struct wn_key *k);
+
+/* A sigstore trusted_root.json (Rekor keys, Fulcio CAs). */
+struct wn_trusted_root;
+WN_API int wn_trusted_root_parse(struct wn_trusted_root **out, const void *data, size_t len, struct wn_error *err);
+WN_API void wn_trusted_root_free(struct wn_trusted_root *r);
+
+struct wn_verify_options {
+	const struct wn_key *key;              /* a key; NULL: keyless (certificate identity below) */
+	const struct wn_trusted_root *trusted_root; /* verifies Rekor SETs offline, and Fulcio chains */
+	int ignore_tlog;                       /* accept a signature without a verified Rekor entry */
+	const char *cert_identity;             /* keyless: the certificate's SAN, exactly */
+	const char *cert_identity_regexp;      /* ... or matching this POSIX ERE */
+	const char *cert_oidc_issuer;          /* keyless: the OIDC issuer extension, exactly */
+	const char *cert_oidc_issuer_regexp;
+	int allow_reference_mismatch;          /* accept a docker-reference other than the reference verified */
+	const char *const *annotations;        /* NULL-terminated "key=value" the signature must carry */
+	const char *platform;                  /* verify this platform's manifest of an index; NULL: the index */
+	const char *signature_repository;      /* where signatures are (COSIGN_REPOSITORY); NULL: the image's */
+};
+#define WN_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+
+/* One signature found, and why it was accepted or rejected. */
+struct wn_signature_check {
+	char *source;          /* "sha256-HEX.sig layer 1" or "referrer sha256:..." */
+	char *format;          /* "cosign-sig" (the .sig tag) or "sigstore-bundle" (a v0.3 bundle referrer) */
+	int valid;
+	char *reason;          /* why rejected, or what was checked when accepted */
+	char *scheme;          /* the signature scheme that verified ("ecdsa-p256-sha256"), NULL if none */
+	char *reference;       /* the docker-reference it claims (cosign-sig), NULL if none */
+	char *identity, *issuer; /* keyless: the certificate's SAN and OIDC issuer */
+	char *tlog;            /* "verified", "ignored" (--insecure-ignore-tlog) or NULL when not reached */
+	int64_t log_index, integrated_time; /* of the Rekor entry, -1 when none */
+};
+struct wn_verify_result {
+	char *reference;                 /* the location verified, normalised */
+	char digest[WN_DIGEST_MAX];      /* the manifest digest the signatures must name */
+	struct wn_signature_check *sigs;
+	size_t n_sigs, n_valid;
+};
+/* Finds the signatures of the image `location` names (cosign's sha256-HEX.sig
+ * tag and sigstore v0.3 bundles among its referrers) and checks each.
+ * WN_OK when at least one is valid; WN_ESIGNATURE (with *out filled, each
+ * signature's reason in it) when none is; other errors when the image or its
+ * signatures could not be read (*out NULL). */
+WN_API int wn_verify(struct wn_verify_result **out, struct wn_ctx *ctx, const char *location,
+                     const struct wn_verify_options *opts);
+WN_API void wn_verify_result_free(struct wn_verify_result *r);
+
+struct wn_sign_options {
+	const struct wn_key *key;
+	const char *const *annotations;  /* NULL-terminated "key=value": the payload's "optional" */
+	int bundle;                      /* also push a sigstore v0.3 bundle as an OCI referrer */
+	int no_sig_tag;                  /* only the bundle, no sha256-HEX.sig */
+	const char *platform;            /* sign this platform's manifest of an index */
+	const char *signature_repository;/* COSIGN_REPOSITORY */
+};
+#define WN_SIGN_OPTIONS_INIT { NULL, NULL, 0, 0, NULL, NULL }
+struct wn_sign_result {
+	char digest[WN_DIGEST_MAX];      /* the image signed */
+	char *sig_tag;                   /* the .sig tag written, NULL if none */
+	char sig_manifest[WN_DIGEST_MAX];/* its manifest ("" if none) */
+	char bundle_manifest[WN_DIGEST_MAX]; /* the bundle referrer ("" if none) */
+	int already;                     /* the .sig tag held this very signature already */
+};
+/* Signs the image a registry reference names: cosign's .sig tag (a layer
+ * added to those already there) and, with opts->bundle, a v0.3 bundle
+ * referrer.  No transparency log: nothing leaves but the registry requests. */
+WN_API int wn_sign(struct wn_sign_result *out, struct wn_ctx *ctx, const char *reference,
+                   const struct wn_sign_options *opts);
+WN_API void wn_sign_result_clear(struct wn_sign_result *r);
 
 #ifdef __cplusplus
 }
