@@ -243,8 +243,9 @@ struct wn_copy_options {
 	struct wn_ctx *dest_ctx;         /* the destination's context; NULL: ctx for both sides (see wn_copy) */
 	int no_clobber;                  /* refuse (WN_EREFUSED) to move a destination tag that exists and
 	                                    holds another manifest: nothing is sent */
+	int no_resume;                   /* keep no resume journals and use none: see wn_copy */
 };
-#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL, 0, NULL, 0 }
+#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL, 0, NULL, 0, 0 }
 
 /* A copy's manifests: as they are (their digests kept), or converted to one
  * format's media types as `skopeo copy --format` converts them (manifests,
@@ -281,7 +282,20 @@ struct wn_copy_result {
  * does not mount the others are uploaded at once).  Either context's cancel
  * flag stops the whole copy.  Errors are reported on ctx.  The two contexts
  * must not be used by other threads meanwhile.  wn_copy_all_tags takes
- * dest_ctx the same way. */
+ * dest_ctx the same way.
+ *
+ * Resume: unless opts->no_resume, a journal under $XDG_STATE_HOME/winch
+ * (else ~/.local/state/winch) follows each blob in flight: an upload's
+ * session URL after every chunk the registry acknowledged (a blob larger than
+ * WN__UP_RESUME_CHUNK, 128 MiB, goes in chunks of that size where the
+ * registry takes them), a layout's or oci-archive's partial download and the
+ * digest of its bytes so far.  A copy killed outright (SIGKILL, a crash)
+ * leaves them; the next copy of the same blob to the same place continues
+ * from where the registry says the session stands, or from the bytes on disk
+ * once they hash to what the journal recorded, and otherwise starts the blob
+ * again.  The final digest check stays.  Finished, failed and interrupted
+ * transfers remove their journals; those of runs that are gone are removed
+ * after a week (a download's also when its partial file is gone). */
 WN_API int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, const char *dst,
                    const struct wn_copy_options *opts);
 
