@@ -530,6 +530,21 @@ WN_API int wn_location_inspect(struct wn_inspect **out, struct wn_ctx *ctx, cons
  * the location's name as in struct wn_inspect; caller frees. */
 WN_API int wn_location_tags(struct wn_strlist **out, struct wn_ctx *ctx, const char *location, char **name);
 
+/* ---- many at once ------------------------------------------------------ */
+typedef int (*wn_batch_fn)(struct wn_ctx *ctx, size_t i, void *data);
+typedef void (*wn_batch_done_fn)(void *data, size_t i, int rc, const char *msg);
+/* Runs fn(c, i, data) for every i in [0, n), `jobs` at a time (0: 8), each on a
+ * context c forked from ctx: a worker's connection is reused from one item to
+ * the next, and the tokens and what was learned of each registry are shared,
+ * so a list of references costs one connection (and TLS handshake) per worker
+ * and one token per scope.  Every item runs whatever the others return; fn's
+ * error goes on c.  done(data, i, rc, msg) follows for each item in the order
+ * of i, as soon as it and every item before it are done, one call at a time
+ * from any of the threads; msg is the item's error message ("" for WN_OK).  A
+ * cancelled ctx hands out no more items: those left get WN_ECANCELED.
+ * Returns WN_OK, or WN_ENOMEM (nothing ran). */
+WN_API int wn_batch(struct wn_ctx *ctx, size_t n, unsigned jobs, wn_batch_fn fn, wn_batch_done_fn done, void *data);
+
 /* ---- string lists ----------------------------------------------------- */
 struct wn_strlist {
 	char **items;

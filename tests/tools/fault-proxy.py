@@ -25,6 +25,9 @@ transfer at a chosen byte, so that a test can kill the client there.
                 forwarded and never answered
   hold-blob-after    blob GETs send N bytes of bodies in all, then the one
                 that reached N stops sending, its connection open
+And one that stays: "delay": {"TEXT": MS, ...} answers every request whose
+path contains TEXT MS milliseconds late (a slow or far-away registry), so a
+test can tell requests sent in parallel from requests sent one by one.
 Request bodies are read whole before they are forwarded, as nginx does by
 default (proxy_request_buffering on): a client that dies in the middle of a
 body never reaches the registry with part of it (distribution would then
@@ -106,6 +109,10 @@ class Proxy(BaseHTTPRequestHandler):
                 fault = name
                 break
         log("%s %s auth=%s %s" % (method, path, "yes" if self.headers.get("Authorization") else "no", fault))
+        delay = fault_value("delay") or {}
+        ms = max([v for k, v in delay.items() if k in path] or [0])
+        if ms:
+            time.sleep(ms / 1000.0)
         if fault in ("429", "503"):
             self.rfile.read(n)
             body = b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}'
