@@ -136,6 +136,24 @@ struct wn_ref *ref_arg(const char *s, unsigned flags, int *rc);
 /* ref_arg, then ctx_open: 0, or the exit code (and nothing to free) */
 int ref_and_ctx(const char *arg, unsigned flags, struct wn_ref **ref, struct wn_ctx **ctx);
 
+/* Several references in one call (batch.c): digest, exists, inspect and list-tags. */
+struct batch_ops {
+	/* on a worker thread: what REF names, through the library on ctx (its errors stay there);
+	 * *res goes to print.  A failure of the command's own sets *msg (malloc'd), returns WN_ERROR */
+	int (*fetch)(struct wn_ctx *ctx, const char *ref, void **res, char **msg);
+	/* in input order, one at a time: what a single call prints */
+	void (*print)(const char *ref, void *res);
+	void (*free_res)(void *res);
+};
+extern bool batch_mode;            /* several references: JSON objects one per line */
+/* Several arguments, or "-" among them (one reference per line of stdin)? */
+bool batch_wanted(int argc, char **argv);
+/* Resolves them all (eight at a time) and prints each in input order; returns the exit status:
+ * 0, 3 (some not found, the rest done) or 8 (any other failure), each failure named on stderr. */
+int batch_run(int argc, char **argv, const struct batch_ops *ops);
+/* print_json, or in batch mode the object on one line */
+void print_json_out(void *cjson);
+
 /* commands */
 int cmd_login(int, char **);
 int cmd_logout(int, char **);

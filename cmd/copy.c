@@ -19,6 +19,7 @@
 static struct str_list platforms;
 static int all_platforms, all_tags, referrers;
 static int no_clobber; /* copy --no-clobber */
+static int no_resume;
 static const char *jobs_s, *chunk_s, *digestfile, *match, *dest_format;
 
 /* what copy, pull and push share */
@@ -30,6 +31,7 @@ const struct opt_spec transfer_opts[] = {
 	{ "referrers", 0, OPT_FLAG, &referrers, NULL, "also copy the signatures, SBOMs and attestations of the image" },
 	{ "dest-format", 0, OPT_STR, &dest_format, "oci|docker",
 	  "write the manifests in OCI or Docker media types (their digests change; default: as they are)" },
+	{ "no-resume", 0, OPT_FLAG, &no_resume, NULL, "neither continue what a killed run left nor keep a journal for the next" },
 	OPT_END,
 };
 
@@ -476,6 +478,7 @@ static int transfer(const char *src, const char *dst)
 	else if (dest_format)
 		return usage_error(NULL, "--dest-format takes oci or docker, not \"%s\"", dest_format);
 	o.no_clobber = no_clobber;
+	o.no_resume = no_resume;
 	if (isatty(2) && !common.quiet && !want_json()) {
 		clock_gettime(CLOCK_MONOTONIC, &ps.start);
 		o.progress = show_progress;

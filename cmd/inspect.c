@@ -2,6 +2,8 @@
  * inspect.c: `winch inspect LOCATION`: a summary of an image or index (a
  * registry's, a layout's or an archive's); --raw prints the manifest's exact
  * bytes, --config the config blob's; --platform picks one platform of an index.
+ * Several locations (or "-" for a list on stdin) are inspected in parallel
+ * and printed in order (batch.c).
  */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -131,7 +133,7 @@ static void print_json_summary(const struct wn_inspect *in)
 	if (m->subject)
 		cJSON_AddItemToObject(o, "subject", desc_json(m->subject));
 	add_annotations(o, m->annotation_keys, m->annotation_values, m->n_annotations);
-	print_json(o);
+	print_json_out(o);
 	cJSON_Delete(o);
 }
 
@@ -220,45 +222,83 @@ static void print_text(const struct wn_inspect *in)
 		printf("Subject:     %s\n", m->subject->digest);
 }
 
+struct inspect_res {
+	struct wn_manifest *m;     /* --raw */
+	struct wn_inspect *in;     /* the others */
+};
+
+static void inspect_free(void *res)
+{
+	struct inspect_res *r = res;
+	wn_manifest_free(r->m);
+	wn_inspect_free(r->in);
+	free(r);
+}
+
+static int inspect_fetch(struct wn_ctx *ctx, const char *ref, void **res, char **msg)
+{
+	struct inspect_res *r = calloc(1, sizeof *r);
+	int rc;
+	*res = r;
+	if (!r)
+		return WN_ENOMEM;
+	if (raw)
+		return wn_location_manifest(&r->m, ctx, ref, platform);
+	if ((rc = wn_location_inspect(&r->in, ctx, ref, platform)) == WN_OK && config && !r->in->config_raw) {
+		*msg = strdup(r->in->manifest->is_index ? "has no image config (it is an index: name one platform with --platform)"
+		                                        : "has no image config (it is an artifact)");
+		return WN_ERROR;
+	}
+	return rc;
+}
+
+static void inspect_print(const char *ref, void *res)
+{
+	struct inspect_res *r = res;
+	if (raw)
+		fwrite(r->m->data, 1, r->m->len, stdout);
+	else if (config)
+		fwrite(r->in->config_raw, 1, r->in->config_len, stdout);
+	else if (want_json())
+		print_json_summary(r->in);
+	else
+		print_text(r->in);
+}
+
+static const struct batch_ops inspect_ops = { inspect_fetch, inspect_print, inspect_free };
+
 int cmd_inspect(int argc, char **argv)
 {
 	int rc = 0;
 	struct wn_ctx *ctx = NULL;
-	struct wn_inspect *in = NULL;
+	void *res = NULL;
+	char *msg = NULL;
 	if (raw && config)
 		return usage_error(NULL, "inspect: --raw and --config are mutually exclusive");
+	if (batch_wanted(argc, argv)) {
+		struct wn_platform p;
+		struct wn_error err;
+		if (platform && wn_platform_parse(&p, platform, &err) != WN_OK)
+			return fail_err(&err);
+		if (platform)
+			wn_platform_clear(&p);
+		return batch_run(argc, argv, &inspect_ops);
+	}
 	if (!(ctx = ctx_open()))
 		return EXIT_ERROR;
-	if (raw) {
-		struct wn_manifest *m;
-		if (wn_location_manifest(&m, ctx, argv[0], platform) != WN_OK) {
-			rc = fail_ctx(ctx);
-			goto done;
-		}
-		fwrite(m->data, 1, m->len, stdout);
-		wn_manifest_free(m);
-		goto done;
-	}
-	if (wn_location_inspect(&in, ctx, argv[0], platform) != WN_OK) {
-		rc = fail_ctx(ctx);
-		goto done;
-	}
-	if (config) {
-		if (!in->config_raw) {
-			warn_msg("%s has no image config (it is %s)", argv[0],
-			         in->manifest->is_index ? "an index: name one platform with --platform" : "an artifact");
+	if (inspect_fetch(ctx, argv[0], &res, &msg) != WN_OK) {
+		if (msg) {
+			warn_msg("%s %s", argv[0], msg);
 			rc = EXIT_ERROR;
-			goto done;
+		} else {
+			rc = fail_ctx(ctx);
 		}
-		fwrite(in->config_raw, 1, in->config_len, stdout);
-		goto done;
+	} else {
+		inspect_print(argv[0], res);
 	}
-	if (want_json())
-		print_json_summary(in);
-	else
-		print_text(in);
-done:
-	wn_inspect_free(in);
+	if (res)
+		inspect_free(res);
+	free(msg);
 	wn_ctx_free(ctx);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * small.c: the one-request commands: manifest, digest, exists, version.
  * They take every location copy takes (registry, oci:, oci-archive:,
- * docker-archive:): the library reads it.
+ * docker-archive:): the library reads it.  digest and exists take several
+ * (and "-" for a list on stdin): see batch.c.
  */
 #include <archive.h>
 #include <cjson/cJSON.h>
@@ -38,35 +39,93 @@ int cmd_manifest(int argc, char **argv)
 	return rc;
 }
 
-int cmd_digest(int argc, char **argv)
+struct digest_res {
+	char digest[WN_DIGEST_MAX];
+	char *media_type;
+	int64_t size;
+};
+
+static int digest_fetch(struct wn_ctx *ctx, const char *ref, void **res, char **msg)
 {
-	struct wn_ctx *ctx = ctx_open();
-	char digest[WN_DIGEST_MAX], *mt = NULL;
-	int64_t size = -1;
-	int rc = 0;
-	if (!ctx)
-		return EXIT_ERROR;
-	if (wn_location_digest(ctx, argv[0], platform, digest, &mt, &size) != WN_OK) {
-		rc = fail_ctx(ctx);
-	} else if (want_json()) {
+	struct digest_res *d = calloc(1, sizeof *d);
+	*res = d;
+	if (!d)
+		return WN_ENOMEM;
+	d->size = -1;
+	return wn_location_digest(ctx, ref, platform, d->digest, &d->media_type, &d->size);
+}
+
+static void digest_free(void *res)
+{
+	struct digest_res *d = res;
+	free(d->media_type);
+	free(d);
+}
+
+/* "reference" names what was asked: a list's lines are told apart without counting */
+static void digest_print(const char *ref, void *res)
+{
+	struct digest_res *d = res;
+	if (want_json()) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "digest", digest);
-		if (mt)
-			cJSON_AddStringToObject(o, "mediaType", mt);
-		if (size >= 0)
-			cJSON_AddNumberToObject(o, "size", (double)size);
-		print_json(o);
+		cJSON_AddStringToObject(o, "reference", ref);
+		cJSON_AddStringToObject(o, "digest", d->digest);
+		if (d->media_type)
+			cJSON_AddStringToObject(o, "mediaType", d->media_type);
+		if (d->size >= 0)
+			cJSON_AddNumberToObject(o, "size", (double)d->size);
+		print_json_out(o);
 		cJSON_Delete(o);
 	} else {
-		printf("%s\n", digest);
+		printf("%s\n", d->digest);
 	}
-	free(mt);
+}
+
+static const struct batch_ops digest_ops = { digest_fetch, digest_print, digest_free };
+
+int cmd_digest(int argc, char **argv)
+{
+	struct wn_ctx *ctx;
+	void *res = NULL;
+	char *msg = NULL;
+	int rc = 0;
+	if (batch_wanted(argc, argv)) {
+		struct wn_platform p;
+		struct wn_error err;
+		/* one --platform for every reference: a malformed one is the command line's fault */
+		if (platform && wn_platform_parse(&p, platform, &err) != WN_OK)
+			return fail_err(&err);
+		if (platform)
+			wn_platform_clear(&p);
+		return batch_run(argc, argv, &digest_ops);
+	}
+	if (!(ctx = ctx_open()))
+		return EXIT_ERROR;
+	if (digest_fetch(ctx, argv[0], &res, &msg) != WN_OK)
+		rc = fail_ctx(ctx);
+	else
+		digest_print(argv[0], res);
+	if (res)
+		digest_free(res);
 	wn_ctx_free(ctx);
 	return rc;
 }
 
+static int exists_fetch(struct wn_ctx *ctx, const char *ref, void **res, char **msg)
+{
+	return wn_location_digest(ctx, ref, NULL, NULL, NULL, NULL);
+}
+
+static void exists_print(const char *ref, void *res)
+{
+}
+
+static const struct batch_ops exists_ops = { exists_fetch, exists_print, free };
+
 int cmd_exists(int argc, char **argv)
 {
+	if (batch_wanted(argc, argv))
+		return batch_run(argc, argv, &exists_ops); /* there, what is missing is named */
 	struct wn_ctx *ctx = ctx_open();
 	int rc = 0;
 	if (!ctx)

@@ -83,24 +83,31 @@ static bool pid_dead(const char *digits)
 
 /* Removes what killed runs left in $TMPDIR: winch-archive-PID-* of a pid that
  * is gone and whose flock nobody holds (a run in another pid namespace
- * sharing $TMPDIR still holds its lock). */
+ * sharing $TMPDIR still holds its lock), unless a resume journal younger
+ * than a week names a partial download in it: the next pull into that
+ * archive takes the file over (journal.c), and the directory goes after. */
 static void clean_stale_tmpdirs(const char *base)
 {
 	DIR *d = opendir(base);
 	struct dirent *e;
+	struct wn_strlist *journaled = NULL;
 	while (d && (e = readdir(d))) {
 		if (strncmp(e->d_name, TMP_PREFIX, sizeof TMP_PREFIX - 1) || !pid_dead(e->d_name + sizeof TMP_PREFIX - 1))
 			continue;
-		char *p = wn__sprintf("%s/%s", base, e->d_name);
+		char *p = wn__sprintf("%s/%s", base, e->d_name), *abs = p ? realpath(p, NULL) : NULL;
 		int fd = p ? open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
-		if (fd >= 0 && !flock(fd, LOCK_EX | LOCK_NB))
+		if (!journaled)
+			journaled = wn__journal_files();
+		if (fd >= 0 && !wn__journal_names(journaled, abs ? abs : p) && !flock(fd, LOCK_EX | LOCK_NB))
 			wn__rm_tree(p);
+		free(abs);
 		if (fd >= 0)
 			close(fd);
 		free(p);
 	}
 	if (d)
 		closedir(d);
+	wn_strlist_free(journaled);
 }
 
 char *wn__tmpdir_new(struct wn_ctx *ctx, int *lock_fd)
@@ -1137,6 +1144,7 @@ static int arc_blob_write(struct wn__dst *d, struct wn_ctx *ctx, const struct wn
                           struct wn__feed *feed, const struct wn__src *from, bool *mounted)
 {
 	struct wn__dst *in = inner_dst(d);
+	in->resume = d->resume; /* set on the archive by the copy, after it was opened */
 	return in->ops->blob_write(in, ctx, desc, feed, from, mounted);
 }
 
@@ -1263,6 +1271,9 @@ static int arc_manifest_put(struct wn__dst *d, struct wn_ctx *ctx, const struct 
 static void arc_dst_free(struct wn__dst *d)
 {
 	wrapped_free(d->impl, false);
+	/* a killed run's directory whose partial downloads this run took over can go now */
+	if (d->resume)
+		clean_stale_tmpdirs(tmp_base());
 	free(d->name);
 	free(d->tag);
 	free(d->digest);
@@ -1271,6 +1282,21 @@ static void arc_dst_free(struct wn__dst *d)
 
 static const struct wn__dst_ops archive_dst_ops = { arc_blob_exists, arc_blob_write, arc_manifest_digest,
 	                                                arc_manifest_put, NULL, arc_dst_free };
+
+/* FILE as an absolute path, whether it exists yet or not; NULL if its directory does not. */
+static char *abs_file(const char *file)
+{
+	char *a = realpath(file, NULL);
+	if (a)
+		return a;
+	char *dcopy = strdup(file), *bcopy = strdup(file);
+	char *dir = dcopy ? realpath(dirname(dcopy), NULL) : NULL;
+	a = dir && bcopy ? wn__sprintf("%s/%s", strcmp(dir, "/") ? dir : "", basename(bcopy)) : NULL;
+	free(dir);
+	free(dcopy);
+	free(bcopy);
+	return a;
+}
 
 int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *spec)
 {
@@ -1297,10 +1323,16 @@ int wn__archive_dst_new(struct wn__dst **out, struct wn_ctx *ctx, const char *sp
 		rc = wn__layout_dst_at((struct wn__dst **)&w->inner, ctx, w->tmpdir, rest);
 	if (rc == WN_OK) {
 		struct wn__dst *in = w->inner;
-		char *name = wn__sprintf("oci-archive:%s", w->file);
+		char *name = wn__sprintf("oci-archive:%s", w->file), *abs = abs_file(w->file);
+		char *base = abs ? wn__sprintf("oci-archive:%s", abs) : NULL;
 		if (name)
 			wn__layout_set_name(in->impl, name);
+		/* resume journals go by the archive: its layout's directory is new each run */
+		if (base)
+			wn__layout_set_resume_base(in->impl, base);
 		free(name);
+		free(abs);
+		free(base);
 		d->tag = wn__strdup(in->tag);
 		d->digest = wn__strdup(in->digest);
 		d->name = wn__sprintf("oci-archive:%s", spec);

@@ -654,6 +654,9 @@ static int copy_sides(struct wn_copy_result *out, struct wn_ctx *ctx, struct wn_
 	    (rc = moved(ctx, dctx, wn__dst_open(&e.dst, dctx, dst))) != WN_OK)
 		goto done;
 	e.dst->chunk_size = e.opt->chunk_size;
+	/* resume journals (journal.c): kept while blobs move, unless asked not to; stale ones go first */
+	if ((e.dst->resume = !e.opt->no_resume))
+		wn__journal_clean(ctx);
 	const char *ref = e.src->digest ? e.src->digest : e.src->tag;
 	/* DST without a tag takes SRC's.  A source named by digest alone gives
 	 * none: the image goes by digest only, as crane does, since a "latest"

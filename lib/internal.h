@@ -377,6 +377,7 @@ struct wn__dst {
 	char *name;
 	char *tag, *digest;       /* what the location names */
 	size_t chunk_size;        /* uploads larger than this go in PATCH chunks */
+	bool resume;              /* keep resume journals (journal.c) while blobs move */
 	bool single_image;        /* holds no index (docker-archive): the host's platform is picked */
 	void *impl;
 };
@@ -462,6 +463,9 @@ int wn__write_fail(struct wn_ctx *ctx, const char *what, const char *path, int e
 /* Messages about the layout name it `name` (an archive it was unpacked from
  * or is packed into); the layout is private to this run (no index lock). */
 void wn__layout_set_name(void *layout_impl, const char *name);
+/* What a layout's resume journals are keyed by, instead of "oci:/ABS/DIR":
+ * an archive's "oci-archive:/ABS/FILE" (its layout's directory is new each run). */
+void wn__layout_set_resume_base(void *layout_impl, const char *base);
 /* "FILE[:TAG]" (the part after "oci-archive:") */
 int wn__archive_src_new(struct wn__src **out, struct wn_ctx *ctx, const char *spec);
 int wn__archive_src_read(struct wn__src **out, struct wn_ctx *ctx, const char *spec); /* no layers unpacked */
@@ -483,14 +487,57 @@ int wn__feed_rewind(struct wn__feed *f, uint64_t offset);
  * the blob is read, hashed and checked again. */
 int wn__feed_restart(struct wn__feed *f);
 int wn__feed_error(const struct wn__feed *f, struct wn_error *err);
+/* Before the first read: the destination holds the first `offset` bytes
+ * already, whose hash is h (it re-hashed them); the source is read from
+ * there on, and the final check still covers every byte. */
+int wn__feed_start_at(struct wn__feed *f, uint64_t offset, const struct wn_hasher *h);
+/* Before the first read: reads and hashes the first `offset` bytes from the
+ * source without handing them out (the destination holds them already). */
+int wn__feed_skip(struct wn__feed *f, uint64_t offset);
+/* The digest of the bytes handed out so far (for a checkpoint). */
+int wn__feed_prefix(const struct wn__feed *f, char digest[WN_DIGEST_MAX]);
+
+/* ---- resume journals (journal.c) ------------------------------------- */
+/* What a transfer killed outright leaves for the next run: one file per blob
+ * in flight under $XDG_STATE_HOME/winch/journal (else ~/.local/state/winch/
+ * journal), held with an flock by the run that writes it. */
+#define WN__JOURNAL_MAX_AGE (7 * 24 * 3600) /* older journals are stale, whoever wrote them */
+struct wn__journal;
+/* Opens (creating) the journal of `key` ("upload" or "download" is `kind`)
+ * and locks it.  *prev gets what a run that is gone left in it (NULL:
+ * nothing).  *out is NULL, and WN_OK returned, when no journal can be kept:
+ * no state directory, or a live run holds this one. */
+int wn__journal_open(struct wn_ctx *ctx, const char *kind, const char *key, struct wn__journal **out, cJSON **prev);
+/* Replaces the journal's content with `state` (kind, key and pid added). */
+int wn__journal_write(struct wn__journal *j, const char *kind, const char *key, cJSON *state);
+/* The transfer is over (finished, failed or interrupted): the journal goes. NULL is a no-op. */
+void wn__journal_done(struct wn__journal *j);
+/* Removes journals of runs that are gone: older than WN__JOURNAL_MAX_AGE (a
+ * download's partial file with it), or downloads whose partial file is gone. */
+void wn__journal_clean(struct wn_ctx *ctx);
+/* The partial files that download journals younger than WN__JOURNAL_MAX_AGE
+ * name: temporary files a cleaner keeps for the next run (free with wn_strlist_free). */
+struct wn_strlist *wn__journal_files(void);
+/* Is `path`, or a file under the directory `path`, among them? */
+bool wn__journal_names(const struct wn_strlist *files, const char *path);
 
 /* ---- registry blobs (blob.c) ------------------------------------------ */
 int wn__blob_exists(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest, bool *yes);
 int wn__blob_stream(struct wn_ctx *ctx, const struct wn_ref *repo, const struct wn_descriptor *d, uint64_t offset,
                     wn__sink_fn sink, void *data);
 /* Uploads from feed; tries a cross-repository mount from `from_repo` first (same registry). */
+/* With `resume`, the chunks the registry acknowledges are journaled, and a
+ * session a killed run left is continued where the registry says it stands. */
 int wn__blob_upload(struct wn_ctx *ctx, const struct wn_ref *repo, const struct wn_descriptor *d,
-                    struct wn__feed *feed, const struct wn_ref *from_repo, size_t chunk_size, bool *mounted);
+                    struct wn__feed *feed, const struct wn_ref *from_repo, size_t chunk_size, bool resume,
+                    bool *mounted);
+/* The plan for a blob of `size` bytes (wn__upload_plan), and with `resume`
+ * and no chunk size asked for, acknowledged chunks of WN__UP_RESUME_CHUNK for
+ * a blob larger than one, where the registry takes chunks that large and its
+ * Range tells where a session stands.  A pure function. */
+void wn__upload_plan_resume(struct wn__upload_plan *out, const struct wn__upload_rules *r,
+                            const struct wn__upload_known *k, uint64_t size, uint64_t asked, bool resume);
+#define WN__UP_RESUME_CHUNK (128u << 20)
 /* Uploads bytes in memory (small blobs: configs, the empty config). */
 int wn__blob_put_mem(struct wn_ctx *ctx, const struct wn_ref *repo, const char *digest, const void *data, size_t len);
 

@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +44,10 @@ struct layout {
 	char *name;                /* for messages: "oci:DIR", or the archive it came from */
 	pthread_mutex_t mu;        /* blobs are written from several threads */
 	struct wn_strlist pend_tmp, pend_final; /* renames that wait for the commit */
+	struct wn__journal **pend_j;  /* ... and each blob's resume journal (NULL: none), pend_tmp's size */
+	size_t pend_j_cap;
+	char *abs_dir;             /* DIR as an absolute path: what journals name */
+	char *resume_base;         /* "oci:/ABS/DIR", or the archive's "oci-archive:/ABS/FILE": journals' keys */
 	bool dst;                  /* opened to be written */
 	bool private_;             /* an archive's own copy under $TMPDIR: no other writer, no lock */
 	char *created;             /* the outermost directory this copy created (NULL: DIR was there) */
@@ -53,13 +58,29 @@ struct layout {
 	const char *docker_type;   /* a Docker media type this copy wrote (static), for the warning */
 };
 
-/* Files written but not yet renamed into place (a failed copy unlinks them). */
-static int pend(struct layout *l, char *tmp, const char *final)
+/* Files written but not yet renamed into place (a failed copy unlinks them),
+ * with the resume journal of each blob (j, may be NULL), which goes when the
+ * file gets its name or is removed: until then a killed run's next run finds
+ * the blob complete and takes it as it is, checked again. */
+static int pend(struct layout *l, char *tmp, const char *final, struct wn__journal *j)
 {
 	pthread_mutex_lock(&l->mu);
-	int rc = wn__strlist_push_owned(&l->pend_tmp, tmp);
-	if (rc == WN_OK && (rc = wn__strlist_push(&l->pend_final, final)) != WN_OK)
+	int rc = WN_OK;
+	if (l->pend_tmp.n >= l->pend_j_cap) {
+		size_t cap = l->pend_j_cap ? l->pend_j_cap * 2 : 16;
+		struct wn__journal **n = realloc(l->pend_j, cap * sizeof *n);
+		if (n) {
+			l->pend_j = n;
+			l->pend_j_cap = cap;
+		} else {
+			rc = WN_ENOMEM;
+		}
+	}
+	if (rc == WN_OK && (rc = wn__strlist_push_owned(&l->pend_tmp, tmp)) == WN_OK &&
+	    (rc = wn__strlist_push(&l->pend_final, final)) != WN_OK)
 		free(l->pend_tmp.items[--l->pend_tmp.n]);
+	if (rc == WN_OK)
+		l->pend_j[l->pend_tmp.n - 1] = j;
 	pthread_mutex_unlock(&l->mu);
 	return rc;
 }
@@ -85,6 +106,7 @@ static int commit(struct wn_ctx *ctx, struct layout *l)
 			unlink(l->pend_tmp.items[i]);
 		else if (l->fresh) /* remembered only where a failure removes them */
 			wn__strlist_push(&l->committed, l->pend_final.items[i]);
+		wn__journal_done(l->pend_j[i]); /* in place, or gone: nothing to resume */
 		free(l->pend_tmp.items[i]);
 		free(l->pend_final.items[i]);
 	}
@@ -372,6 +394,7 @@ static void layout_free(struct layout *l)
 	/* what a failed copy wrote never got its name: remove it */
 	for (size_t i = 0; i < l->pend_tmp.n; i++) {
 		unlink(l->pend_tmp.items[i]);
+		wn__journal_done(l->pend_j[i]);
 		free(l->pend_tmp.items[i]);
 		free(l->pend_final.items[i]);
 	}
@@ -383,6 +406,9 @@ static void layout_free(struct layout *l)
 	free(l->committed.items);
 	free(l->pend_tmp.items);
 	free(l->pend_final.items);
+	free(l->pend_j);
+	free(l->abs_dir);
+	free(l->resume_base);
 	pthread_mutex_destroy(&l->mu);
 	free(l->created);
 	free(l->dir);
@@ -459,7 +485,7 @@ static int write_file(struct wn_ctx *ctx, struct layout *l, const char *path, co
 			close(fd);
 		unlink(tmp);
 	} else if (l) {
-		if ((rc = pend(l, tmp, path)) != WN_OK)
+		if ((rc = pend(l, tmp, path, NULL)) != WN_OK)
 			unlink(tmp);
 		else
 			tmp = NULL;
@@ -473,11 +499,15 @@ static int write_atomic(struct wn_ctx *ctx, const char *path, const void *data, 
 	return write_file(ctx, NULL, path, data, len);
 }
 
-/* Removes temp files whose writer is gone (a crash, a kill). */
+/* Removes temp files whose writer is gone (a crash, a kill), except the
+ * partial downloads a resume journal younger than a week names: those wait
+ * for the next run of their copy (journal.c), and go with their journal. */
 static void clean_temps(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	struct wn_strlist *journaled = NULL;
+	char *abs = d ? realpath(dir, NULL) : NULL;
 	while (d && (e = readdir(d))) {
 		const char *t = strstr(e->d_name, ".winch-tmp-");
 		if (!t)
@@ -485,13 +515,18 @@ static void clean_temps(const char *dir)
 		int pid = atoi(t + 11);
 		if (pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH))
 			continue;
-		char *p = wn__sprintf("%s/%s", dir, e->d_name);
-		if (p)
+		char *p = wn__sprintf("%s/%s", dir, e->d_name), *ap = abs ? wn__sprintf("%s/%s", abs, e->d_name) : NULL;
+		if (!journaled)
+			journaled = wn__journal_files();
+		if (p && !wn__journal_names(journaled, ap ? ap : p))
 			unlink(p);
+		free(ap);
 		free(p);
 	}
 	if (d)
 		closedir(d);
+	free(abs);
+	wn_strlist_free(journaled);
 }
 
 /* Takes the layout's index lock (an flock on index.json.lock): waiting for
@@ -602,13 +637,140 @@ static int lay_blob_exists(struct wn__dst *dd, struct wn_ctx *ctx, const struct 
 	return WN_OK;
 }
 
+/* Resume journals: blobs of at least RESUME_MIN bytes are journaled, with a
+ * checkpoint (the digest of the bytes written so far) every
+ * size/16 bytes, at least CKPT_MIN and at most CKPT_MAX: a killed pull's next
+ * run fetches at most that much again, and a 512 MiB pull writes 64 small
+ * journal updates (no fsync: see adopt()). */
+#define RESUME_MIN (1u << 20)
+#define CKPT_MIN (1u << 20)
+#define CKPT_MAX WRITEBACK_STEP
+
+static uint64_t ckpt_step(uint64_t size)
+{
+	uint64_t s = size / 16;
+	return s < CKPT_MIN ? CKPT_MIN : s > CKPT_MAX ? CKPT_MAX : s;
+}
+
+/* A path under DIR as journals name it: absolute. */
+static char *abs_name(const struct layout *l, const char *path)
+{
+	size_t n = strlen(l->dir);
+	if (l->abs_dir && !strncmp(path, l->dir, n) && path[n] == '/')
+		return wn__sprintf("%s%s", l->abs_dir, path + n);
+	return path[0] == '/' ? strdup(path) : NULL;
+}
+
+/* `file` the partial file, `final` the name it gets (both absolute): a journal
+ * whose blob is in place was finished by someone, and goes with its file. */
+static void checkpoint(struct wn__journal *j, const char *key, const struct wn_descriptor *desc, const char *file,
+                       const char *final, uint64_t off, const char *prefix)
+{
+	cJSON *st = file && final ? cJSON_CreateObject() : NULL;
+	if (!st)
+		return;
+	cJSON_AddStringToObject(st, "digest", desc->digest);
+	cJSON_AddNumberToObject(st, "size", (double)desc->size);
+	cJSON_AddStringToObject(st, "file", file);
+	cJSON_AddStringToObject(st, "final", final);
+	cJSON_AddNumberToObject(st, "offset", (double)off);
+	cJSON_AddStringToObject(st, "prefix", prefix);
+	wn__journal_write(j, "download", key, st);
+	cJSON_Delete(st);
+}
+
+/* The partial file a killed run left for this blob (its journal `prev`),
+ * taken over: renamed onto tmp (which it replaces) and reopened as *fd.  Its
+ * first bytes are hashed again: when they are what the journal recorded,
+ * they stay (anything after them goes: nothing unverified counts) and the
+ * feed goes on from there, else the file starts empty.  *written: the bytes
+ * kept.  The journal is not synced to disk, nor are the bytes at a
+ * checkpoint: after a power cut either may be older than the other, which
+ * the hash finds. */
+static int adopt(struct wn_ctx *ctx, struct layout *l, const struct wn_descriptor *desc, struct wn__feed *feed,
+                 const cJSON *prev, const char *tmp, int *fd, uint64_t *written)
+{
+	const char *file = wn__json_str(prev, "file"), *prefix = wn__json_str(prev, "prefix");
+	const char *digest = wn__json_str(prev, "digest");
+	int64_t off = -1, size = -1;
+	struct wn_hasher *h = NULL;
+	unsigned char *buf = NULL;
+	struct stat st;
+	int rc = WN_OK;
+	*written = 0;
+	if (!file || file[0] != '/' || !prefix || !digest || strcmp(digest, desc->digest) ||
+	    !wn__json_size(cJSON_GetObjectItemCaseSensitive(prev, "size"), &size) || size != desc->size ||
+	    !wn__json_size(cJSON_GetObjectItemCaseSensitive(prev, "offset"), &off) || off <= 0 || off > size)
+		return WN_OK;
+	if (rename(file, tmp)) { /* gone, or on another file system */
+		wn__log(ctx, WN_LOG_DEBUG, "the partial download %s a previous run left: %s", file, strerror(errno));
+		return WN_OK;
+	}
+	int nfd = open(tmp, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (nfd < 0 || fstat(nfd, &st) || !S_ISREG(st.st_mode)) {
+		if (nfd >= 0)
+			close(nfd);
+		return wn__write_fail(ctx, "open", tmp, errno ? errno : EINVAL);
+	}
+	close(*fd);
+	*fd = nfd;
+	fchmod(nfd, 0644);
+	char got[WN_DIGEST_MAX] = "";
+	if (st.st_size >= off && wn_hasher_new(&h, desc->digest, NULL) == WN_OK && (buf = malloc(READ_CHUNK))) {
+		uint64_t done = 0;
+		while (done < (uint64_t)off) {
+			size_t want = (uint64_t)off - done < READ_CHUNK ? (size_t)((uint64_t)off - done) : READ_CHUNK;
+			ssize_t n = pread(nfd, buf, want, (off_t)done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			wn_hasher_update(h, buf, (size_t)n);
+			done += (uint64_t)n;
+			if ((rc = wn__check_cancel(ctx)) != WN_OK)
+				goto done;
+		}
+		struct wn_hasher *copy = NULL;
+		if (done == (uint64_t)off && wn_hasher_new(&copy, desc->digest, NULL) == WN_OK &&
+		    wn__hasher_copy(copy, h) == WN_OK)
+			wn_hasher_final(copy, got);
+		wn_hasher_free(copy);
+	}
+	if (strcmp(got, prefix) || (off == size && strcmp(got, desc->digest))) {
+		wn__log(ctx, WN_LOG_INFO, "the partial download of %s a previous run left does not hash to what its journal "
+		        "recorded: starting it again", desc->digest);
+		if (ftruncate(nfd, 0))
+			rc = wn__write_fail(ctx, "write", tmp, errno);
+		goto done;
+	}
+	if (ftruncate(nfd, off) || lseek(nfd, off, SEEK_SET) < 0) {
+		rc = wn__write_fail(ctx, "write", tmp, errno);
+		goto done;
+	}
+	if (off < size && (rc = wn__feed_start_at(feed, (uint64_t)off, h)) != WN_OK) {
+		rc = wn__ctx_fail(ctx, rc, "cannot resume the download of %s", desc->digest);
+		goto done;
+	}
+	wn__log(ctx, WN_LOG_INFO, "resuming the download of %s at byte %" PRId64 " of %" PRId64
+	        " (a previous run stopped there)", desc->digest, off, size);
+	*written = (uint64_t)off;
+done:
+	wn_hasher_free(h);
+	free(buf);
+	return rc;
+}
+
 static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct wn_descriptor *desc,
                           struct wn__feed *feed, const struct wn__src *from, bool *mounted)
 {
 	struct layout *l = dd->impl;
-	char *p = blob_path(l, desc->digest), *dir = p ? strdup(p) : NULL, *tmp = NULL;
+	char *p = blob_path(l, desc->digest), *dir = p ? strdup(p) : NULL, *tmp = NULL, *key = NULL, *abs_tmp = NULL;
+	char *abs_p = NULL;
 	unsigned char *buf = malloc(READ_CHUNK);
+	struct wn__journal *j = NULL;
+	cJSON *prev = NULL;
 	int fd = -1, rc = WN_OK;
+	char prefix[WN_DIGEST_MAX];
 	*mounted = false;
 	if (!p) {
 		rc = path_fail(ctx, l, desc->digest);
@@ -624,8 +786,21 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 		goto done;
 	}
 	fchmod(fd, 0644);
-	uint64_t written = 0, flushed = 0;
-	for (;;) {
+	uint64_t written = 0, flushed = 0, ckpt = 0, step = ckpt_step((uint64_t)desc->size);
+	/* what a killed run left of this blob: its journal names the partial file */
+	if (dd->resume && l->resume_base && desc->size >= (int64_t)RESUME_MIN && (abs_tmp = abs_name(l, tmp)) &&
+	    (abs_p = abs_name(l, p)) &&
+	    (key = wn__sprintf("%s@%s", l->resume_base, desc->digest)) &&
+	    wn__journal_open(ctx, "download", key, &j, &prev) == WN_OK && j) {
+		if (prev && (rc = adopt(ctx, l, desc, feed, prev, tmp, &fd, &written)) != WN_OK)
+			goto fail;
+		flushed = ckpt = written;
+		/* the partial file is this run's now: a second kill finds it under its new name */
+		if (written)
+			checkpoint(j, key, desc, abs_tmp, abs_p, written, written == (uint64_t)desc->size ? desc->digest :
+			           wn__json_str(prev, "prefix"));
+	}
+	while (written < (uint64_t)desc->size || !desc->size) {
 		ssize_t n = wn__feed_read(feed, buf, READ_CHUNK);
 		if (n < 0) {
 			struct wn_error err;
@@ -653,6 +828,10 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 			sync_file_range(fd, (off_t)flushed, (off_t)(written - flushed), SYNC_FILE_RANGE_WRITE);
 			flushed = written;
 		}
+		if (j && written - ckpt >= step && written < (uint64_t)desc->size && wn__feed_prefix(feed, prefix) == WN_OK) {
+			checkpoint(j, key, desc, abs_tmp, abs_p, written, prefix);
+			ckpt = written;
+		}
 	}
 	/* only a verified blob gets its name, when the copy commits */
 	if (rc == WN_OK && (fsync(fd) || close(fd)))
@@ -660,11 +839,24 @@ static int lay_blob_write(struct wn__dst *dd, struct wn_ctx *ctx, const struct w
 	else if (rc != WN_OK)
 		close(fd);
 	fd = -1;
-	if (rc == WN_OK && (rc = pend(l, tmp, p)) == WN_OK)
+	/* complete: a killed run's next run takes it as it is (checked again) until the commit names it */
+	if (rc == WN_OK && j)
+		checkpoint(j, key, desc, abs_tmp, abs_p, (uint64_t)desc->size, desc->digest);
+	if (rc == WN_OK && (rc = pend(l, tmp, p, j)) == WN_OK) {
 		tmp = NULL;
-	if (rc != WN_OK)
+		j = NULL;
+	}
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
 		unlink(tmp);
 done:
+	wn__journal_done(j); /* failed or interrupted: nothing is left to resume */
+	cJSON_Delete(prev);
+	free(key);
+	free(abs_tmp);
+	free(abs_p);
 	free(p);
 	free(dir);
 	free(tmp);
@@ -965,6 +1157,9 @@ static int dst_open(struct wn__dst **out, struct wn_ctx *ctx, struct wn__dst *d,
 		char *lf = wn__sprintf("%s/oci-layout", l->dir), *ip = wn__sprintf("%s/index.json", l->dir);
 		struct stat st;
 		l->fresh = b && lf && ip && stat(b, &st) && stat(lf, &st) && stat(ip, &st);
+		/* journals name files by absolute paths, and downloads by where they go */
+		if ((l->abs_dir = realpath(l->dir, NULL)))
+			l->resume_base = wn__sprintf("oci:%s", l->abs_dir);
 		if (b256) {
 			clean_temps(l->dir);
 			clean_temps(b256);
@@ -1002,6 +1197,16 @@ int wn__layout_dst_at(struct wn__dst **out, struct wn_ctx *ctx, const char *dir,
 		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	int rc = layout_new(ctx, dir, strlen(dir), ref, true, &l, &d->tag, &d->digest);
 	return dst_open(out, ctx, d, l, rc, dir);
+}
+
+void wn__layout_set_resume_base(void *layout_impl, const char *base)
+{
+	struct layout *l = layout_impl;
+	char *b = strdup(base);
+	if (b) {
+		free(l->resume_base);
+		l->resume_base = b;
+	}
 }
 
 void wn__layout_set_name(void *src_or_dst_impl, const char *name)

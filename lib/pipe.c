@@ -322,6 +322,55 @@ int wn__feed_restart(struct wn__feed *f)
 	return WN_OK;
 }
 
+/* Both starts below: only before anything was read, and short of the last
+ * byte (which only the verified end hands out). */
+static bool fresh(const struct wn__feed *f, uint64_t offset)
+{
+	return !f->started && !f->handed && !f->verified && !f->failed && offset < (uint64_t)f->desc->size;
+}
+
+int wn__feed_start_at(struct wn__feed *f, uint64_t offset, const struct wn_hasher *h)
+{
+	if (!fresh(f, offset))
+		return WN_EINVAL;
+	if (wn__hasher_copy(f->h, h) != WN_OK || wn__hasher_copy(f->mark_h, h) != WN_OK)
+		return WN_ENOMEM;
+	f->mark_off = f->handed = offset;
+	return start_producer(f, offset);
+}
+
+int wn__feed_skip(struct wn__feed *f, uint64_t offset)
+{
+	unsigned char scratch[65536];
+	if (!offset)
+		return WN_OK;
+	if (!fresh(f, offset))
+		return WN_EINVAL;
+	if (start_producer(f, 0) != WN_OK)
+		return WN_ERROR;
+	/* the bytes the destination holds are hashed, not handed out */
+	while (f->handed < offset) {
+		uint64_t want = offset - f->handed;
+		ssize_t k = take(f, scratch, want < sizeof scratch ? (size_t)want : sizeof scratch, offset);
+		if (k <= 0)
+			return f->err_code ? f->err_code : WN_ERROR;
+		f->handed += (uint64_t)k;
+	}
+	return wn__feed_mark(f);
+}
+
+int wn__feed_prefix(const struct wn__feed *f, char digest[WN_DIGEST_MAX])
+{
+	struct wn_hasher *h;
+	if (wn_hasher_new(&h, f->desc->digest, NULL) != WN_OK)
+		return WN_ENOMEM;
+	int rc = wn__hasher_copy(h, f->h);
+	if (rc == WN_OK)
+		wn_hasher_final(h, digest);
+	wn_hasher_free(h);
+	return rc;
+}
+
 int wn__feed_error(const struct wn__feed *f, struct wn_error *err)
 {
 	err->code = f->failed ? f->err_code : WN_OK;

@@ -60,7 +60,7 @@ static int reg_blob_write(struct wn__dst *d, struct wn_ctx *ctx, const struct wn
                           struct wn__feed *feed, const struct wn__src *from, bool *mounted)
 {
 	const struct wn_ref *from_repo = from && from->ops == &registry_src_ops ? from->ref : NULL;
-	return wn__blob_upload(ctx, d->ref, desc, feed, from_repo, d->chunk_size, mounted);
+	return wn__blob_upload(ctx, d->ref, desc, feed, from_repo, d->chunk_size, d->resume, mounted);
 }
 
 static int reg_manifest_digest(struct wn__dst *d, struct wn_ctx *ctx, const char *ref, char digest[WN_DIGEST_MAX])

@@ -247,8 +247,9 @@ struct wn_copy_options {
 	                                    holds another manifest: nothing is sent */
 	const struct wn_verify_options *verify; /* copy only an image that verifies (wn_verify), by the
 	                                    digest verified, with its signatures; else WN_ESIGNATURE */
+	int no_resume;                   /* keep no resume journals and use none: see wn_copy */
 };
-#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL, 0, NULL, 0, NULL }
+#define WN_COPY_OPTIONS_INIT { 0, NULL, 0, 0, NULL, NULL, 0, NULL, 0, NULL, 0 }
 
 /* A copy's manifests: as they are (their digests kept), or converted to one
  * format's media types as `skopeo copy --format` converts them (manifests,
@@ -285,7 +286,20 @@ struct wn_copy_result {
  * does not mount the others are uploaded at once).  Either context's cancel
  * flag stops the whole copy.  Errors are reported on ctx.  The two contexts
  * must not be used by other threads meanwhile.  wn_copy_all_tags takes
- * dest_ctx the same way. */
+ * dest_ctx the same way.
+ *
+ * Resume: unless opts->no_resume, a journal under $XDG_STATE_HOME/winch
+ * (else ~/.local/state/winch) follows each blob in flight: an upload's
+ * session URL after every chunk the registry acknowledged (a blob larger than
+ * WN__UP_RESUME_CHUNK, 128 MiB, goes in chunks of that size where the
+ * registry takes them), a layout's or oci-archive's partial download and the
+ * digest of its bytes so far.  A copy killed outright (SIGKILL, a crash)
+ * leaves them; the next copy of the same blob to the same place continues
+ * from where the registry says the session stands, or from the bytes on disk
+ * once they hash to what the journal recorded, and otherwise starts the blob
+ * again.  The final digest check stays.  Finished, failed and interrupted
+ * transfers remove their journals; those of runs that are gone are removed
+ * after a week (a download's also when its partial file is gone). */
 WN_API int wn_copy(struct wn_copy_result *out, struct wn_ctx *ctx, const char *src, const char *dst,
                    const struct wn_copy_options *opts);
 
@@ -551,6 +565,21 @@ WN_API int wn_location_inspect(struct wn_inspect **out, struct wn_ctx *ctx, cons
  * (manifest.json alone), in the source's order.  *name (may be NULL) gets
  * the location's name as in struct wn_inspect; caller frees. */
 WN_API int wn_location_tags(struct wn_strlist **out, struct wn_ctx *ctx, const char *location, char **name);
+
+/* ---- many at once ------------------------------------------------------ */
+typedef int (*wn_batch_fn)(struct wn_ctx *ctx, size_t i, void *data);
+typedef void (*wn_batch_done_fn)(void *data, size_t i, int rc, const char *msg);
+/* Runs fn(c, i, data) for every i in [0, n), `jobs` at a time (0: 8), each on a
+ * context c forked from ctx: a worker's connection is reused from one item to
+ * the next, and the tokens and what was learned of each registry are shared,
+ * so a list of references costs one connection (and TLS handshake) per worker
+ * and one token per scope.  Every item runs whatever the others return; fn's
+ * error goes on c.  done(data, i, rc, msg) follows for each item in the order
+ * of i, as soon as it and every item before it are done, one call at a time
+ * from any of the threads; msg is the item's error message ("" for WN_OK).  A
+ * cancelled ctx hands out no more items: those left get WN_ECANCELED.
+ * Returns WN_OK, or WN_ENOMEM (nothing ran). */
+WN_API int wn_batch(struct wn_ctx *ctx, size_t n, unsigned jobs, wn_batch_fn fn, wn_batch_done_fn done, void *data);
 
 /* ---- string lists ----------------------------------------------------- */
 struct wn_strlist {

@@ -79,8 +79,8 @@ wait_port 127.0.0.1 "$PPORT"
 expect 7 "a pull that meets corrupted bytes fails" "$WINCH" pull "127.0.0.1:$PPORT/app:big" "oci:$WORK/lay:big"
 same "... and the layout is exactly as before (no blob, no temp file, same index.json)" "$(snapshot "$WORK/lay")" "$before"
 
-# killed mid-pull: the layout still opens and holds what it held; the next write cleans up
-"$WINCH" pull -q "$REG/app:big" "oci:$WORK/lay:big" &
+# killed mid-pull (keeping no resume journal): the layout still opens and holds what it held; the next write cleans up
+"$WINCH" pull -q --no-resume "$REG/app:big" "oci:$WORK/lay:big" &
 pid=$!
 for _ in $(seq 200); do ls "$WORK/lay/blobs/sha256/" | grep -q winch-tmp && break; sleep 0.01; done
 kill -9 $pid 2>/dev/null

@@ -2,7 +2,7 @@
 """A fault-injecting reverse proxy between winch and a real registry (tests only).
 
 fault-proxy.py --port P --upstream 127.0.0.1:R --faults FILE --log FILE
-               [--storage DIR --redirect-port Q]
+               [--storage DIR --redirect-port Q] [--counts FILE]
 
 Every request is forwarded to the registry unchanged (the Host header too, so
 the registry's Location URLs point back at the proxy) unless FILE, re-read on
@@ -19,10 +19,28 @@ fault fires its count goes down, and at 0 it stops.  Faults:
                 from the tag-schema index sha256-HEX upstream
   redirect-blob GET blob: answer 307 to http://127.0.0.2:Q/blob/DIGEST, served
                 from the registry's storage DIR (as S3 or a CDN would)
+Two more take a number of bytes instead of a count, and hold until they are
+removed from FILE (then the held connection is closed): a way to stop a
+transfer at a chosen byte, so that a test can kill the client there.
+  hold-upload-after  an upload request with a body (PATCH, PUT) that arrives
+                once N upload bytes were acknowledged (2xx) is read, never
+                forwarded and never answered
+  hold-blob-after    blob GETs send N bytes of bodies in all, then the one
+                that reached N stops sending, its connection open
+And one that stays: "delay": {"TEXT": MS, ...} answers every request whose
+path contains TEXT MS milliseconds late (a slow or far-away registry), so a
+test can tell requests sent in parallel from requests sent one by one.
+Request bodies are read whole before they are forwarded, as nginx does by
+default (proxy_request_buffering on): a client that dies in the middle of a
+body never reaches the registry with part of it (distribution would then
+cancel the upload: "upload resumed at wrong offset").
+--counts FILE keeps running byte counts as JSON: "blob_get" (blob GET bodies
+sent to the client), "upload" (upload bodies received and forwarded) and
+"acked" (those the registry answered with a 2xx).
 The log gets one line per request: "METHOD PATH auth=yes|no FAULT".
 Serves loopback addresses only.
 """
-import argparse, http.client, json, os, socket, threading
+import argparse, http.client, json, os, socket, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 A = None
@@ -40,6 +58,36 @@ def take_fault(name):
                 json.dump(faults, f)
             return True
     return False
+
+def fault_value(name):
+    with lock:
+        try:
+            return json.load(open(A.faults)).get(name)
+        except Exception:
+            return None
+
+counts = {"blob_get": 0, "upload": 0, "acked": 0}
+
+def count(**add):
+    with lock:
+        for k, v in add.items():
+            counts[k] += v
+        if A.counts:
+            with open(A.counts + ".tmp", "w") as f:
+                json.dump(counts, f)
+            os.replace(A.counts + ".tmp", A.counts)
+
+def hold(handler, name):
+    """Keeps the connection open, answering nothing, until the fault is removed (2 minutes at most)."""
+    for _ in range(2400):
+        if fault_value(name) is None:
+            break
+        time.sleep(0.05)
+    handler.close_connection = True
+    try:
+        handler.connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 def log(line):
     with lock, open(A.log, "a") as f:
@@ -64,6 +112,10 @@ class Proxy(BaseHTTPRequestHandler):
                 fault = name
                 break
         log("%s %s auth=%s %s" % (method, path, "yes" if self.headers.get("Authorization") else "no", fault))
+        delay = fault_value("delay") or {}
+        ms = max([v for k, v in delay.items() if k in path] or [0])
+        if ms:
+            time.sleep(ms / 1000.0)
         if fault in ("429", "503"):
             self.rfile.read(n)
             body = b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}'
@@ -113,6 +165,16 @@ class Proxy(BaseHTTPRequestHandler):
             self.wfile.write(data)
             return
         body = self.rfile.read(n) if n else None
+        if n and len(body) < n:
+            # the client died in the middle of the body: none of it goes on (nginx's buffering)
+            self.close_connection = True
+            return
+        is_upload = method in ("PATCH", "PUT") and n > 0
+        held = fault_value("hold-upload-after")
+        if is_upload and held is not None and counts["acked"] >= held:
+            log("HOLD %s %s" % (method, path))
+            hold(self, "hold-upload-after")
+            return
         up = http.client.HTTPConnection(A.upstream, timeout=60)
         hdrs = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
         up.request(method, path, body=body, headers=hdrs)
@@ -129,6 +191,19 @@ class Proxy(BaseHTTPRequestHandler):
         if length is None and method != "HEAD":
             self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        if is_upload:
+            count(upload=n, acked=n if 200 <= r.status < 300 else 0)
+        held = fault_value("hold-blob-after")
+        if is_blob_get and r.status in (200, 206):
+            if held is not None and counts["blob_get"] + len(data) >= held:
+                k = max(0, held - counts["blob_get"])
+                self.wfile.write(data[:k])
+                self.wfile.flush()
+                count(blob_get=k)
+                log("HOLD %s %s after %d bytes" % (method, path, k))
+                hold(self, "hold-blob-after")
+                return
+            count(blob_get=len(data) // 2 if fault == "cut-blob" else len(data))
         if fault == "cut-blob" and len(data) > 1:
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
@@ -174,6 +249,7 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--storage")
     ap.add_argument("--redirect-port", type=int, default=0)
+    ap.add_argument("--counts")
     A = ap.parse_args()
     if A.storage:
         s = ThreadingHTTPServer(("127.0.0.2", A.redirect_port), Storage)
