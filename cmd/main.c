@@ -38,7 +38,7 @@ const struct cmd commands[] = {
 	  GROUP_REGISTRY | GROUP_FORMAT, 1, 1 },
 	{ "cleanup", cmd_cleanup, "REPOSITORY...", "Delete what a retention policy expires (dry-run, plan, apply).",
 	  cleanup_opts, GROUP_REGISTRY | GROUP_FORMAT, 0, -1 },
-	{ "sync", cmd_sync, "[--src yaml|docker] SOURCE DEST", "Mirror the repositories a skopeo sync YAML file names (or one).", sync_opts, GROUP_REGISTRY | GROUP_SRC | GROUP_DEST | GROUP_FORMAT, 0, 2 },
+	{ "sync", cmd_sync, "[--src yaml|docker] SOURCE DEST", "Mirror the repositories a skopeo sync YAML file names (or one).", sync_opts, GROUP_REGISTRY | GROUP_SRC | GROUP_DEST | GROUP_FORMAT | GROUP_GATE | GROUP_SIGCHECK, 0, 2 },
 	{ "index", cmd_index, "create|append DEST SRC[=OS/ARCH[/VARIANT]]...",
 	  "Assemble (or extend) a multi-platform index from per-platform images.", no_opts, GROUP_REGISTRY, 3, -1 },
 	{ "inspect", cmd_inspect, "REF... (- reads them from stdin)", "Show an image's manifest, platform, config and layers.",

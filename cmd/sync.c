@@ -312,6 +312,12 @@ int cmd_sync(int argc, char **argv)
 			wn_sync_config_free(cfg);
 			return EXIT_USAGE;
 		}
+	/* the signature gate: what it loaded lives as long as the command */
+	static struct sigcheck gate;
+	if ((rc = gate_options(&gate, &o.verify))) {
+		wn_sync_config_free(cfg);
+		return rc;
+	}
 	bool two = side_given(&src_side) || side_given(&dest_side);
 	if (!(ctx = ctx_open_side(two ? &src_side : NULL)) || (two && !(dctx = ctx_open_side(&dest_side)))) {
 		wn_ctx_free(ctx);

@@ -144,9 +144,16 @@ int gate_options(struct sigcheck *sc, const struct wn_verify_options **out)
 		return 0;
 	}
 	int rc = sigcheck_build(sc, gate_key, NULL, 0);
-	if (!rc)
-		*out = &sc->o;
-	return rc;
+	if (rc)
+		return rc;
+	/* incomplete options are a usage error before any request */
+	struct wn_error err;
+	if (wn_verify_options_check(&sc->o, &err) != WN_OK) {
+		sigcheck_free(sc);
+		return usage_error(NULL, "%s", err.msg);
+	}
+	*out = &sc->o;
+	return 0;
 }
 
 static cJSON *check_json(const struct wn_signature_check *c)

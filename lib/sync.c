@@ -859,6 +859,7 @@ static void do_image(struct worker *w, size_t i)
 		o.platforms = host;
 	}
 	o.dest_ctx = r->roots[j->root] == r->roots[0] ? NULL : dctx;
+	o.verify = r->opt->verify;
 	char *dst = wn_ref_string(j->dref);
 	rc = dst ? wn_copy(&it->copy, sctx, it->source, dst, &o) : wn__ctx_fail(sctx, WN_ENOMEM, "out of memory");
 	free(dst);
@@ -1046,6 +1047,13 @@ int wn_sync_run(struct wn_sync_report **out, struct wn_ctx *ctx, const struct wn
 	if (!opts || !opts->destination || !*opts->destination) {
 		rc = wn__ctx_fail(ctx, WN_EINVAL, "sync: no destination");
 		goto done;
+	}
+	if (opts->verify && !opts->dry_run) {
+		struct wn_error verr;
+		if ((rc = wn_verify_options_check(opts->verify, &verr)) != WN_OK) {
+			rc = wn__ctx_take(ctx, &verr);
+			goto done;
+		}
 	}
 	if (opts->assume_immutable) {
 		if (regcomp(&r.immutable, opts->assume_immutable, REG_EXTENDED | REG_NOSUB)) {

@@ -724,8 +724,10 @@ struct wn_sync_options {
 	wn_sync_progress_fn progress;/* after each image, from several threads one at a time */
 	void *progress_data;
 	struct wn_ctx *dest_ctx;     /* the destination's context; NULL: the source's */
+	const struct wn_verify_options *verify; /* the gate: copy only images that verify (wn_copy_options.verify);
+	                                 one already up to date at the destination is not checked again */
 };
-#define WN_SYNC_OPTIONS_INIT { NULL, 0, 0, NULL, 0, 0, 0, NULL, 0, -1, 0, NULL, 0, 0, NULL, NULL, NULL }
+#define WN_SYNC_OPTIONS_INIT { NULL, 0, 0, NULL, 0, 0, 0, NULL, 0, -1, 0, NULL, 0, 0, NULL, NULL, NULL, NULL }
 
 struct wn_sync_report {
 	struct wn_sync_item *items;  /* images in the file's order, then pruned tags */
@@ -813,6 +815,11 @@ struct wn_verify_result {
  * WN_OK when at least one is valid; WN_ESIGNATURE (with *out filled, each
  * signature's reason in it) when none is; other errors when the image or its
  * signatures could not be read (*out NULL). */
+/* Are these options complete (a key or an identity and issuer, not both; a
+ * trusted root or ignore_tlog; a trusted root for keyless)?  WN_EINVAL naming
+ * what is missing, in the command line's words.  wn_verify, wn_copy and
+ * wn_sync_run check it first. */
+WN_API int wn_verify_options_check(const struct wn_verify_options *o, struct wn_error *err);
 WN_API int wn_verify(struct wn_verify_result **out, struct wn_ctx *ctx, const char *location,
                      const struct wn_verify_options *opts);
 WN_API void wn_verify_result_free(struct wn_verify_result *r);

@@ -504,26 +504,33 @@ static int find_signatures(struct run *r)
 	return WN_OK;
 }
 
-static int check_options(struct wn_ctx *ctx, const struct wn_verify_options *o)
+int wn_verify_options_check(const struct wn_verify_options *o, struct wn_error *err)
 {
 	bool keyless = o->cert_identity || o->cert_identity_regexp || o->cert_oidc_issuer || o->cert_oidc_issuer_regexp;
 	if (o->key && keyless)
-		return wn__ctx_fail(ctx, WN_EINVAL, "give a key or a certificate identity, not both");
+		return wn__error_set(err, WN_EINVAL, "give a key or a certificate identity, not both");
 	if (!o->key && !keyless)
-		return wn__ctx_fail(ctx, WN_EINVAL, "nothing to verify with: give a key (--key) or a certificate identity "
+		return wn__error_set(err, WN_EINVAL, "nothing to verify with: give a key (--key) or a certificate identity "
 		                    "(--certificate-identity and --certificate-oidc-issuer)");
 	if (keyless && (!(o->cert_identity || o->cert_identity_regexp) || !(o->cert_oidc_issuer || o->cert_oidc_issuer_regexp)))
-		return wn__ctx_fail(ctx, WN_EINVAL, "keyless verification needs both an identity (--certificate-identity or "
+		return wn__error_set(err, WN_EINVAL, "keyless verification needs both an identity (--certificate-identity or "
 		                    "--certificate-identity-regexp) and an issuer (--certificate-oidc-issuer or "
 		                    "--certificate-oidc-issuer-regexp)");
 	if (keyless && !o->trusted_root)
-		return wn__ctx_fail(ctx, WN_EINVAL, "keyless verification needs --trusted-root FILE (a sigstore "
+		return wn__error_set(err, WN_EINVAL, "keyless verification needs --trusted-root FILE (a sigstore "
 		                    "trusted_root.json): it holds the Fulcio CAs");
 	if (!o->trusted_root && !o->ignore_tlog)
-		return wn__ctx_fail(ctx, WN_EINVAL, "cosign signatures are checked against the Rekor transparency log: give "
+		return wn__error_set(err, WN_EINVAL, "cosign signatures are checked against the Rekor transparency log: give "
 		                    "--trusted-root FILE (a sigstore trusted_root.json) to verify their entries offline, or "
 		                    "--insecure-ignore-tlog to accept signatures without one");
 	return WN_OK;
+}
+
+static int check_options(struct wn_ctx *ctx, const struct wn_verify_options *o)
+{
+	struct wn_error err;
+	int rc = wn_verify_options_check(o, &err);
+	return rc == WN_OK ? WN_OK : wn__ctx_take(ctx, &err);
 }
 
 /* The image (and platform) a source names: its digest into r->res. */

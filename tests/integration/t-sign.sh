@@ -284,3 +284,13 @@ expect 8 "copy --all-tags --verify-key: the unsigned tag fails" W copy --all-tag
 contains "... naming it" "$ERR" "unsigned: "
 expect 0 "... the signed one is copied" W exists "$REG/mirror-dst:signed"
 expect 3 "... the unsigned one is not" W exists "$REG/mirror-dst:unsigned"
+expect 0 "sync --verify-key copies a signed image" \
+	W sync --src docker --verify-key "$K/w.pub" --insecure-ignore-tlog "$REG/mirror-src:signed" "$REG/synced"
+expect 0 "... with its signatures" \
+	W verify --allow-reference-mismatch --key "$K/w.pub" --insecure-ignore-tlog "$REG/synced/mirror-src:signed"
+expect 8 "sync --verify-key refuses an unsigned image" W sync --src docker --format json --verify-key "$K/w.pub" \
+	--insecure-ignore-tlog "$REG/mirror-src:unsigned" "$REG/synced"
+contains "... failed in the report" "$OUT" '"result": "failed"'
+expect 3 "... and not copied" W exists "$REG/synced/mirror-src:unsigned"
+expect 2 "sync --verify-key without --trusted-root or --insecure-ignore-tlog" \
+	W sync --src docker --verify-key "$K/w.pub" "$REG/mirror-src:signed" "$REG/synced"
