@@ -729,6 +729,26 @@ int wn__api_fail(struct wn__vapi *a, struct wn_ctx *ctx, const struct wn__resp *
  * `base`, the URL that gave it; one on another origin than the API's is
  * refused (the token would go there). */
 int wn__api_follow(struct wn__vapi *a, struct wn_ctx *ctx, const char *base, const char *ref, char **out);
+/* A paginated listing of a vendor API (Docker Hub, GitHub, Harbor): each page
+ * is a JSON array (or an object with one) of items; the next page is a Link
+ * rel="next" or a JSON field. */
+struct wn__api_pager {
+	const char *what;            /* the listing, for messages ("the tags of docker.io/org/app") */
+	const char *const *headers;  /* sent with every page; may be NULL */
+	const char *items;           /* the key of a page's array; NULL: the page is the array */
+	const char *next;            /* the key of the next page's URL; NULL: the Link header */
+	/* a non-200 answer as an error */
+	int (*fail)(struct wn__vapi *a, struct wn_ctx *ctx, const struct wn__resp *resp, const char *what);
+	/* one item; an error stops the listing */
+	int (*item)(struct wn__vapi *a, struct wn_ctx *ctx, const cJSON *item, const char *what, void *data);
+	/* every 200 answer, before its items (may be NULL) */
+	void (*answered)(struct wn__vapi *a, const struct wn__resp *resp);
+	void *data;
+};
+/* Every page from `url` (taken, freed): at most WN__LIST_PAGES_MAX, a page
+ * that links to the one before is a loop (WN_EPROTO), a next page on another
+ * origin is refused (wn__api_follow). */
+int wn__api_pages(struct wn__vapi *a, struct wn_ctx *ctx, char *url, const struct wn__api_pager *p);
 /* Removes one tag through the backend so that the image stays: its tag delete,
  * else (GitHub; ECR on an image's last tag) a placeholder manifest of its own
  * put on the tag with the registry API and deleted through the backend.

@@ -296,6 +296,54 @@ int wn__api_follow(struct wn__vapi *a, struct wn_ctx *ctx, const char *base, con
 	return WN_OK;
 }
 
+int wn__api_pages(struct wn__vapi *a, struct wn_ctx *ctx, char *url, const struct wn__api_pager *p)
+{
+	char *prev = NULL;
+	int rc = url ? WN_OK : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	for (int page = 0; rc == WN_OK && url; page++) {
+		struct wn__resp resp;
+		if (page >= WN__LIST_PAGES_MAX || (prev && !strcmp(prev, url))) {
+			rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: the pages do not end", p->what);
+			break;
+		}
+		if ((rc = wn__api_request(a, ctx, "GET", url, p->headers, NULL, 0, &resp)) != WN_OK)
+			break;
+		if (resp.status != 200) {
+			rc = p->fail(a, ctx, &resp, p->what);
+			wn__resp_free(&resp);
+			break;
+		}
+		if (p->answered)
+			p->answered(a, &resp);
+		cJSON *j = resp.body.overflow ? NULL : wn__json_parse(resp.body.data, resp.body.len), *v;
+		const cJSON *arr = p->items ? cJSON_GetObjectItemCaseSensitive(j, p->items) : j;
+		if (!cJSON_IsArray(arr)) {
+			rc = p->items ? wn__ctx_fail(ctx, WN_EPROTO, "%s: the answer has no %s", p->what, p->items)
+			              : wn__ctx_fail(ctx, WN_EPROTO, "%s: the answer is no JSON array", p->what);
+		}
+		cJSON_ArrayForEach(v, arr) {
+			if (rc != WN_OK)
+				break;
+			rc = p->item(a, ctx, v, p->what, p->data);
+		}
+		char *next = NULL, *ref = NULL;
+		const char *base = resp.effective_url ? resp.effective_url : url;
+		if (rc == WN_OK && p->next)
+			rc = wn__api_follow(a, ctx, base, wn__json_str(j, p->next), &next);
+		else if (rc == WN_OK && (ref = wn__link_next(resp.link)))
+			rc = wn__api_follow(a, ctx, base, ref, &next);
+		free(ref);
+		cJSON_Delete(j);
+		wn__resp_free(&resp);
+		free(prev);
+		prev = url;
+		url = next;
+	}
+	free(prev);
+	free(url);
+	return rc;
+}
+
 int wn__api_untag(struct wn__vapi *a, struct wn_ctx *ctx, const struct wn__image *img, const char *tag,
                   const char **method)
 {

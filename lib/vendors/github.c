@@ -120,71 +120,46 @@ done:
 	return rc;
 }
 
+/* One package version: its digest (the name), id, creation time and tags. */
+static int gh_version(struct wn__vapi *a, struct wn_ctx *ctx, const cJSON *v, const char *what, void *data)
+{
+	struct wn__images *out = data;
+	const char *digest = wn__json_str(v, "name");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(v, "id"), *t;
+	struct wn_error derr;
+	if (!digest || wn_digest_validate(digest, &derr) != WN_OK || !cJSON_IsNumber(id) || id->valuedouble < 0 ||
+	    id->valuedouble > 9e15)
+		return wn__ctx_fail(ctx, WN_EPROTO, "%s: a version without a digest name or a numeric id", what);
+	if (out->n >= WN__LIST_MAX)
+		return wn__ctx_fail(ctx, WN_EPROTO, "%s: more than %u versions", what, WN__LIST_MAX);
+	struct wn__image *m = wn__images_add(out, digest);
+	if (!m || !(m->id = wn__sprintf("%.0f", id->valuedouble)))
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	/* created_at: when the version (the manifest) was first pushed */
+	wn__time_parse(wn__json_str(v, "created_at"), &m->pushed);
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(v, "metadata");
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "container"), "tags"))
+		if (cJSON_IsString(t) && wn__strlist_push(&m->tags, t->valuestring) != WN_OK)
+			return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	return WN_OK;
+}
+
+/* A classic token's scopes, said on every answer: may_delete reads them. */
+static void gh_answered(struct wn__vapi *a, const struct wn__resp *resp)
+{
+	struct github *g = a->impl;
+	if (!g->scopes)
+		g->scopes = wn__strdup(wn__api_kept(resp, "X-OAuth-Scopes"));
+}
+
 static int gh_list(struct wn__vapi *a, struct wn_ctx *ctx, struct wn__images *out)
 {
 	struct github *g = a->impl;
-	char *url = wn__sprintf("%s/versions?per_page=100&state=active", g->base), *prev = NULL;
 	char *what = wn__sprintf("the versions of ghcr package %s", a->repo->repository);
-	int rc = url && what ? WN_OK : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	for (int page = 0; rc == WN_OK && url; page++) {
-		struct wn__resp resp;
-		if (page >= WN__LIST_PAGES_MAX || (prev && !strcmp(prev, url))) {
-			rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: the pages do not end", what);
-			break;
-		}
-		if ((rc = wn__api_request(a, ctx, "GET", url, gh_headers, NULL, 0, &resp)) != WN_OK)
-			break;
-		if (resp.status != 200) {
-			rc = gh_fail(a, ctx, &resp, what);
-			wn__resp_free(&resp);
-			break;
-		}
-		cJSON *j = resp.body.overflow ? NULL : wn__json_parse(resp.body.data, resp.body.len), *v;
-		if (!cJSON_IsArray(j))
-			rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: the answer is no JSON array", what);
-		cJSON_ArrayForEach(v, j) {
-			const char *digest = wn__json_str(v, "name");
-			const cJSON *id = cJSON_GetObjectItemCaseSensitive(v, "id"), *t;
-			struct wn_error derr;
-			if (rc != WN_OK)
-				break;
-			if (!digest || wn_digest_validate(digest, &derr) != WN_OK || !cJSON_IsNumber(id) || id->valuedouble < 0 ||
-			    id->valuedouble > 9e15) {
-				rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: a version without a digest name or a numeric id", what);
-				break;
-			}
-			if (out->n >= WN__LIST_MAX) {
-				rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: more than %u versions", what, WN__LIST_MAX);
-				break;
-			}
-			struct wn__image *m = wn__images_add(out, digest);
-			if (!m || !(m->id = wn__sprintf("%.0f", id->valuedouble))) {
-				rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-				break;
-			}
-			/* created_at: when the version (the manifest) was first pushed */
-			wn__time_parse(wn__json_str(v, "created_at"), &m->pushed);
-			const cJSON *meta = cJSON_GetObjectItemCaseSensitive(v, "metadata");
-			cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "container"),
-			                                                      "tags"))
-				if (cJSON_IsString(t) && wn__strlist_push(&m->tags, t->valuestring) != WN_OK)
-					rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-		}
-		cJSON_Delete(j);
-		if (!g->scopes)
-			g->scopes = wn__strdup(wn__api_kept(&resp, "X-OAuth-Scopes"));
-		char *next = NULL;
-		char *ref = rc == WN_OK ? wn__link_next(resp.link) : NULL;
-		if (ref)
-			rc = wn__api_follow(a, ctx, resp.effective_url ? resp.effective_url : url, ref, &next);
-		free(ref);
-		wn__resp_free(&resp);
-		free(prev);
-		prev = url;
-		url = next;
-	}
-	free(prev);
-	free(url);
+	struct wn__api_pager p = { .what = what, .headers = gh_headers, .fail = gh_fail, .item = gh_version,
+		                       .answered = gh_answered, .data = out };
+	int rc = what ? wn__api_pages(a, ctx, wn__sprintf("%s/versions?per_page=100&state=active", g->base), &p)
+	              : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	free(what);
 	return rc;
 }

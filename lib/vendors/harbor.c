@@ -83,79 +83,48 @@ static int harbor_open(struct wn__vapi *a, struct wn_ctx *ctx)
 	return WN_OK;
 }
 
+/* One artifact: its digest, id, push time, size, media type, tags and (an index's) manifests. */
+static int harbor_artifact(struct wn__vapi *a, struct wn_ctx *ctx, const cJSON *v, const char *what, void *data)
+{
+	struct wn__images *out = data;
+	const char *digest = wn__json_str(v, "digest");
+	const cJSON *t, *r, *id = cJSON_GetObjectItemCaseSensitive(v, "id");
+	struct wn_error derr;
+	if (!digest || wn_digest_validate(digest, &derr) != WN_OK)
+		return wn__ctx_fail(ctx, WN_EPROTO, "%s: an artifact without a valid digest", what);
+	if (out->n >= WN__LIST_MAX)
+		return wn__ctx_fail(ctx, WN_EPROTO, "%s: more than %u artifacts", what, WN__LIST_MAX);
+	struct wn__image *m = wn__images_add(out, digest);
+	if (!m)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	if (cJSON_IsNumber(id) && id->valuedouble >= 0 && id->valuedouble < 9e15)
+		m->id = wn__sprintf("%.0f", id->valuedouble);
+	wn__time_parse(wn__json_str(v, "push_time"), &m->pushed);
+	wn__json_size(cJSON_GetObjectItemCaseSensitive(v, "size"), &m->size);
+	m->media_type = wn__strdup(wn__json_str(v, "manifest_media_type"));
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(v, "tags")) {
+		const char *name = wn__json_str(t, "name");
+		if (name && wn__strlist_push(&m->tags, name) != WN_OK)
+			return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	}
+	/* an index's manifests, which Harbor lists under it rather than as artifacts */
+	const cJSON *refs = cJSON_GetObjectItemCaseSensitive(v, "references");
+	m->children_known = cJSON_IsArray(refs) || cJSON_IsNull(refs) || !refs;
+	cJSON_ArrayForEach(r, refs) {
+		const char *cd = wn__json_str(r, "child_digest");
+		if (cd && wn_digest_validate(cd, &derr) == WN_OK && wn__strlist_push(&m->children, cd) != WN_OK)
+			return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	}
+	return WN_OK;
+}
+
 static int harbor_list(struct wn__vapi *a, struct wn_ctx *ctx, struct wn__images *out)
 {
 	struct harbor *h = a->impl;
-	char *url = wn__sprintf("%s/artifacts?with_tag=true&page=1&page_size=100", h->base), *prev = NULL;
 	char *what = wn__sprintf("the artifacts of %s/%s", a->repo->registry, a->repo->repository);
-	int rc = url && what ? WN_OK : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	for (int page = 0; rc == WN_OK && url; page++) {
-		struct wn__resp resp;
-		if (page >= WN__LIST_PAGES_MAX || (prev && !strcmp(prev, url))) {
-			rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: the pages do not end", what);
-			break;
-		}
-		if ((rc = wn__api_request(a, ctx, "GET", url, NULL, NULL, 0, &resp)) != WN_OK)
-			break;
-		if (resp.status != 200) {
-			rc = harbor_fail(a, ctx, &resp, what);
-			wn__resp_free(&resp);
-			break;
-		}
-		cJSON *j = resp.body.overflow ? NULL : wn__json_parse(resp.body.data, resp.body.len), *v;
-		if (!cJSON_IsArray(j))
-			rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: the answer is no JSON array", what);
-		cJSON_ArrayForEach(v, j) {
-			const char *digest = wn__json_str(v, "digest");
-			const cJSON *t, *r, *id = cJSON_GetObjectItemCaseSensitive(v, "id");
-			struct wn_error derr;
-			if (rc != WN_OK)
-				break;
-			if (!digest || wn_digest_validate(digest, &derr) != WN_OK) {
-				rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: an artifact without a valid digest", what);
-				break;
-			}
-			if (out->n >= WN__LIST_MAX) {
-				rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: more than %u artifacts", what, WN__LIST_MAX);
-				break;
-			}
-			struct wn__image *m = wn__images_add(out, digest);
-			if (!m) {
-				rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-				break;
-			}
-			if (cJSON_IsNumber(id) && id->valuedouble >= 0 && id->valuedouble < 9e15)
-				m->id = wn__sprintf("%.0f", id->valuedouble);
-			wn__time_parse(wn__json_str(v, "push_time"), &m->pushed);
-			wn__json_size(cJSON_GetObjectItemCaseSensitive(v, "size"), &m->size);
-			m->media_type = wn__strdup(wn__json_str(v, "manifest_media_type"));
-			cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(v, "tags")) {
-				const char *name = wn__json_str(t, "name");
-				if (name && wn__strlist_push(&m->tags, name) != WN_OK)
-					rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-			}
-			/* an index's manifests, which Harbor lists under it rather than as artifacts */
-			const cJSON *refs = cJSON_GetObjectItemCaseSensitive(v, "references");
-			m->children_known = cJSON_IsArray(refs) || cJSON_IsNull(refs) || !refs;
-			cJSON_ArrayForEach(r, refs) {
-				const char *cd = wn__json_str(r, "child_digest");
-				if (cd && wn_digest_validate(cd, &derr) == WN_OK && wn__strlist_push(&m->children, cd) != WN_OK)
-					rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-			}
-		}
-		cJSON_Delete(j);
-		char *next = NULL;
-		char *ref = rc == WN_OK ? wn__link_next(resp.link) : NULL;
-		if (ref)
-			rc = wn__api_follow(a, ctx, resp.effective_url ? resp.effective_url : url, ref, &next);
-		free(ref);
-		wn__resp_free(&resp);
-		free(prev);
-		prev = url;
-		url = next;
-	}
-	free(prev);
-	free(url);
+	struct wn__api_pager p = { .what = what, .fail = harbor_fail, .item = harbor_artifact, .data = out };
+	int rc = what ? wn__api_pages(a, ctx, wn__sprintf("%s/artifacts?with_tag=true&page=1&page_size=100", h->base), &p)
+	              : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	free(what);
 	return rc;
 }

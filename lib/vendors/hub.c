@@ -104,78 +104,52 @@ static int hub_open(struct wn__vapi *a, struct wn_ctx *ctx)
 	return rc;
 }
 
+struct hub_listing {
+	struct wn__images *out;
+	size_t tags;
+};
+
+/* One tag: Hub lists tags, not images, so the images are gathered by digest. */
+static int hub_tag(struct wn__vapi *a, struct wn_ctx *ctx, const cJSON *r, const char *what, void *data)
+{
+	struct hub_listing *l = data;
+	const char *name = wn__json_str(r, "name"), *digest = wn__json_str(r, "digest");
+	struct wn_error derr;
+	if (!name || wn_tag_validate(name, &derr) != WN_OK || !digest || wn_digest_validate(digest, &derr) != WN_OK) {
+		wn__log(ctx, WN_LOG_INFO, "%s: a result without a valid tag name and digest is left out", what);
+		return WN_OK;
+	}
+	if (++l->tags > WN__LIST_MAX)
+		return wn__ctx_fail(ctx, WN_EPROTO, "%s: more than %u tags", what, WN__LIST_MAX);
+	struct wn__image *m = wn__images_find(l->out, digest);
+	if ((!m && !(m = wn__images_add(l->out, digest))) || wn__strlist_push(&m->tags, name) != WN_OK)
+		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	/* the image was pushed when its newest tag was */
+	int64_t t;
+	const char *pushed = wn__json_str(r, "tag_last_pushed");
+	if (!pushed)
+		pushed = wn__json_str(r, "last_pushed");
+	if (!pushed)
+		pushed = wn__json_str(r, "last_updated");
+	if (wn__time_parse(pushed, &t) && t > m->pushed)
+		m->pushed = t;
+	int64_t size;
+	if (m->size < 0 && wn__json_size(cJSON_GetObjectItemCaseSensitive(r, "full_size"), &size))
+		m->size = size;
+	if (!m->media_type)
+		m->media_type = wn__strdup(wn__json_str(r, "media_type"));
+	return WN_OK;
+}
+
 static int hub_list(struct wn__vapi *a, struct wn_ctx *ctx, struct wn__images *out)
 {
-	char *url = wn__sprintf("%s/v2/repositories/%s/tags?page_size=100", a->url, a->repo->repository), *prev = NULL;
+	struct hub_listing l = { out, 0 };
 	char *what = wn__sprintf("the tags of %s/%s", a->repo->registry, a->repo->repository);
-	int rc = url && what ? WN_OK : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	size_t tags = 0;
-	for (int page = 0; rc == WN_OK && url; page++) {
-		struct wn__resp resp;
-		if (page >= WN__LIST_PAGES_MAX || (prev && !strcmp(prev, url))) {
-			rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: the pages do not end", what);
-			break;
-		}
-		if ((rc = wn__api_request(a, ctx, "GET", url, NULL, NULL, 0, &resp)) != WN_OK)
-			break;
-		if (resp.status != 200) {
-			rc = hub_fail(a, ctx, &resp, what);
-			wn__resp_free(&resp);
-			break;
-		}
-		cJSON *j = resp.body.overflow ? NULL : wn__json_parse(resp.body.data, resp.body.len), *r;
-		const cJSON *results = cJSON_GetObjectItemCaseSensitive(j, "results");
-		if (!cJSON_IsArray(results))
-			rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: the answer has no results", what);
-		cJSON_ArrayForEach(r, results) {
-			const char *name = wn__json_str(r, "name"), *digest = wn__json_str(r, "digest");
-			struct wn_error derr;
-			if (rc != WN_OK)
-				break;
-			if (!name || wn_tag_validate(name, &derr) != WN_OK || !digest ||
-			    wn_digest_validate(digest, &derr) != WN_OK) {
-				wn__log(ctx, WN_LOG_INFO, "%s: a result without a valid tag name and digest is left out", what);
-				continue;
-			}
-			if (++tags > WN__LIST_MAX) {
-				rc = wn__ctx_fail(ctx, WN_EPROTO, "%s: more than %u tags", what, WN__LIST_MAX);
-				break;
-			}
-			struct wn__image *m = wn__images_find(out, digest);
-			if (!m && !(m = wn__images_add(out, digest))) {
-				rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-				break;
-			}
-			if (wn__strlist_push(&m->tags, name) != WN_OK) {
-				rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-				break;
-			}
-			/* the image was pushed when its newest tag was */
-			int64_t t;
-			const char *pushed = wn__json_str(r, "tag_last_pushed");
-			if (!pushed)
-				pushed = wn__json_str(r, "last_pushed");
-			if (!pushed)
-				pushed = wn__json_str(r, "last_updated");
-			if (wn__time_parse(pushed, &t) && t > m->pushed)
-				m->pushed = t;
-			int64_t size;
-			if (m->size < 0 && wn__json_size(cJSON_GetObjectItemCaseSensitive(r, "full_size"), &size))
-				m->size = size;
-			if (!m->media_type)
-				m->media_type = wn__strdup(wn__json_str(r, "media_type"));
-		}
-		char *next = NULL;
-		if (rc == WN_OK)
-			rc = wn__api_follow(a, ctx, resp.effective_url ? resp.effective_url : url, wn__json_str(j, "next"), &next);
-		cJSON_Delete(j);
-		wn__resp_free(&resp);
-		free(prev);
-		prev = url;
-		url = next;
-	}
-	free(prev);
-	free(url);
+	struct wn__api_pager p = { .what = what, .items = "results", .next = "next", .fail = hub_fail, .item = hub_tag,
+		                       .data = &l };
+	int rc = what ? wn__api_pages(a, ctx, wn__sprintf("%s/v2/repositories/%s/tags?page_size=100", a->url,
+	                                                  a->repo->repository), &p)
+	              : wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
 	free(what);
 	return rc;
 }

@@ -177,6 +177,23 @@ front_state '{"api_rate_limit": 1}' > /dev/null
 expect 5 "ghcr: a spent rate limit is exit 5" G cleanup --dry-run --untagged-only $A "$FRONT/alice/app"
 contains "... with the reset time" "$ERR" "the limit resets at"
 front_state '{"api_rate_limit": 0}' > /dev/null
+# the pages, and a Link rel="next" that loops or leaves the API's origin (lib/vendors/api.c wn__api_pages)
+run G cleanup --dry-run --format json --untagged-only --keep 1 $A "$FRONT/alice/app"
+one=$(json '[x["digest"] for x in d["repositories"][0]["delete"]]' <<< "$OUT")
+front_state '{"api_page_size": 3}' > /dev/null
+mark
+expect 0 "ghcr: the versions in pages of 3 (Link rel=next)" G cleanup --dry-run --format json --untagged-only --keep 1 $A "$FRONT/alice/app"
+same "... the same plan as in one page" "$(json '[x["digest"] for x in d["repositories"][0]["delete"]]' <<< "$OUT")" "$one"
+[ "$(since 'GET /users/alice/packages/container/app/versions')" -ge 3 ] && pass "... in three pages or more" ||
+	fail "... in three pages or more"
+front_state '{"api_next": "loop"}' > /dev/null
+expect 1 "ghcr: a next page that is this page again is refused" G cleanup --dry-run --untagged-only $A "$FRONT/alice/app"
+contains "... as pages that do not end" "$ERR" "the pages do not end"
+front_state '{"api_next": "foreign"}' > /dev/null
+mark
+expect 1 "ghcr: a next page on another origin is refused" G cleanup --dry-run --untagged-only $A "$FRONT/alice/app"
+contains "... saying why" "$ERR" "refusing a next page on another origin"
+front_state '{"api_next": "", "api_page_size": 0}' > /dev/null
 run G -vv cleanup --dry-run --untagged-only $A "$FRONT/alice/app"
 lacks "ghcr: -vv: the token in no output" "$OUT$ERR" "$FRONT_PASS"
 reg_stop_all

@@ -32,6 +32,8 @@ KNOBS = {
     "api_rate_limit": 0,     # >0: that many API requests, then the vendor's rate-limit answer
     "ecr_deny": [],          # ECR actions ("BatchDeleteImage") the IAM policy does not allow
     "api_page_size": 0,      # >0: the page size the APIs use whatever is asked (to exercise pages)
+    "api_next": "",          # GitHub's Link rel="next", played by an attacker: "loop" (this page
+                             # again), "foreign" (the next page on another origin, the token would follow)
 }
 AWS_ACCOUNT = "123456789012"
 
@@ -373,8 +375,12 @@ class VendorAPIs:
             if more:
                 nq = dict((k, v[0]) for k, v in q.items())
                 nq.update(page=str(page + 1), per_page=str(size))
-                extra.append(("Link", '<http://%s%s?%s>; rel="next"' % (self.headers.get("Host"), path,
-                                                                       urllib.parse.urlencode(nq))))
+                host = self.headers.get("Host")
+                if F.knob("api_next") == "loop":
+                    nq.update(page=str(page))
+                elif F.knob("api_next") == "foreign":
+                    host = "127.0.0.3:" + host.rsplit(":", 1)[1]
+                extra.append(("Link", '<http://%s%s?%s>; rel="next"' % (host, path, urllib.parse.urlencode(nq))))
             return self.reply(200, items, extra)
         if self.command == "DELETE" and vid:
             hit = [img for i, img in versions if str(i) == vid]
