@@ -76,18 +76,26 @@ void wn_hasher_update(struct wn_hasher *h, const void *data, size_t len)
 	EVP_DigestUpdate(h->md, data, len);
 }
 
+void wn__hex(char *out, size_t size, const unsigned char *d, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	if (!size)
+		return;
+	for (size_t i = 0; i < len && o + 2 < size; i++) {
+		out[o++] = hex[d[i] >> 4];
+		out[o++] = hex[d[i] & 15];
+	}
+	out[o] = 0;
+}
+
 void wn_hasher_final(struct wn_hasher *h, char out[WN_DIGEST_MAX])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
-	static const char hex[] = "0123456789abcdef";
 	EVP_DigestFinal_ex(h->md, md, &n);
 	size_t off = (size_t)snprintf(out, WN_DIGEST_MAX, "%s:", h->alg);
-	for (unsigned i = 0; i < n && off + 2 < WN_DIGEST_MAX; i++) {
-		out[off++] = hex[md[i] >> 4];
-		out[off++] = hex[md[i] & 15];
-	}
-	out[off] = 0;
+	wn__hex(out + off, WN_DIGEST_MAX - off, md, n);
 }
 
 void wn_hasher_free(struct wn_hasher *h)

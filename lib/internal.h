@@ -73,6 +73,8 @@ int wn__hasher_copy(struct wn_hasher *dst, const struct wn_hasher *src);
 /* ---- JSON helpers ----------------------------------------------------- */
 cJSON *wn__json_parse(const void *data, size_t len);
 const char *wn__json_str(const cJSON *obj, const char *key); /* NULL unless a string */
+/* len bytes as lowercase hex into out (size bytes, cut to fit, always terminated) (digest.c). */
+void wn__hex(char *out, size_t size, const unsigned char *d, size_t len);
 /* A size: a JSON number that is an integer in 0..2^63-1 (manifest.c). */
 bool wn__json_size(const cJSON *v, int64_t *out);
 

@@ -99,17 +99,6 @@ static int add_cert(struct wn__bundle *b, const cJSON *c)
 	return 0;
 }
 
-static void hexs(char *out, size_t n, const unsigned char *d, size_t len)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t o = 0;
-	for (size_t i = 0; i < len && o + 2 < n; i++) {
-		out[o++] = hx[d[i] >> 4];
-		out[o++] = hx[d[i] & 15];
-	}
-	out[o] = 0;
-}
-
 static int tlog_entry(struct wn__tlog_entry *e, const cJSON *t, struct wn_error *err)
 {
 	size_t idlen = 0;
@@ -122,7 +111,7 @@ static int tlog_entry(struct wn__tlog_entry *e, const cJSON *t, struct wn_error 
 		return wn__error_set(err, WN_ECORRUPT, "the bundle's transparency-log entry lacks a valid logIndex, "
 		                     "integratedTime or logId");
 	}
-	hexs(e->log_id, sizeof e->log_id, id, idlen);
+	wn__hex(e->log_id, sizeof e->log_id, id, idlen);
 	free(id);
 	if (promise && !(e->set = bytes_field(promise, "signedEntryTimestamp", "signed_entry_timestamp", 4096, &e->set_len)))
 		return wn__error_set(err, WN_ECORRUPT, "the bundle's inclusionPromise has no valid signedEntryTimestamp");

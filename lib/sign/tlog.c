@@ -88,17 +88,6 @@ static unsigned char *bytes_of(const cJSON *o, const char *camel, const char *sn
 	return cJSON_IsString(v) ? wn__b64_any(v->valuestring, 64u << 10, len) : NULL;
 }
 
-static void hexs(char *out, size_t n, const unsigned char *d, size_t len)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t o = 0;
-	for (size_t i = 0; i < len && o + 2 < n; i++) {
-		out[o++] = hx[d[i] >> 4];
-		out[o++] = hx[d[i] & 15];
-	}
-	out[o] = 0;
-}
-
 /* validFor: start and end (0 when absent); false when one is malformed */
 static bool valid_for(const cJSON *o, int64_t *start, int64_t *end)
 {
@@ -163,7 +152,7 @@ int wn_trusted_root_parse(struct wn_trusted_root **out, const void *data, size_t
 		if (key)
 			l->key = d2i_PUBKEY(NULL, &p, (long)kl);
 		bool vf = valid_for(pk, &l->start, &l->end);
-		hexs(l->log_id, sizeof l->log_id, id ? id : (const unsigned char *)"", idl);
+		wn__hex(l->log_id, sizeof l->log_id, id ? id : (const unsigned char *)"", idl);
 		free(id);
 		free(key);
 		r->n_tlogs++;
@@ -280,7 +269,7 @@ int wn__tlog_body_check(const struct wn__tlog_entry *e, const unsigned char *pay
 	char want[65];
 	const char *alg = NULL, *hash = NULL, *s = NULL;
 	int rc = WN_OK;
-	hexs(want, sizeof want, payload_sha256, 32);
+	wn__hex(want, sizeof want, payload_sha256, 32);
 	if (kind && !strcmp(kind, "hashedrekord")) {
 		const cJSON *h = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "data"), "hash");
 		alg = wn__json_str(h, "algorithm");

@@ -22,22 +22,12 @@
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 
-static void hex(char *out, const unsigned char *p, size_t n)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
 static void sha256_hex(char out[65], const void *p, size_t n)
 {
 	unsigned char md[32];
 	unsigned int len = 0;
 	EVP_Digest(p, n, md, &len, EVP_sha256(), NULL);
-	hex(out, md, 32);
+	wn__hex(out, 65, md, 32);
 }
 
 static void hmac(unsigned char out[32], const void *key, size_t klen, const char *msg)
@@ -333,7 +323,7 @@ int wn__sigv4_sign(const struct wn__sigv4 *r, const struct wn__aws_creds *c, cha
 	unsigned char mac[32];
 	hmac(mac, k, 32, (const char *)s2s.data);
 	memset(k, 0, sizeof k);
-	hex(sig, mac, 32);
+	wn__hex(sig, sizeof sig, mac, 32);
 	*authorization = wn__sprintf(ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s", c->access_key, scope,
 	                             (char *)names.data, sig);
 	free(scope);
