@@ -25,6 +25,19 @@ struct run {
 	bool notfound, other;
 };
 
+int batch_check_platform(const char *platform)
+{
+	struct wn_platform p;
+	struct wn_error err;
+	/* one --platform for every reference: a malformed one is the command line's fault */
+	if (!platform)
+		return 0;
+	if (wn_platform_parse(&p, platform, &err) != WN_OK)
+		return fail_err(&err);
+	wn_platform_clear(&p);
+	return 0;
+}
+
 bool batch_wanted(int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++)

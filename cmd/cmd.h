@@ -148,6 +148,8 @@ struct batch_ops {
 extern bool batch_mode;            /* several references: JSON objects one per line */
 /* Several arguments, or "-" among them (one reference per line of stdin)? */
 bool batch_wanted(int argc, char **argv);
+/* A --platform that is wrong for every reference: 0, or the usage exit (the error printed). */
+int batch_check_platform(const char *platform);
 /* Resolves them all (eight at a time) and prints each in input order; returns the exit status:
  * 0, 3 (some not found, the rest done) or 8 (any other failure), each failure named on stderr. */
 int batch_run(int argc, char **argv, const struct batch_ops *ops);

@@ -275,15 +275,10 @@ int cmd_inspect(int argc, char **argv)
 	char *msg = NULL;
 	if (raw && config)
 		return usage_error(NULL, "inspect: --raw and --config are mutually exclusive");
-	if (batch_wanted(argc, argv)) {
-		struct wn_platform p;
-		struct wn_error err;
-		if (platform && wn_platform_parse(&p, platform, &err) != WN_OK)
-			return fail_err(&err);
-		if (platform)
-			wn_platform_clear(&p);
+	if (batch_wanted(argc, argv) && (rc = batch_check_platform(platform)) == 0)
 		return batch_run(argc, argv, &inspect_ops);
-	}
+	if (rc)
+		return rc;
 	if (!(ctx = ctx_open()))
 		return EXIT_ERROR;
 	if (inspect_fetch(ctx, argv[0], &res, &msg) != WN_OK) {

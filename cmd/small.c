@@ -89,16 +89,10 @@ int cmd_digest(int argc, char **argv)
 	void *res = NULL;
 	char *msg = NULL;
 	int rc = 0;
-	if (batch_wanted(argc, argv)) {
-		struct wn_platform p;
-		struct wn_error err;
-		/* one --platform for every reference: a malformed one is the command line's fault */
-		if (platform && wn_platform_parse(&p, platform, &err) != WN_OK)
-			return fail_err(&err);
-		if (platform)
-			wn_platform_clear(&p);
+	if (batch_wanted(argc, argv) && (rc = batch_check_platform(platform)) == 0)
 		return batch_run(argc, argv, &digest_ops);
-	}
+	if (rc)
+		return rc;
 	if (!(ctx = ctx_open()))
 		return EXIT_ERROR;
 	if (digest_fetch(ctx, argv[0], &res, &msg) != WN_OK)
