@@ -126,16 +126,17 @@ static int cmp_semver(const void *a, const void *b)
 
 int wn_tags_sort(struct wn_strlist *tags, const char *how, struct wn_error *err)
 {
-	/* qsort of a NULL array is undefined even for n == 0 */
-	if (tags->n < 2)
-		return how && strcmp(how, "name") && strcmp(how, "semver") && strcmp(how, "none")
-		           ? wn__error_set(err, WN_EINVAL, "invalid sort \"%s\": expected name, semver or none", how)
-		           : WN_OK;
+	int (*cmp)(const void *, const void *);
 	if (!how || !strcmp(how, "name"))
-		qsort(tags->items, tags->n, sizeof *tags->items, cmp_name);
+		cmp = cmp_name;
 	else if (!strcmp(how, "semver"))
-		qsort(tags->items, tags->n, sizeof *tags->items, cmp_semver);
-	else if (strcmp(how, "none"))
+		cmp = cmp_semver;
+	else if (!strcmp(how, "none"))
+		return WN_OK;
+	else
 		return wn__error_set(err, WN_EINVAL, "invalid sort \"%s\": expected name, semver or none", how);
+	/* qsort of a NULL array is undefined even for n == 0 */
+	if (tags->n > 1)
+		qsort(tags->items, tags->n, sizeof *tags->items, cmp);
 	return WN_OK;
 }
