@@ -298,7 +298,9 @@ sync_cases() {
 	local repos=$1 tags=$2 big=$3 f=$WORK/sync.yml fb=$WORK/sync-big.yml r t list
 	list=$(for t in $(seq 0 $((tags - 1))); do printf 't%d,' "$t"; done)
 	printf '%s:\n  tls-verify: false\n  images:\n' "$SYNC_SRC" > "$f"
-	for r in $(seq -w 0 $((repos - 1))); do
+	# names of one width in both files (r000 ..), so the big file's first REPOS are the small one's
+	for r in $(seq 0 $((repos - 1))); do
+		r=$(printf %03d "$r")
 		python3 "$TOP/bench/mktags.py" "$SYNC_SRC" "r$r" "${list%,}" || exit 1
 		printf '    r%s: []\n' "$r" >> "$f"
 	done
@@ -317,11 +319,11 @@ sync_cases() {
 	say "$SYNC_REQS"
 	# peak RSS as repositories grow: no-op runs of REPOS and BIG repositories (the same tags each)
 	printf '%s:\n  tls-verify: false\n  images:\n' "$SYNC_SRC" > "$fb"
-	for r in $(seq -w 0 $((big - 1))); do
-		[ "$r" -lt "$repos" ] 2>/dev/null || python3 "$TOP/bench/mktags.py" "$SYNC_SRC" "r$r" "${list%,}" || exit 1
-		printf '    r%s: []\n' "$r" >> "$fb"
+	for r in $(seq 0 $((big - 1))); do
+		[ "$r" -lt "$repos" ] || python3 "$TOP/bench/mktags.py" "$SYNC_SRC" "$(printf r%03d "$r")" "${list%,}" || exit 1
+		printf '    r%03d: []\n' "$r" >> "$fb"
 	done
-	"$W" sync -q "$fb" "$B/swbig" || exit 1
+	"$W" sync -q "$fb" "$B/swbig" || say "FAILED: the first sync of $big repositories"
 	SYNC_RSS_SMALL=$(measure "$W" sync -q "$f" "$B/swnoop" | cut -d' ' -f2)
 	SYNC_RSS_BIG=$(measure "$W" sync -q "$fb" "$B/swbig" | cut -d' ' -f2)
 	SYNC_RSS="$(awk -v a="$SYNC_RSS_SMALL" -v b="$SYNC_RSS_BIG" -v r="$repos" -v g="$big" 'BEGIN { printf "winch sync no-op peak RSS: %d repositories %.1f MiB, %d repositories %.1f MiB", r, a / 1024, g, b / 1024 }')"
