@@ -4,7 +4,10 @@
 #   bench/run.sh --smoke    one tiny run of every case (make test runs this so it cannot rot)
 # Medians of wall time and peak RSS (bench/measure.py), throughput, and skopeo/winch ratios, plus the
 # machine's ceilings measured in the same run: sha256 speed, a plain curl GET of the large blob,
-# and the registry's own upload rate (a plain curl POST+PUT of it).
+# the disk (the blob written with winch's fsync policy, bench/diskwrite.c) and the registry's own
+# upload rate (a plain curl POST+PUT of it). Also (issue 16): many references in one call, a
+# killed-and-resumed pull and push (through tests/tools/fault-proxy.py, which holds the transfer at
+# a byte count), and start-up (bench/spawn.c; with the STATIC_CURL=1 build in the full run).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 SMOKE=false
@@ -20,9 +23,9 @@ trap 'reg_cleanup; rm -rf "$WORK"' EXIT
 W=$TOP/winch
 SK="skopeo --insecure-policy"
 if $SMOKE; then
-	SMALL=65536 MED_LAYERS=2 MED_SIZE=262144 LARGE=1048576 NTAGS=20 NDEL=5
+	SMALL=65536 MED_LAYERS=2 MED_SIZE=262144 LARGE=1048576 NTAGS=20 NDEL=5 NBATCH=10 NSPAWN=20
 else
-	SMALL=1048576 MED_LAYERS=10 MED_SIZE=10485760 LARGE=536870912 NTAGS=1000 NDEL=100
+	SMALL=1048576 MED_LAYERS=10 MED_SIZE=10485760 LARGE=536870912 NTAGS=1000 NDEL=100 NBATCH=100 NSPAWN=200
 fi
 MED_BYTES=$((MED_LAYERS * MED_SIZE))
 
@@ -41,9 +44,12 @@ mk small --size "$SMALL" --seed 1
 mk medium --layers "$MED_LAYERS" --size "$MED_SIZE" --seed 2
 mk large --size "$LARGE" --seed 3
 mk index --platforms linux/amd64,linux/arm64,linux/s390x --layers 2 --size "$MED_SIZE" --seed 4
+# resume: the large image; in the smoke run a 4 MiB one (1 MiB is below what winch journals)
+$SMOKE && mk resume --size 4194304 --seed 5
 TLS_DEST=$SKOPEO_DEST
 SKOPEO_DEST=--dest-tls-verify=false
 for t in small medium large index; do seed "$WORK/img" "$t" "app:$t" || exit 1; done
+$SMOKE && { seed "$WORK/img" resume app:resume || exit 1; }
 REG=$T SKOPEO_DEST=$TLS_DEST
 seed "$WORK/img" medium app:medium || exit 1
 seed "$WORK/img" large app:large || exit 1
@@ -133,6 +139,158 @@ bench_case "delete $NDEL tags" 0 "python3 $TOP/bench/mktags.py $B del%N $NDEL d"
 	"$W" cleanup -q --keep 0 "$B/del%N" --- "$WORK/delete.sh" %N
 
 
+# ---- many references per call (issue 16, item 2): NBATCH tags' digests in one winch call, in
+# NBATCH winch calls, and in NBATCH skopeo calls, over plain HTTP and over TLS
+python3 "$TOP/bench/mktags.py" "$A" batch "$NBATCH" || exit 1
+"$W" copy -q --all-tags --cert-dir "$TCERTS" "$A/batch" "$T/batch" || exit 1
+batch_loops() { # batch_loops NAME REGISTRY WINCH-FLAGS SKOPEO-FLAGS: $WORK/NAME.refs, NAME-w.sh, NAME-s.sh
+	local i
+	for i in $(seq 0 $((NBATCH - 1))); do echo "$2/batch:t-$i"; done > "$WORK/$1.refs"
+	printf '#!/bin/sh\nwhile read -r r; do "%s" digest %s "$r" || exit 1; done < "%s"\n' "$W" "$3" "$WORK/$1.refs" > "$WORK/$1-w.sh"
+	printf '#!/bin/sh\nwhile read -r r; do skopeo inspect %s --no-tags --format "{{.Digest}}" "docker://$r" || exit 1; done < "%s"\n' \
+		"$4" "$WORK/$1.refs" > "$WORK/$1-s.sh"
+	chmod +x "$WORK/$1-w.sh" "$WORK/$1-s.sh"
+}
+batch_loops plain "$A" "" "$F"
+batch_loops tls "$T" "--cert-dir $TCERTS" "--cert-dir $TCERTS"
+mapfile -t PREFS < "$WORK/plain.refs"
+mapfile -t TREFS < "$WORK/tls.refs"
+bench_case "digest of $NBATCH refs: one winch call vs $NBATCH skopeo calls" 0 ":" "$W" digest "${PREFS[@]}" --- "$WORK/plain-s.sh"
+bench_case "digest of $NBATCH refs: $NBATCH winch calls vs $NBATCH skopeo calls" 0 ":" "$WORK/plain-w.sh" --- "$WORK/plain-s.sh"
+bench_case "digest of $NBATCH refs over TLS: one winch call vs $NBATCH skopeo calls" 0 ":" \
+	"$W" digest --cert-dir "$TCERTS" "${TREFS[@]}" --- "$WORK/tls-s.sh"
+bench_case "digest of $NBATCH refs over TLS: $NBATCH winch calls vs $NBATCH skopeo calls" 0 ":" "$WORK/tls-w.sh" --- "$WORK/tls-s.sh"
+
+# ---- resume across a restart (issue 16, item 1): a pull and a push of the large image killed
+# (SIGKILL) at about half way, then run again. tests/tools/fault-proxy.py in front of registry A
+# counts the blob bytes it passes (blob GET bodies; upload bodies the registry acknowledged) and
+# holds the transfer once half the blob went through, where the bench kills winch (as
+# tests/integration/t-resume.sh does). The push goes in winch's default plan: 128 MiB acknowledged
+# chunks for a blob over 128 MiB (1 MiB chunks in the smoke run's 4 MiB image). Reported: where the
+# kill landed, what the rerun moved, the rerun's time, and an uninterrupted run through the same proxy.
+if $SMOKE; then RIMG=resume RCHUNK="--chunk-size 1M" CHUNK=1048576; else RIMG=large RCHUNK="" CHUNK=134217728; fi
+RDIGEST=$(skopeo inspect --raw --tls-verify=false "docker://$A/app:$RIMG" | python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"][0]["digest"])')
+RSIZE=$(stat -c %s "$WORK/img/blobs/sha256/${RDIGEST#sha256:}")
+PPORT=$(free_port)
+PFAULTS=$WORK/faults.json PLOG=$WORK/proxy.log PCOUNTS=$WORK/counts.json
+echo '{}' > "$PFAULTS"
+echo '{"blob_get": 0, "upload": 0, "acked": 0}' > "$PCOUNTS"
+python3 "$TOP/tests/tools/fault-proxy.py" --port "$PPORT" --upstream "$A" --faults "$PFAULTS" --log "$PLOG" \
+	--counts "$PCOUNTS" > "$WORK/proxy.out" 2>&1 &
+REG_PIDS="$REG_PIDS $!"
+wait_port 127.0.0.1 "$PPORT" || exit 1
+P=127.0.0.1:$PPORT
+pcount() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$PCOUNTS" "$1"; }
+rm -rf "$WORK/rlay" && "$W" pull -q "$A/app:$RIMG" "oci:$WORK/rlay:x" || exit 1
+# killed_rerun KIND CNT OUT...: one kill at half way and one rerun of CMD (the words after ---);
+# appends "killed_at moved rerun_s" to $WORK/OUT
+killed_rerun() {
+	local cnt=$1 out=$2 key=hold-blob-after before pid t0 t1
+	shift 2
+	local at=$((RSIZE / 2))
+	# a push is held at the first chunk sent once half the blob was acknowledged: at half way
+	# rounded down to a chunk, or it stops one chunk later
+	[ "$cnt" = acked ] && key=hold-upload-after at=$((RSIZE / 2 / CHUNK * CHUNK))
+	before=$(pcount "$cnt")
+	echo "{\"$key\": $((before + at))}" > "$PFAULTS"
+	: > "$PLOG"
+	"$@" > /dev/null 2> "$WORK/killed.err" &
+	pid=$!
+	for _ in $(seq 1200); do grep -q '^HOLD' "$PLOG" && break; sleep 0.05; done
+	grep -q '^HOLD' "$PLOG" || { say "FAILED: the proxy never held: $*"; kill -9 "$pid"; wait "$pid" 2> /dev/null; echo '{}' > "$PFAULTS"; echo "0 0 nan" >> "$WORK/$out"; return; }
+	sleep 0.3 # what arrived is written (a pull's last checkpoint)
+	kill -9 "$pid"
+	wait "$pid" 2> /dev/null
+	echo '{}' > "$PFAULTS"
+	local killed=$(($(pcount "$cnt") - before))
+	before=$(pcount "$cnt")
+	t0=$(measure "$@" | cut -d' ' -f1)
+	echo "$killed $(($(pcount "$cnt") - before)) $t0" >> "$WORK/$out"
+}
+: > "$WORK/rpull" && : > "$WORK/rpush" && : > "$WORK/fpull" && : > "$WORK/fpush"
+for r in $(seq "$RUNS"); do
+	rm -rf "$WORK/rout" "$HOME/.local/state/winch"
+	killed_rerun blob_get rpull "$W" pull -q "$P/app:$RIMG" "oci:$WORK/rout:x"
+	rm -rf "$WORK/rout"
+	measure "$W" pull -q --no-resume "$P/app:$RIMG" "oci:$WORK/rout:x" | cut -d' ' -f1 >> "$WORK/fpull"
+	killed_rerun acked rpush "$W" push -q $RCHUNK "oci:$WORK/rlay:x" "$P/resumed$r:x"
+	measure "$W" push -q $RCHUNK "oci:$WORK/rlay:x" "$P/full$r:x" | cut -d' ' -f1 >> "$WORK/fpush"
+done
+[ -z "$(ls -A "$HOME/.local/state/winch/journal" 2>/dev/null)" ] || say "FAILED: journals left after the resume cases: $(ls "$HOME/.local/state/winch/journal")"
+resume_row() { # resume_row NAME KILLED-FILE FULL-FILE
+	local k m t f
+	k=$(cut -d' ' -f1 "$WORK/$2" | median) m=$(cut -d' ' -f2 "$WORK/$2" | median) t=$(cut -d' ' -f3 "$WORK/$2" | median)
+	f=$(median < "$WORK/$3")
+	RESUME_ROWS="$RESUME_ROWS$(awk -v n="$1" -v k="$k" -v m="$m" -v t="$t" -v f="$f" -v s="$RSIZE" 'BEGIN {
+		printf "| %s | %d (%.0f%%) | %d (%.0f%%) | %d | %.3f | %.3f |", n, k, 100 * k / s, m, 100 * m / s, s, t, f }')
+"
+}
+RESUME_ROWS=""
+resume_row "pull killed at half way, run again" rpull fpull
+resume_row "push killed at half way, run again" rpush fpush
+say "done: resume"
+
+# ---- start-up (issue 16, item 3): medians of NSPAWN runs (bench/spawn.c) of /bin/true, an empty
+# program linked to Debian's libcurl (and one that also calls curl_global_init), winch version,
+# and, in the full run, the same with the trimmed static libcurl (tools/static-curl.sh, make
+# STATIC_CURL=1 in a copy of the tree); where a small command's time goes (LD_DEBUG=statistics, perf)
+cc -O2 -o "$WORK/spawn" "$TOP/bench/spawn.c" || exit 1
+printf 'int main(void) { return 0; }\n' > "$WORK/empty.c"
+printf '#include <curl/curl.h>\nint main(void) { curl_global_init(CURL_GLOBAL_DEFAULT); curl_global_cleanup(); return 0; }\n' > "$WORK/init.c"
+cc -O2 -o "$WORK/empty-curl" "$WORK/empty.c" -Wl,--no-as-needed $(pkg-config --libs libcurl) || exit 1
+cc -O2 -o "$WORK/init-curl" "$WORK/init.c" $(pkg-config --cflags --libs libcurl) || exit 1
+WS=""
+CURL_STATIC=$TOP/build/curl-static
+if ! $SMOKE; then
+	say "building the STATIC_CURL=1 winch (tools/static-curl.sh, then make in a copy of the tree)"
+	sh "$TOP/tools/static-curl.sh" "$CURL_STATIC" >&2 || say "FAILED: tools/static-curl.sh"
+	mkdir -p "$WORK/ssrc/tests/tools"
+	cp -r "$TOP/Makefile" "$TOP/lib" "$TOP/cmd" "$TOP/completions" "$WORK/ssrc/"
+	cp "$TOP/tests/tools/embed.sh" "$WORK/ssrc/tests/tools/"
+	if make -s -C "$WORK/ssrc" -j"$(nproc)" STATIC_CURL=1 CURL_STATIC="$CURL_STATIC" winch > "$WORK/ssrc.log" 2>&1; then
+		WS=$WORK/ssrc/winch
+		cc -O2 -I"$CURL_STATIC/include" -o "$WORK/init-static" "$WORK/init.c" "$CURL_STATIC/lib/libcurl.a" \
+			$(pkg-config --libs libssl libcrypto zlib) -pthread || exit 1
+	else
+		say "FAILED: make STATIC_CURL=1"; tail -n 5 "$WORK/ssrc.log" >&2
+	fi
+fi
+START_ROWS=""
+start_row() { # start_row NAME CMD...
+	local name=$1 v libs
+	shift
+	v=$("$WORK/spawn" "$NSPAWN" "$@") || { say "FAILED: $*"; v="nan nan"; }
+	libs=$(ldd "$(command -v "$1")" 2>/dev/null | grep -c '=>')
+	START_ROWS="$START_ROWS| $name | ${v% *} | ${v#* } | $libs |
+"
+}
+start_row "/bin/true" /bin/true
+start_row "empty program linked to Debian's libcurl" "$WORK/empty-curl"
+start_row "... and curl_global_init" "$WORK/init-curl"
+start_row "winch version" "$W" version
+start_row "winch digest (plain HTTP, one reference)" "$W" digest "$A/app:medium"
+start_row "winch digest --plain-http (no HTTPS probe)" "$W" digest --plain-http "$A/app:medium"
+start_row "skopeo inspect --format {{.Digest}}" skopeo inspect $F --no-tags --format '{{.Digest}}' "docker://$A/app:medium"
+if [ -n "$WS" ]; then
+	start_row "empty program + curl_global_init, static trimmed libcurl" "$WORK/init-static"
+	start_row "winch version, STATIC_CURL=1" "$WS" version
+	start_row "winch digest (plain HTTP, one reference), STATIC_CURL=1" "$WS" digest "$A/app:medium"
+	bench_case "inspect, STATIC_CURL=1 winch" 0 ":" "$WS" inspect "$A/app:medium" --- $SK inspect $F "docker://$A/app:medium"
+	bench_case "digest, STATIC_CURL=1 winch" 0 ":" "$WS" digest "$A/app:medium" --- $SK inspect $F --no-tags --format '{{.Digest}}' "docker://$A/app:medium"
+else
+	START_ROWS="$START_ROWS| STATIC_CURL=1 build | not built ($($SMOKE && echo 'smoke run' || echo 'the build failed')) | - | - |
+"
+fi
+# where `winch version` goes: the dynamic loader's own count, and a profile by library
+LDSTAT=$(LD_DEBUG=statistics "$W" version 2>&1 > /dev/null | awk '{for (i = 2; i <= NF; i++) if ($i == "cycles") c = $(i - 1)}
+	/total startup time/ {t = c} /time needed for relocation/ {r = c} /time needed to load objects/ {o = c} /final number of relocations:/ {n = $NF}
+	END {printf "dynamic loader %s cycles (relocation %s, loading objects %s; %s relocations)", t, r, o, n}')
+PERF="perf not installed"
+if command -v perf > /dev/null && perf record -q -F 10000 -o "$WORK/perf.data" -- sh -c "for i in \$(seq $NSPAWN); do '$W' digest '$A/app:medium' > /dev/null; done" > /dev/null 2>&1; then
+	PERF="perf record of $NSPAWN runs of winch digest, samples by object: $(perf report -i "$WORK/perf.data" --sort dso --stdio 2> /dev/null | awk '/%/ && !/^#/ && n < 6 {printf "%s%s %s", (n ? ", " : ""), $2, $1; n++}')"
+fi
+say "done: start-up"
+
 # ---- winch sync vs skopeo sync (issue 14): REPOS repositories x TAGS tags from one YAML file ----
 # a first run into an empty destination, a no-op run into a synced one (with its request counts from
 # the registries' access logs), and peak RSS of no-op runs of REPOS and 10x REPOS repositories
@@ -140,7 +298,9 @@ sync_cases() {
 	local repos=$1 tags=$2 big=$3 f=$WORK/sync.yml fb=$WORK/sync-big.yml r t list
 	list=$(for t in $(seq 0 $((tags - 1))); do printf 't%d,' "$t"; done)
 	printf '%s:\n  tls-verify: false\n  images:\n' "$SYNC_SRC" > "$f"
-	for r in $(seq -w 0 $((repos - 1))); do
+	# names of one width in both files (r000 ..), so the big file's first REPOS are the small one's
+	for r in $(seq 0 $((repos - 1))); do
+		r=$(printf %03d "$r")
 		python3 "$TOP/bench/mktags.py" "$SYNC_SRC" "r$r" "${list%,}" || exit 1
 		printf '    r%s: []\n' "$r" >> "$f"
 	done
@@ -159,11 +319,11 @@ sync_cases() {
 	say "$SYNC_REQS"
 	# peak RSS as repositories grow: no-op runs of REPOS and BIG repositories (the same tags each)
 	printf '%s:\n  tls-verify: false\n  images:\n' "$SYNC_SRC" > "$fb"
-	for r in $(seq -w 0 $((big - 1))); do
-		[ "$r" -lt "$repos" ] 2>/dev/null || python3 "$TOP/bench/mktags.py" "$SYNC_SRC" "r$r" "${list%,}" || exit 1
-		printf '    r%s: []\n' "$r" >> "$fb"
+	for r in $(seq 0 $((big - 1))); do
+		[ "$r" -lt "$repos" ] || python3 "$TOP/bench/mktags.py" "$SYNC_SRC" "$(printf r%03d "$r")" "${list%,}" || exit 1
+		printf '    r%03d: []\n' "$r" >> "$fb"
 	done
-	"$W" sync -q "$fb" "$B/swbig" || exit 1
+	"$W" sync -q "$fb" "$B/swbig" || say "FAILED: the first sync of $big repositories"
 	SYNC_RSS_SMALL=$(measure "$W" sync -q "$f" "$B/swnoop" | cut -d' ' -f2)
 	SYNC_RSS_BIG=$(measure "$W" sync -q "$fb" "$B/swbig" | cut -d' ' -f2)
 	SYNC_RSS="$(awk -v a="$SYNC_RSS_SMALL" -v b="$SYNC_RSS_BIG" -v r="$repos" -v g="$big" 'BEGIN { printf "winch sync no-op peak RSS: %d repositories %.1f MiB, %d repositories %.1f MiB", r, a / 1024, g, b / 1024 }')"
@@ -177,10 +337,19 @@ if $SMOKE; then sync_cases 3 3 6; else sync_cases 20 20 200; fi
 
 # ceilings, same run
 SHA=$(openssl speed -evp sha256 -seconds 1 -bytes 1048576 2>/dev/null | awk '/^sha256/ {print $2}' | tr -d k)
-GET=$(curl -s -o /dev/null -w '%{time_total}' "http://$A/v2/app/blobs/$LARGE_DIGEST")
-LOC=$(curl -s -D - -o /dev/null -X POST "http://$B/v2/ceiling/blobs/uploads/" | awk 'tolower($1)=="location:" {print $2}' | tr -d '\r')
-PUT=$(curl -s -o /dev/null -w '%{time_total}' -X PUT -H 'Content-Type: application/octet-stream' \
-	--data-binary "@$WORK/img/blobs/sha256/${LARGE_DIGEST#sha256:}" "$LOC&digest=$LARGE_DIGEST")
+# the disk: the large blob (read from the page cache) written next to the pulls' layouts as winch
+# writes a blob (bench/diskwrite.c: 256 KiB writes, sync_file_range every 8 MiB, fsync, rename)
+cc -O2 -o "$WORK/diskwrite" "$TOP/bench/diskwrite.c" || exit 1
+cat "$WORK/img/blobs/sha256/${LARGE_DIGEST#sha256:}" > /dev/null
+: > "$WORK/get" && : > "$WORK/put" && : > "$WORK/disk"
+for r in $(seq "$RUNS"); do
+	curl -s -o /dev/null -w '%{time_total}\n' "http://$A/v2/app/blobs/$LARGE_DIGEST" >> "$WORK/get"
+	LOC=$(curl -s -D - -o /dev/null -X POST "http://$B/v2/ceiling$r/blobs/uploads/" | awk 'tolower($1)=="location:" {print $2}' | tr -d '\r')
+	curl -s -o /dev/null -w '%{time_total}\n' -X PUT -H 'Content-Type: application/octet-stream' \
+		--data-binary "@$WORK/img/blobs/sha256/${LARGE_DIGEST#sha256:}" "$LOC&digest=$LARGE_DIGEST" >> "$WORK/put"
+	"$WORK/diskwrite" "$WORK/img/blobs/sha256/${LARGE_DIGEST#sha256:}" "$WORK" >> "$WORK/disk" || echo nan >> "$WORK/disk"
+done
+GET=$(median < "$WORK/get") PUT=$(median < "$WORK/put") DISK=$(median < "$WORK/disk")
 FLOOR_DEL=$(python3 - "$B" "$NDEL" "$TOP" <<'PY'
 import http.client, subprocess, sys, time
 reg, n, top = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -210,8 +379,23 @@ echo "Sync: $SYNC_REQS; $SYNC_RSS"
 echo
 python3 -c '
 import sys
-sha, get, put, size, floor, nd = float(sys.argv[1]) * 1000, float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
-get, put = max(get, 1e-6), max(put, 1e-6)
-print("Ceilings: sha256 %.0f MB/s (openssl speed -evp sha256); curl GET of the large blob %.0f MB/s; registry upload (curl POST+PUT) %.0f MB/s; %s DELETEs by digest on one connection %.3f s" % (sha / 1e6, size / get / 1e6, size / put / 1e6, nd, floor))
-' "$SHA" "$GET" "$PUT" "$LARGE_GZ" "$FLOOR_DEL" "$NDEL"
+sha, get, put, size, floor, nd, disk = float(sys.argv[1]) * 1000, float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6], float(sys.argv[7])
+get, put, disk = max(get, 1e-6), max(put, 1e-6), max(disk, 1e-6)
+g, p, d = size / get / 1e6, size / put / 1e6, size / disk / 1e6
+print("Ceilings: sha256 %.0f MB/s (openssl speed -evp sha256); curl GET of the large blob %.0f MB/s; disk (the large blob written with winch\x27s fsync policy, bench/diskwrite.c) %.0f MB/s; pulls: min(GET, sha256, disk) = %.0f MB/s; registry upload (curl POST+PUT) %.0f MB/s; %s DELETEs by digest on one connection %.3f s" % (sha / 1e6, g, d, min(g, sha / 1e6, d), p, nd, floor))
+' "$SHA" "$GET" "$PUT" "$LARGE_GZ" "$FLOOR_DEL" "$NDEL" "$DISK"
+echo
+echo "Resume (issue 16, item 1): killed with SIGKILL at about half way through tests/tools/fault-proxy.py, run again; bytes counted by the proxy; medians of $RUNS"
+echo
+echo "| case | killed at, bytes | rerun moved, bytes | blob bytes | rerun s | uninterrupted run s (same proxy) |"
+echo "|---|---|---|---|---|---|"
+printf '%s' "$RESUME_ROWS"
+echo
+echo "Start-up (issue 16, item 3): ms, median and minimum of $NSPAWN runs (bench/spawn.c)"
+echo
+echo "| program | median ms | min ms | shared libraries |"
+echo "|---|---|---|---|"
+printf '%s' "$START_ROWS"
+echo
+echo "Where the start-up goes: winch version: $LDSTAT (LD_DEBUG=statistics); $PERF"
 }
