@@ -372,8 +372,10 @@ static int gather_api(struct wn_ctx *ctx, struct wn__vapi *a, const struct wn_re
 	struct api_state g = { repo, inv, need_times, now };
 	regex_t refre;
 	int rc = a->ops->list(a, ctx, &imgs);
-	if (rc != WN_OK)
+	if (rc != WN_OK) {
+		wn__images_free(&imgs); /* the pages listed before the failure */
 		return rc;
+	}
 	regcomp(&refre, REFERRER_TAG, REG_EXTENDED | REG_NOSUB);
 	for (size_t i = 0; i < imgs.n && rc == WN_OK; i++) {
 		const struct wn__image *m = &imgs.v[i];
