@@ -105,26 +105,32 @@ done:
 	return rc;
 }
 
-int wn_manifest_head(struct wn_ctx *ctx, const struct wn_ref *ref, char digest[WN_DIGEST_MAX], char **media_type,
-                     int64_t *size)
+/* One HEAD of the manifest ref names: WN_OK whenever an answer came (*resp to free). */
+static int manifest_head_req(struct wn_ctx *ctx, const struct wn_ref *ref, struct wn__resp *resp)
 {
 	const char *hdrs[] = { wn__manifest_accept, NULL };
 	char *path = manifest_path(ref), *scope = repo_scope(ref, "pull");
+	int rc;
+	if (path && scope) {
+		struct wn__req req = { .method = "HEAD", .registry = ref->registry, .path = path, .scope = scope,
+			                   .headers = hdrs };
+		rc = wn__http_do(ctx, &req, resp);
+	} else {
+		rc = wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
+	}
+	free(path);
+	free(scope);
+	return rc;
+}
+
+int wn_manifest_head(struct wn_ctx *ctx, const struct wn_ref *ref, char digest[WN_DIGEST_MAX], char **media_type,
+                     int64_t *size)
+{
 	struct wn__resp resp;
 	int rc;
 	if (media_type)
 		*media_type = NULL;
-	if (!path || !scope) {
-		free(path);
-		free(scope);
-		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	}
-	struct wn__req req = { .method = "HEAD", .registry = ref->registry, .path = path, .scope = scope,
-		                   .headers = hdrs };
-	rc = wn__http_do(ctx, &req, &resp);
-	free(path);
-	free(scope);
-	if (rc != WN_OK)
+	if ((rc = manifest_head_req(ctx, ref, &resp)) != WN_OK)
 		return rc;
 	struct wn_error err;
 	if (resp.status < 200 || resp.status >= 300) {
@@ -581,22 +587,10 @@ int wn_ratelimit_get(struct wn_ratelimit *out, struct wn_ctx *ctx, const struct 
 	/* one HEAD, as regctl's `image ratelimit` (regclient cmd/regctl/image.go runImageRateLimit:
 	 * "request only the headers, avoids adding to Docker Hub rate limits"); never the GET that
 	 * wn_manifest_head falls back to */
-	const char *hdrs[] = { wn__manifest_accept, NULL };
-	char *path = manifest_path(ref), *scope = repo_scope(ref, "pull");
 	struct wn__resp resp;
 	int rc;
 	wn__ratelimit_clear(out);
-	if (!path || !scope) {
-		free(path);
-		free(scope);
-		return wn__ctx_fail(ctx, WN_ENOMEM, "out of memory");
-	}
-	struct wn__req req = { .method = "HEAD", .registry = ref->registry, .path = path, .scope = scope,
-		                   .headers = hdrs };
-	rc = wn__http_do(ctx, &req, &resp);
-	free(path);
-	free(scope);
-	if (rc != WN_OK)
+	if ((rc = manifest_head_req(ctx, ref, &resp)) != WN_OK)
 		return rc;
 	if (resp.status < 200 || resp.status >= 300) {
 		rc = manifest_fail(ctx, &resp, ref);
